@@ -1,0 +1,267 @@
+package org.atpatch.detector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The shape of the detector network (Eq. 6): everything needed to rebuild it before its parameters
+ * are loaded, and what a loaded file is checked against.
+ *
+ * <p>The network, for a head-averaged map {@code (B, N, N)} (Eq. 5) scaled by N so that uniform
+ * attention reads 1:
+ *
+ * <ol>
+ *   <li>two input planes, the scaled map and its logarithm (over-attention multiplies a column, so it
+ *       shows as a shift in log space), then one {@code 3×3} convolution with padding to
+ *       {@link #convChannels()} planes and ReLU: the only cost that grows with {@code N²};
+ *   <li>each column pooled over the query axis (mean and max) to per-column features {@code (B, N,
+ *       2·convChannels)};
+ *   <li>a kernel-3 convolution along the columns to {@link #columnChannels()} and ReLU, then each
+ *       column's features next to their difference from the map's mean column (the map as context);
+ *   <li>a shared MLP per column with {@link #hiddenSize()} units; its first layer adds the learned
+ *       embedding of the map's layer when {@link #layerEmbedding()} is on; the second layer's output
+ *       is the column embedding {@code f_θ} that the contrastive term of Eq. 7 works on;
+ *   <li>a linear read-out to one logit per column; σ of it is the anomaly probability.
+ * </ol>
+ *
+ * Nothing but the layer embedding depends on N or L, so the same parameters run for any N.
+ * {@link #tokens()} records the N the detector was trained for ({@code -1}: accept any), and inputs
+ * of another N are refused when it is fixed.
+ *
+ * <p>Cost per map, in multiply-adds: {@code N²·18·convChannels + N·(6·convChannels·columnChannels +
+ * 2·columnChannels·hiddenSize + hiddenSize² + hiddenSize)}; at the defaults and N = 50 about 0.5 M,
+ * two thirds of it in the convolution.
+ */
+public final class DetectorArchitecture {
+
+    /** Version of the network definition; bumped when the same fields would build another network. */
+    public static final int NETWORK_VERSION = 1;
+
+    private final int tokens;
+    private final int layers;
+    private final boolean layerEmbedding;
+    private final int convChannels;
+    private final int columnChannels;
+    private final int hiddenSize;
+    private final int networkVersion;
+
+    private DetectorArchitecture(Builder b) {
+        this.tokens = b.tokens;
+        this.layers = b.layers;
+        this.layerEmbedding = b.layerEmbedding;
+        this.convChannels = b.convChannels;
+        this.columnChannels = b.columnChannels;
+        this.hiddenSize = b.hiddenSize;
+        this.networkVersion = NETWORK_VERSION;
+    }
+
+    /** @return a builder; {@link Builder#setLayers(int)} is required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the N the detector accepts, or -1 for any */
+    public int tokens() {
+        return tokens;
+    }
+
+    /** @return L, the number of layers whose maps the detector accepts */
+    public int layers() {
+        return layers;
+    }
+
+    /** @return whether a learned per-layer embedding conditions the MLP */
+    public boolean layerEmbedding() {
+        return layerEmbedding;
+    }
+
+    /** @return channels of the 2-D convolution over the map */
+    public int convChannels() {
+        return convChannels;
+    }
+
+    /** @return channels of the 1-D convolution along the columns */
+    public int columnChannels() {
+        return columnChannels;
+    }
+
+    /** @return width of the per-column MLP and of the column embedding */
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    /** @return {@link #NETWORK_VERSION} when this object was built or read */
+    public int networkVersion() {
+        return networkVersion;
+    }
+
+    /**
+     * This architecture with another token count.
+     *
+     * @param n N, or -1 for any
+     * @return the copy
+     */
+    public DetectorArchitecture withTokens(int n) {
+        return toBuilder().optTokens(n).build();
+    }
+
+    /** @return a builder holding this architecture's values */
+    public Builder toBuilder() {
+        return new Builder()
+                .optTokens(tokens)
+                .setLayers(layers)
+                .optLayerEmbedding(layerEmbedding)
+                .optConvChannels(convChannels)
+                .optColumnChannels(columnChannels)
+                .optHiddenSize(hiddenSize);
+    }
+
+    /**
+     * Lists the fields in which {@code other} differs from this architecture.
+     *
+     * @param other the other architecture
+     * @return e.g. {@code ["tokens 17 vs 26"]}; empty when they build the same network
+     */
+    public List<String> differences(DetectorArchitecture other) {
+        List<String> d = new ArrayList<>();
+        diff(d, "networkVersion", networkVersion, other.networkVersion);
+        diff(d, "tokens", tokens, other.tokens);
+        diff(d, "layers", layers, other.layers);
+        diff(d, "layerEmbedding", layerEmbedding, other.layerEmbedding);
+        diff(d, "convChannels", convChannels, other.convChannels);
+        diff(d, "columnChannels", columnChannels, other.columnChannels);
+        diff(d, "hiddenSize", hiddenSize, other.hiddenSize);
+        return d;
+    }
+
+    private static void diff(List<String> out, String name, Object a, Object b) {
+        if (!a.equals(b)) {
+            out.add(name + " " + a + " vs " + b);
+        }
+    }
+
+    /**
+     * Checks a value read back from a file.
+     *
+     * @throws IllegalArgumentException naming the bad field
+     */
+    void validate() {
+        if (networkVersion != NETWORK_VERSION) {
+            throw new IllegalArgumentException("detector network version " + networkVersion
+                    + " is not supported by this library (it builds version " + NETWORK_VERSION + ")");
+        }
+        toBuilder().build();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DetectorArchitecture a && differences(a).isEmpty();
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(networkVersion, tokens, layers, layerEmbedding, convChannels, columnChannels,
+                hiddenSize);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT,
+                "DetectorArchitecture{tokens=%d, layers=%d, layerEmbedding=%b, convChannels=%d, "
+                        + "columnChannels=%d, hiddenSize=%d, networkVersion=%d}",
+                tokens, layers, layerEmbedding, convChannels, columnChannels, hiddenSize, networkVersion);
+    }
+
+    /** Builds a {@link DetectorArchitecture}; {@code setX} is required, {@code optX} optional. */
+    public static final class Builder {
+        private int tokens = -1;
+        private int layers = -1;
+        private boolean layerEmbedding = true;
+        private int convChannels = 8;
+        private int columnChannels = 16;
+        private int hiddenSize = 32;
+
+        private Builder() {}
+
+        /**
+         * @param layers L, at least 1 (required)
+         * @return this builder
+         */
+        public Builder setLayers(int layers) {
+            this.layers = layers;
+            return this;
+        }
+
+        /**
+         * @param tokens the N to accept, at least 2, or -1 for any (default -1; the trainer fixes it
+         *     to the training data's N)
+         * @return this builder
+         */
+        public Builder optTokens(int tokens) {
+            this.tokens = tokens;
+            return this;
+        }
+
+        /**
+         * @param on whether to condition on the layer with a learned embedding (default true)
+         * @return this builder
+         */
+        public Builder optLayerEmbedding(boolean on) {
+            this.layerEmbedding = on;
+            return this;
+        }
+
+        /**
+         * @param c channels of the 2-D convolution (default 8)
+         * @return this builder
+         */
+        public Builder optConvChannels(int c) {
+            this.convChannels = c;
+            return this;
+        }
+
+        /**
+         * @param c channels of the convolution along the columns (default 16)
+         * @return this builder
+         */
+        public Builder optColumnChannels(int c) {
+            this.columnChannels = c;
+            return this;
+        }
+
+        /**
+         * @param h width of the per-column MLP (default 32)
+         * @return this builder
+         */
+        public Builder optHiddenSize(int h) {
+            this.hiddenSize = h;
+            return this;
+        }
+
+        /**
+         * @return the architecture
+         * @throws IllegalArgumentException if a value is out of range
+         */
+        public DetectorArchitecture build() {
+            if (layers < 1) {
+                throw new IllegalArgumentException("layers must be >= 1, got " + layers
+                        + (layers == -1 ? " (setLayers is required)" : ""));
+            }
+            if (tokens != -1 && tokens < 2) {
+                throw new IllegalArgumentException("tokens must be >= 2 or -1 (any), got " + tokens);
+            }
+            positive("convChannels", convChannels);
+            positive("columnChannels", columnChannels);
+            positive("hiddenSize", hiddenSize);
+            return new DetectorArchitecture(this);
+        }
+
+        private static void positive(String name, int v) {
+            if (v < 1 || v > 4096) {
+                throw new IllegalArgumentException(name + " must lie in [1, 4096], got " + v);
+            }
+        }
+    }
+}

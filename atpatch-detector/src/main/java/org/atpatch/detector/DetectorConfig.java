@@ -1,0 +1,461 @@
+package org.atpatch.detector;
+
+import ai.djl.Device;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How to train the detector (Eq. 7). Defaults are the paper's where it gives them: AdamW, learning
+ * rate 1e-4, 50 epochs, λ = 1, τ = 0.1; and DESIGN §3's contrastive temperature 0.1.
+ *
+ * <p>Build with {@link #builder()}; every {@code optX} validates its value when {@link
+ * Builder#build()} runs and the message names the bad one.
+ */
+public final class DetectorConfig {
+
+    private final double learningRate;
+    private final int epochs;
+    private final double lambda;
+    private final double temperature;
+    private final int batchSize;
+    private final long seed;
+    private final double validationFraction;
+    private final int patience;
+    private final double positiveWeight;
+    private final double weightDecay;
+    private final TauSelection tauSelection;
+    private final int contrastiveColumns;
+    private final boolean progressBar;
+    private final boolean tokenAgnostic;
+    private final boolean layerEmbedding;
+    private final int convChannels;
+    private final int columnChannels;
+    private final int hiddenSize;
+    private final Device device;
+
+    private DetectorConfig(Builder b) {
+        learningRate = b.learningRate;
+        epochs = b.epochs;
+        lambda = b.lambda;
+        temperature = b.temperature;
+        batchSize = b.batchSize;
+        seed = b.seed;
+        validationFraction = b.validationFraction;
+        patience = b.patience;
+        positiveWeight = b.positiveWeight;
+        weightDecay = b.weightDecay;
+        tauSelection = b.tauSelection;
+        contrastiveColumns = b.contrastiveColumns;
+        progressBar = b.progressBar;
+        tokenAgnostic = b.tokenAgnostic;
+        layerEmbedding = b.layerEmbedding;
+        convChannels = b.convChannels;
+        columnChannels = b.columnChannels;
+        hiddenSize = b.hiddenSize;
+        device = b.device;
+    }
+
+    /** @return a builder with the paper's defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the paper's defaults */
+    public static DetectorConfig defaults() {
+        return builder().build();
+    }
+
+    /** @return AdamW's learning rate */
+    public double learningRate() {
+        return learningRate;
+    }
+
+    /** @return the maximum number of epochs */
+    public int epochs() {
+        return epochs;
+    }
+
+    /** @return λ, the weight of the contrastive term */
+    public double lambda() {
+        return lambda;
+    }
+
+    /** @return the contrastive temperature T */
+    public double temperature() {
+        return temperature;
+    }
+
+    /** @return maps per batch */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /** @return the seed of initialisation, shuffling, splitting and sampling */
+    public long seed() {
+        return seed;
+    }
+
+    /** @return the share of pairs held out for validation */
+    public double validationFraction() {
+        return validationFraction;
+    }
+
+    /** @return epochs without validation improvement before stopping; 0 = never stop early */
+    public int patience() {
+        return patience;
+    }
+
+    /** @return the BCE weight of anomalous columns, or NaN for automatic */
+    public double positiveWeight() {
+        return positiveWeight;
+    }
+
+    /** @return AdamW's decoupled weight decay */
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    /** @return how τ is chosen after training */
+    public TauSelection tauSelection() {
+        return tauSelection;
+    }
+
+    /** @return the most column embeddings per batch in the contrastive term */
+    public int contrastiveColumns() {
+        return contrastiveColumns;
+    }
+
+    /** @return whether a console progress bar is shown */
+    public boolean progressBar() {
+        return progressBar;
+    }
+
+    /** @return whether the trained detector accepts any N (otherwise only the training N) */
+    public boolean tokenAgnostic() {
+        return tokenAgnostic;
+    }
+
+    /** @return whether the network gets a layer embedding */
+    public boolean layerEmbedding() {
+        return layerEmbedding;
+    }
+
+    /** @return channels of the 2-D convolution */
+    public int convChannels() {
+        return convChannels;
+    }
+
+    /** @return channels of the column convolution */
+    public int columnChannels() {
+        return columnChannels;
+    }
+
+    /** @return the MLP width */
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    /** @return the training device, or {@code null} for the engine's default */
+    public Device device() {
+        return device;
+    }
+
+    /**
+     * The architecture for data of a given shape.
+     *
+     * @param tokens N of the training data
+     * @param layers L of the training data
+     * @return the architecture
+     */
+    public DetectorArchitecture architecture(int tokens, int layers) {
+        return DetectorArchitecture.builder()
+                .setLayers(layers)
+                .optTokens(tokenAgnostic ? -1 : tokens)
+                .optLayerEmbedding(layerEmbedding)
+                .optConvChannels(convChannels)
+                .optColumnChannels(columnChannels)
+                .optHiddenSize(hiddenSize)
+                .build();
+    }
+
+    /** @return every setting by name, for provenance */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("optimizer", "AdamW");
+        m.put("learningRate", learningRate);
+        m.put("epochs", epochs);
+        m.put("lambda", lambda);
+        m.put("temperature", temperature);
+        m.put("batchSize", batchSize);
+        m.put("seed", seed);
+        m.put("validationFraction", validationFraction);
+        m.put("patience", patience);
+        m.put("positiveWeight", Double.isNaN(positiveWeight) ? "auto" : positiveWeight);
+        m.put("weightDecay", weightDecay);
+        m.put("tauSelection", tauSelection.describe());
+        m.put("contrastiveColumns", contrastiveColumns);
+        m.put("tokenAgnostic", tokenAgnostic);
+        m.put("layerEmbedding", layerEmbedding);
+        m.put("convChannels", convChannels);
+        m.put("columnChannels", columnChannels);
+        m.put("hiddenSize", hiddenSize);
+        m.put("device", device == null ? "default" : device.toString());
+        return m;
+    }
+
+    @Override
+    public String toString() {
+        return "DetectorConfig" + toMap();
+    }
+
+    /** Builds a {@link DetectorConfig}; every field is optional. */
+    public static final class Builder {
+        private double learningRate = 1e-4;
+        private int epochs = 50;
+        private double lambda = 1.0;
+        private double temperature = ContrastiveLoss.DEFAULT_TEMPERATURE;
+        private int batchSize = 32;
+        private long seed = 42;
+        private double validationFraction = 0.2;
+        private int patience = 10;
+        private double positiveWeight = Double.NaN;
+        private double weightDecay = 0.01;
+        private TauSelection tauSelection = TauSelection.fixed(0.1);
+        private int contrastiveColumns = 512;
+        private boolean progressBar = true;
+        private boolean tokenAgnostic;
+        private boolean layerEmbedding = true;
+        private int convChannels = 8;
+        private int columnChannels = 16;
+        private int hiddenSize = 32;
+        private Device device;
+
+        private Builder() {}
+
+        /**
+         * @param lr AdamW learning rate, finite and > 0 (default 1e-4)
+         * @return this builder
+         */
+        public Builder optLearningRate(double lr) {
+            this.learningRate = lr;
+            return this;
+        }
+
+        /**
+         * @param epochs maximum epochs, > 0 (default 50)
+         * @return this builder
+         */
+        public Builder optEpochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        /**
+         * @param lambda λ of Eq. 7, finite and ≥ 0 (default 1; 0 trains with BCE alone)
+         * @return this builder
+         */
+        public Builder optLambda(double lambda) {
+            this.lambda = lambda;
+            return this;
+        }
+
+        /**
+         * @param t contrastive temperature, finite and > 0 (default 0.1)
+         * @return this builder
+         */
+        public Builder optTemperature(double t) {
+            this.temperature = t;
+            return this;
+        }
+
+        /**
+         * @param b maps per batch, ≥ 2 (default 32); a clean/anomalous pair is never split
+         * @return this builder
+         */
+        public Builder optBatchSize(int b) {
+            this.batchSize = b;
+            return this;
+        }
+
+        /**
+         * @param seed the seed (default 42); training on CPU is deterministic for a given seed
+         * @return this builder
+         */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * @param f share of pairs held out for validation and τ selection, in [0, 1) (default 0.2)
+         * @return this builder
+         */
+        public Builder optValidationFraction(double f) {
+            this.validationFraction = f;
+            return this;
+        }
+
+        /**
+         * @param epochs stop after this many epochs without a lower validation loss and keep the best
+         *     epoch's parameters; 0 = run every epoch (default 10)
+         * @return this builder
+         */
+        public Builder optPatience(int epochs) {
+            this.patience = epochs;
+            return this;
+        }
+
+        /**
+         * @param w BCE weight of anomalous columns, finite and > 0; default automatic: the square root of
+         *     the ratio of normal to anomalous columns in the training data (see {@link DetectorTrainer})
+         * @return this builder
+         */
+        public Builder optPositiveWeight(double w) {
+            this.positiveWeight = w;
+            return this;
+        }
+
+        /**
+         * @param wd AdamW decoupled weight decay, finite and ≥ 0 (default 0.01)
+         * @return this builder
+         */
+        public Builder optWeightDecay(double wd) {
+            this.weightDecay = wd;
+            return this;
+        }
+
+        /**
+         * @param tau a fixed τ in (0, 1) (default 0.1)
+         * @return this builder
+         */
+        public Builder optTau(double tau) {
+            this.tauSelection = TauSelection.fixed(tau);
+            return this;
+        }
+
+        /**
+         * @param selection how to choose τ on the validation data after training (default fixed 0.1)
+         * @return this builder
+         */
+        public Builder optTauSelection(TauSelection selection) {
+            this.tauSelection = java.util.Objects.requireNonNull(selection, "selection");
+            return this;
+        }
+
+        /**
+         * @param c most column embeddings per batch in the contrastive term, ≥ 2 (default 512); every
+         *     anomalous column and its counterpart are kept, normal ones sampled
+         * @return this builder
+         */
+        public Builder optContrastiveColumns(int c) {
+            this.contrastiveColumns = c;
+            return this;
+        }
+
+        /**
+         * @param on show DJL's console progress bar (default true)
+         * @return this builder
+         */
+        public Builder optProgressBar(boolean on) {
+            this.progressBar = on;
+            return this;
+        }
+
+        /**
+         * @param on let the trained detector accept any N (default false: only the training data's N)
+         * @return this builder
+         */
+        public Builder optTokenAgnostic(boolean on) {
+            this.tokenAgnostic = on;
+            return this;
+        }
+
+        /**
+         * @param on condition the network on the layer with a learned embedding (default true)
+         * @return this builder
+         */
+        public Builder optLayerEmbedding(boolean on) {
+            this.layerEmbedding = on;
+            return this;
+        }
+
+        /**
+         * @param c channels of the 2-D convolution (default 8)
+         * @return this builder
+         */
+        public Builder optConvChannels(int c) {
+            this.convChannels = c;
+            return this;
+        }
+
+        /**
+         * @param c channels of the column convolution (default 16)
+         * @return this builder
+         */
+        public Builder optColumnChannels(int c) {
+            this.columnChannels = c;
+            return this;
+        }
+
+        /**
+         * @param h MLP width (default 32)
+         * @return this builder
+         */
+        public Builder optHiddenSize(int h) {
+            this.hiddenSize = h;
+            return this;
+        }
+
+        /**
+         * @param device where to train (default: the engine's default device)
+         * @return this builder
+         */
+        public Builder optDevice(Device device) {
+            this.device = device;
+            return this;
+        }
+
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException naming the first value out of range
+         */
+        public DetectorConfig build() {
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("learning rate must be > 0 and finite, got " + learningRate);
+            }
+            if (epochs <= 0) {
+                throw new IllegalArgumentException("epochs must be > 0, got " + epochs);
+            }
+            if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+                throw new IllegalArgumentException("λ (lambda) must be >= 0 and finite, got " + lambda);
+            }
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("contrastive temperature must be > 0 and finite, got "
+                        + temperature);
+            }
+            if (batchSize < 2) {
+                throw new IllegalArgumentException("batch size must be >= 2 (a clean/anomalous pair), got "
+                        + batchSize);
+            }
+            if (!(validationFraction >= 0 && validationFraction < 1)) {
+                throw new IllegalArgumentException("validation fraction must lie in [0, 1), got "
+                        + validationFraction);
+            }
+            if (patience < 0) {
+                throw new IllegalArgumentException("patience must be >= 0 (0 = off), got " + patience);
+            }
+            if (!Double.isNaN(positiveWeight) && (!(positiveWeight > 0) || Double.isInfinite(positiveWeight))) {
+                throw new IllegalArgumentException("positive weight must be > 0 and finite, got " + positiveWeight);
+            }
+            if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+                throw new IllegalArgumentException("weight decay must be >= 0 and finite, got " + weightDecay);
+            }
+            if (contrastiveColumns < 2) {
+                throw new IllegalArgumentException("contrastive columns must be >= 2, got " + contrastiveColumns);
+            }
+            // Fails early on bad network sizes.
+            architecture(2, 1);
+            return new DetectorConfig(this);
+        }
+    }
+}

@@ -1,0 +1,401 @@
+package org.atpatch.detector;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import org.atpatch.core.AttentionTrace;
+import org.atpatch.core.ColumnLabels;
+import org.atpatch.core.LayerAttention;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The detector's training or evaluation set, held on the host: head-averaged maps (Eq. 5), the layer
+ * each came from, its column labels {@code y} (Eq. 7), and which maps belong to one pair of the
+ * debugging set.
+ *
+ * <p>Every map carries a <em>group</em>: the pair it belongs to (a clean input and its
+ * triggered/attribute-flipped counterpart share one), or, for an unpaired input, a group of its own.
+ * All maps of one group, over every layer, fall on the same side of a {@link #split}, so no input
+ * leaks from training into validation. The maps of one group and one layer are paired: the trainer
+ * keeps them in the same batch, so a column's counterpart in the paired map is always there for the
+ * contrastive term.
+ *
+ * <p>Immutable once built.
+ */
+public final class DetectorTrainingData {
+
+    private final int tokens;
+    private final int layers;
+    private final List<float[]> maps;
+    private final int[] layer;
+    private final boolean[][] labels;
+    private final long[] group;
+
+    private DetectorTrainingData(int tokens, int layers, List<float[]> maps, int[] layer, boolean[][] labels,
+            long[] group) {
+        this.tokens = tokens;
+        this.layers = layers;
+        this.maps = maps;
+        this.layer = layer;
+        this.labels = labels;
+        this.group = group;
+    }
+
+    /** @return a builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the number of maps M */
+    public int size() {
+        return maps.size();
+    }
+
+    /** @return N */
+    public int tokens() {
+        return tokens;
+    }
+
+    /** @return L: one more than the highest layer index seen (or as set on the builder) */
+    public int layers() {
+        return layers;
+    }
+
+    /**
+     * @param i a map index
+     * @return that map, row-major {@code N × N}; do not modify
+     */
+    float[] map(int i) {
+        return maps.get(i);
+    }
+
+    /**
+     * @param i a map index
+     * @return its layer
+     */
+    public int layer(int i) {
+        return layer[i];
+    }
+
+    /**
+     * @param i a map index
+     * @return a copy of its column labels
+     */
+    public boolean[] labels(int i) {
+        return labels[i].clone();
+    }
+
+    /**
+     * @param i a map index
+     * @return its group (pair) key
+     */
+    public long group(int i) {
+        return group[i];
+    }
+
+    boolean label(int i, int column) {
+        return labels[i][column];
+    }
+
+    /** @return all maps' labels {@code [M][N]}, copied */
+    public boolean[][] labelMatrix() {
+        boolean[][] out = new boolean[labels.length][];
+        for (int i = 0; i < labels.length; i++) {
+            out[i] = labels[i].clone();
+        }
+        return out;
+    }
+
+    /** @return the number of anomalous columns over all maps */
+    public long positiveColumns() {
+        long c = 0;
+        for (boolean[] l : labels) {
+            for (boolean v : l) {
+                c += v ? 1 : 0;
+            }
+        }
+        return c;
+    }
+
+    /** @return the number of maps with at least one anomalous column */
+    public int anomalousMaps() {
+        int c = 0;
+        for (boolean[] l : labels) {
+            for (boolean v : l) {
+                if (v) {
+                    c++;
+                    break;
+                }
+            }
+        }
+        return c;
+    }
+
+    /**
+     * The maps of one layer.
+     *
+     * @param l the layer
+     * @return a new data set with only those maps (L unchanged)
+     */
+    public DetectorTrainingData onlyLayer(int l) {
+        List<Integer> idx = new ArrayList<>();
+        for (int i = 0; i < size(); i++) {
+            if (layer[i] == l) {
+                idx.add(i);
+            }
+        }
+        return subset(idx);
+    }
+
+    /**
+     * Splits by group: a whole pair (every layer) goes to one side.
+     *
+     * @param validationFraction the share of groups for validation, in [0, 1)
+     * @param seed seeds the shuffle of groups
+     * @return the two sides; validation is empty when the fraction is 0
+     * @throws IllegalArgumentException if the fraction is outside [0, 1) or leaves training empty
+     */
+    public Split split(double validationFraction, long seed) {
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must lie in [0, 1), got " + validationFraction);
+        }
+        Map<Long, List<Integer>> byGroup = new LinkedHashMap<>();
+        for (int i = 0; i < size(); i++) {
+            byGroup.computeIfAbsent(group[i], k -> new ArrayList<>()).add(i);
+        }
+        List<List<Integer>> groups = new ArrayList<>(byGroup.values());
+        java.util.Collections.shuffle(groups, new Random(seed));
+        int nVal = (int) Math.round(groups.size() * validationFraction);
+        if (validationFraction > 0 && nVal == 0 && groups.size() > 1) {
+            nVal = 1;
+        }
+        if (nVal >= groups.size()) {
+            throw new IllegalArgumentException("validation fraction " + validationFraction + " of "
+                    + groups.size() + " groups leaves nothing to train on");
+        }
+        List<Integer> val = new ArrayList<>();
+        List<Integer> train = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            (g < nVal ? val : train).addAll(groups.get(g));
+        }
+        val.sort(null);
+        train.sort(null);
+        return new Split(subset(train), val.isEmpty() ? null : subset(val));
+    }
+
+    private DetectorTrainingData subset(List<Integer> idx) {
+        List<float[]> m = new ArrayList<>(idx.size());
+        int[] ly = new int[idx.size()];
+        boolean[][] lb = new boolean[idx.size()][];
+        long[] gr = new long[idx.size()];
+        for (int k = 0; k < idx.size(); k++) {
+            int i = idx.get(k);
+            m.add(maps.get(i));
+            ly[k] = layer[i];
+            lb[k] = labels[i];
+            gr[k] = group[i];
+        }
+        return new DetectorTrainingData(tokens, layers, m, ly, lb, gr);
+    }
+
+    /**
+     * The maps grouped into batching units: the maps of one group and one layer (a clean map and its
+     * anomalous counterpart), in first-seen order.
+     */
+    List<int[]> pairUnits() {
+        Map<List<Long>, List<Integer>> units = new LinkedHashMap<>();
+        for (int i = 0; i < size(); i++) {
+            units.computeIfAbsent(List.of(group[i], (long) layer[i]), k -> new ArrayList<>()).add(i);
+        }
+        List<int[]> out = new ArrayList<>(units.size());
+        for (List<Integer> u : units.values()) {
+            out.add(u.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "DetectorTrainingData{maps=" + size() + ", N=" + tokens + ", L=" + layers + ", anomalousMaps="
+                + anomalousMaps() + ", anomalousColumns=" + positiveColumns() + "}";
+    }
+
+    /**
+     * A training and a validation side.
+     *
+     * @param train the training maps
+     * @param validation the validation maps, or {@code null} when none were held out
+     */
+    public record Split(DetectorTrainingData train, DetectorTrainingData validation) {}
+
+    /** Collects maps; all must share one N. */
+    public static final class Builder {
+        private int tokens = -1;
+        private int layers = -1;
+        private final List<float[]> maps = new ArrayList<>();
+        private final List<Integer> layer = new ArrayList<>();
+        private final List<boolean[]> labels = new ArrayList<>();
+        private final List<Long> group = new ArrayList<>();
+        private long nextGroup = Long.MIN_VALUE / 2;
+
+        private Builder() {}
+
+        /**
+         * Fixes L (default: one more than the highest layer added).
+         *
+         * @param layers L
+         * @return this builder
+         */
+        public Builder optLayers(int layers) {
+            if (layers < 1) {
+                throw new IllegalArgumentException("layers must be >= 1, got " + layers);
+            }
+            this.layers = layers;
+            return this;
+        }
+
+        /**
+         * Adds one head-averaged map.
+         *
+         * @param headAveraged row-major {@code N × N} (query rows, key columns), finite; kept, not copied
+         * @param layerIndex the layer it came from, from 0
+         * @param columnLabels its {@code N} column labels
+         * @param pairId maps of the same pair share an id (and are paired layer by layer); -1 for an
+         *     unpaired map
+         * @return this builder
+         * @throws IllegalArgumentException on a wrong size, a non-finite value or a negative layer
+         */
+        public Builder addMap(float[] headAveraged, int layerIndex, boolean[] columnLabels, long pairId) {
+            Objects.requireNonNull(headAveraged, "headAveraged");
+            Objects.requireNonNull(columnLabels, "columnLabels");
+            int n = columnLabels.length;
+            if (n < 2) {
+                throw new IllegalArgumentException("a map needs N >= 2 columns, got " + n);
+            }
+            if (headAveraged.length != (long) n * n) {
+                throw new IllegalArgumentException("map of " + headAveraged.length + " values does not match "
+                        + n + " column labels (expected " + n + "×" + n + ")");
+            }
+            if (tokens == -1) {
+                tokens = n;
+            } else if (tokens != n) {
+                throw new IllegalArgumentException("map has N = " + n + ", earlier maps N = " + tokens);
+            }
+            if (layerIndex < 0) {
+                throw new IllegalArgumentException("layer must be >= 0, got " + layerIndex);
+            }
+            for (int k = 0; k < headAveraged.length; k++) {
+                if (!Float.isFinite(headAveraged[k])) {
+                    throw new IllegalArgumentException("map " + maps.size() + " (layer " + layerIndex
+                            + ") holds a non-finite value " + headAveraged[k] + " at row " + k / n + ", column "
+                            + k % n);
+                }
+            }
+            maps.add(headAveraged);
+            layer.add(layerIndex);
+            labels.add(columnLabels.clone());
+            group.add(pairId < 0 ? nextGroup++ : pairId);
+            return this;
+        }
+
+        /**
+         * Adds every sample and layer of a captured batch, head-averaging on the host.
+         *
+         * @param trace the captured maps
+         * @param columnLabels per sample and layer, same batch size and L as the trace
+         * @param pairIds per sample its pair id, or -1; {@code null} for all unpaired
+         * @return this builder
+         */
+        public Builder addTrace(AttentionTrace trace, ColumnLabels columnLabels, long[] pairIds) {
+            int b = trace.batchSize();
+            if (columnLabels.batchSize() != b || columnLabels.layers() != trace.depth()) {
+                throw new IllegalArgumentException("labels cover " + columnLabels.batchSize() + " samples × "
+                        + columnLabels.layers() + " layers, the trace " + b + " × " + trace.depth());
+            }
+            if (pairIds != null && pairIds.length != b) {
+                throw new IllegalArgumentException("pairIds has " + pairIds.length + " entries, batch is " + b);
+            }
+            long[] ids = new long[b];
+            for (int s = 0; s < b; s++) {
+                // An unpaired sample still keeps its layers together in a split.
+                ids[s] = pairIds == null || pairIds[s] < 0 ? nextGroup++ : pairIds[s];
+            }
+            for (int l = 0; l < trace.depth(); l++) {
+                LayerAttention la = trace.layer(l);
+                if (la.tokens() != columnLabels.tokens()) {
+                    throw new IllegalArgumentException("layer " + l + " has N = " + la.tokens()
+                            + ", labels have " + columnLabels.tokens() + " columns");
+                }
+                float[][] perSample = headAverage(la);
+                for (int s = 0; s < b; s++) {
+                    addMap(perSample[s], l, columnLabels.get(s, l), ids[s]);
+                }
+            }
+            return this;
+        }
+
+        /**
+         * Adds pairs of the debugging set: sample {@code s} of {@code clean} and sample {@code s} of
+         * {@code anomalous} are the same input without and with the trigger (or with the protected
+         * attribute flipped). Clean maps get all-normal labels.
+         *
+         * @param clean the passing executions' maps
+         * @param anomalous the failing executions' maps, same batch size, L and N
+         * @param anomalousLabels the anomalous maps' column labels
+         * @return this builder
+         */
+        public Builder addPairs(AttentionTrace clean, AttentionTrace anomalous, ColumnLabels anomalousLabels) {
+            if (clean.batchSize() != anomalous.batchSize() || clean.depth() != anomalous.depth()) {
+                throw new IllegalArgumentException("clean trace is " + clean.batchSize() + " × " + clean.depth()
+                        + " (samples × layers), anomalous " + anomalous.batchSize() + " × " + anomalous.depth());
+            }
+            long[] ids = new long[clean.batchSize()];
+            for (int s = 0; s < ids.length; s++) {
+                ids[s] = freshGroup();
+            }
+            boolean[][][] none = new boolean[clean.batchSize()][clean.depth()][anomalousLabels.tokens()];
+            addTrace(clean, ColumnLabels.of(none), ids);
+            return addTrace(anomalous, anomalousLabels, ids);
+        }
+
+        private long freshGroup() {
+            return nextGroup++;
+        }
+
+        private static float[][] headAverage(LayerAttention la) {
+            INDArray avg = la.headAverage(); // (B, N, N)
+            int b = la.batchSize();
+            int n = la.tokens();
+            float[] flat = Nd4j.toFlattened('c', avg).toFloatVector();
+            float[][] out = new float[b][];
+            for (int s = 0; s < b; s++) {
+                out[s] = Arrays.copyOfRange(flat, s * n * n, (s + 1) * n * n);
+            }
+            return out;
+        }
+
+        /**
+         * @return the data
+         * @throws IllegalArgumentException if no map was added or a layer is not below a fixed L
+         */
+        public DetectorTrainingData build() {
+            if (maps.isEmpty()) {
+                throw new IllegalArgumentException("no maps were added");
+            }
+            int maxLayer = layer.stream().mapToInt(Integer::intValue).max().orElse(0);
+            int l = layers == -1 ? maxLayer + 1 : layers;
+            if (maxLayer >= l) {
+                throw new IllegalArgumentException("a map comes from layer " + maxLayer + " but L = " + l);
+            }
+            int[] ly = layer.stream().mapToInt(Integer::intValue).toArray();
+            long[] gr = group.stream().mapToLong(Long::longValue).toArray();
+            return new DetectorTrainingData(tokens, l, List.copyOf(maps), ly,
+                    labels.toArray(new boolean[0][]), gr);
+        }
+    }
+}

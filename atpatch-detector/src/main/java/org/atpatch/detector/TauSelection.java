@@ -1,0 +1,160 @@
+package org.atpatch.detector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.atpatch.core.Checks;
+import org.atpatch.core.DetectionMetrics;
+import org.atpatch.core.PrCurve;
+
+/**
+ * How the detection threshold τ of Eq. 9 is chosen: fixed (the paper's 0.1), or on validation data by
+ * the strict map-level metrics of RQ2, either the τ of maximal F1 or the τ of maximal F1 among those
+ * whose false positive rate stays within a target.
+ *
+ * <p>Candidates are {@link PrCurve#defaultTaus()} (0.01 … 0.99). When several candidates tie on the
+ * criterion, the median of them is taken: the middle of a plateau is the choice least sensitive to a
+ * shift between validation and deployment data.
+ */
+public abstract sealed class TauSelection {
+
+    private TauSelection() {}
+
+    /**
+     * @param tau the threshold, strictly between 0 and 1
+     * @return a selection that always answers {@code tau}
+     */
+    public static TauSelection fixed(double tau) {
+        return new Fixed(Checks.requireTau(tau));
+    }
+
+    /** @return the selection of the τ with the highest strict map-level F1 */
+    public static TauSelection maxF1() {
+        return new MaxF1();
+    }
+
+    /**
+     * @param maxFpr the highest acceptable map-level false positive rate, in [0, 1)
+     * @return the selection of the τ with the highest F1 among those with {@code FPR ≤ maxFpr}; if no
+     *     candidate meets the target, the one with the lowest FPR
+     */
+    public static TauSelection targetFpr(double maxFpr) {
+        if (!(maxFpr >= 0 && maxFpr < 1)) {
+            throw new IllegalArgumentException("target false positive rate must lie in [0, 1), got " + maxFpr);
+        }
+        return new TargetFpr(maxFpr);
+    }
+
+    /**
+     * Chooses τ.
+     *
+     * @param probabilities per map, the detector's column probabilities
+     * @param truth per map, the true anomalous columns
+     * @return the choice with the metrics at the chosen τ
+     */
+    public abstract Choice select(float[][] probabilities, boolean[][] truth);
+
+    /** @return whether this selection needs data (false only for {@link #fixed}) */
+    public boolean needsData() {
+        return true;
+    }
+
+    /** @return a short description, e.g. {@code maxF1} or {@code targetFpr(0.05)} */
+    public abstract String describe();
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    /**
+     * A chosen τ.
+     *
+     * @param tau the threshold
+     * @param method how it was chosen ({@link TauSelection#describe()})
+     * @param metrics strict map-level metrics at {@code tau} on the data it was chosen on, or
+     *     {@code null} for a fixed τ chosen without data
+     */
+    public record Choice(double tau, String method, DetectionMetrics metrics) {
+        /** Checks τ. */
+        public Choice {
+            Checks.requireTau(tau);
+        }
+    }
+
+    private static double medianTau(List<PrCurve.Point> best) {
+        return best.get(best.size() / 2).tau();
+    }
+
+    private static final class Fixed extends TauSelection {
+        private final double tau;
+
+        Fixed(double tau) {
+            this.tau = tau;
+        }
+
+        @Override
+        public Choice select(float[][] probabilities, boolean[][] truth) {
+            return new Choice(tau, describe(),
+                    probabilities == null ? null : DetectionMetrics.strict(probabilities, truth, tau));
+        }
+
+        @Override
+        public boolean needsData() {
+            return false;
+        }
+
+        @Override
+        public String describe() {
+            return "fixed(" + tau + ")";
+        }
+    }
+
+    private static final class MaxF1 extends TauSelection {
+        @Override
+        public Choice select(float[][] probabilities, boolean[][] truth) {
+            List<PrCurve.Point> pts = PrCurve.points(probabilities, truth, PrCurve.defaultTaus());
+            double bestF1 = pts.stream().mapToDouble(p -> p.metrics().f1()).max().orElse(0);
+            List<PrCurve.Point> best = new ArrayList<>();
+            for (PrCurve.Point p : pts) {
+                if (p.metrics().f1() >= bestF1 - 1e-12) {
+                    best.add(p);
+                }
+            }
+            PrCurve.Point chosen = best.get(best.size() / 2);
+            return new Choice(medianTau(best), describe(), chosen.metrics());
+        }
+
+        @Override
+        public String describe() {
+            return "maxF1";
+        }
+    }
+
+    private static final class TargetFpr extends TauSelection {
+        private final double maxFpr;
+
+        TargetFpr(double maxFpr) {
+            this.maxFpr = maxFpr;
+        }
+
+        @Override
+        public Choice select(float[][] probabilities, boolean[][] truth) {
+            List<PrCurve.Point> pts = PrCurve.points(probabilities, truth, PrCurve.defaultTaus());
+            List<PrCurve.Point> ok = pts.stream().filter(p -> p.metrics().fpr() <= maxFpr).toList();
+            if (ok.isEmpty()) {
+                double lowest = pts.stream().mapToDouble(p -> p.metrics().fpr()).min().orElse(1);
+                ok = pts.stream().filter(p -> p.metrics().fpr() <= lowest).toList();
+            }
+            double bestF1 = ok.stream().mapToDouble(p -> p.metrics().f1()).max().orElse(0);
+            List<PrCurve.Point> best = ok.stream().filter(p -> p.metrics().f1() >= bestF1 - 1e-12).toList();
+            PrCurve.Point chosen = best.get(best.size() / 2);
+            return new Choice(chosen.tau(), describe(), chosen.metrics());
+        }
+
+        @Override
+        public String describe() {
+            return String.format(Locale.ROOT, "targetFpr(%s)", maxFpr);
+        }
+    }
+}

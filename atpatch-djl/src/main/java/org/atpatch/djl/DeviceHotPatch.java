@@ -1,0 +1,84 @@
+package org.atpatch.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.atpatch.core.HotPatch;
+
+/**
+ * Γ of Eq. 11 with NDArray ops on the maps' own device, batched with per-sample column masks. It
+ * computes exactly what {@link HotPatch}, the host reference, defines (tests hold the two within
+ * 1e-6): flagged columns take Q's values, the other columns are rescaled to the freed mass, and
+ * degenerate rows fall back to Q's proportions. Samples with no flagged column come back bit for bit.
+ */
+public final class DeviceHotPatch {
+
+    private static final double TINY = 1e-30;
+
+    private final double epsilon;
+    private final double floor;
+
+    /**
+     * @param reference the reference Γ whose ε and degenerate floor to use
+     */
+    public DeviceHotPatch(HotPatch reference) {
+        this.epsilon = reference.epsilon();
+        this.floor = reference.degenerateFloor();
+    }
+
+    /** Γ with the reference defaults. */
+    public DeviceHotPatch() {
+        this(new HotPatch());
+    }
+
+    /**
+     * Applies Γ.
+     *
+     * @param maps {@code (batch, heads, N, N)}
+     * @param q the benign attention of the same layer, {@code (heads, N, N)}, or null to drop the
+     *     flagged columns and renormalise (Q := 0)
+     * @param flagged {@code (batch, N)} boolean: each sample's anomalous columns
+     * @param layer the layer, for messages
+     * @return the patched maps, in the maps' manager
+     */
+    public NDArray apply(NDArray maps, NDArray q, NDArray flagged, int layer) {
+        Shape s = maps.getShape();
+        long b = s.get(0);
+        long h = s.get(1);
+        long n = s.get(2);
+        if (q != null && !q.getShape().equals(new Shape(h, n, n))) {
+            throw new IllegalArgumentException("Q of layer " + layer + " is shaped " + q.getShape()
+                    + " but the model's map there is " + s + ": the benign statistics belong to another model");
+        }
+        if (!flagged.getShape().equals(new Shape(b, n))) {
+            throw new IllegalArgumentException("flagged columns of layer " + layer + " are shaped "
+                    + flagged.getShape() + ", expected (" + b + ", " + n + ")");
+        }
+        NDArray m = flagged.toType(maps.getDataType(), false).reshape(b, 1, 1, n);
+        NDArray notM = m.neg().add(1);
+        NDArray aOut = maps.mul(notM);
+        NDArray rest = aOut.sum(new int[] {-1}, true);
+        NDArray qOnK;
+        NDArray qOut;
+        if (q == null) {
+            qOnK = m.zerosLike().broadcast(s);
+            qOut = qOnK;
+        } else {
+            qOnK = m.mul(q);
+            qOut = notM.mul(q);
+        }
+        NDArray freed = qOnK.sum(new int[] {-1}, true).neg().add(1);
+        // Regular rows: keep the proportions outside K, scaled to the freed mass.
+        NDArray regular = aOut.mul(freed.div(rest.maximum(floor).add(epsilon)));
+        // Degenerate rows: Q's proportions outside K, or uniform where Q is zero there too.
+        NDArray qRest = qOut.sum(new int[] {-1}, true);
+        NDArray byQ = qOut.mul(freed.div(qRest.maximum(TINY)));
+        NDArray outsideCount = notM.sum(new int[] {-1}, true).maximum(1);
+        NDArray uniform = notM.mul(freed.maximum(0).div(outsideCount));
+        NDArray degenerate = Masks.select(qRest.gt(0), byQ, uniform);
+        NDArray outside = Masks.select(rest.gte(floor), regular, degenerate);
+        NDArray patched = outside.add(qOnK);
+        NDArray sampleFlagged = flagged.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0).reshape(b, 1, 1, 1);
+        return Masks.select(sampleFlagged, patched, maps);
+    }
+}

@@ -1,0 +1,139 @@
+package org.atpatch.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Multi-head self-attention whose post-softmax map passes through an interception point ({@code
+ * layer.<l>.attn.probs}) between the softmax and {@code probs · V}. DJL's own transformer blocks keep
+ * the probabilities private, hence this block (DESIGN §4).
+ *
+ * <p>Input and output {@code (batch, N, width)}. The layer index is assigned when a model is
+ * wrapped: {@link AttentionLayers} numbers the blocks of a tree in forward order.
+ */
+public final class InterceptableSelfAttention extends AbstractBlock {
+
+    private final int width;
+    private final int heads;
+    private final Linear qkv;
+    private final Linear out;
+    private volatile int layer = -1;
+    private volatile AttentionInterceptor interceptor;
+
+    private InterceptableSelfAttention(Builder builder) {
+        this.width = builder.width;
+        this.heads = builder.heads;
+        this.qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * width).build());
+        this.out = addChildBlock("out", Linear.builder().setUnits(width).build());
+    }
+
+    /** @return a builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the head count */
+    public int heads() {
+        return heads;
+    }
+
+    /** @return the model width */
+    public int width() {
+        return width;
+    }
+
+    /** @return the layer index assigned by {@link AttentionLayers}, or -1 before wrapping */
+    public int layer() {
+        return layer;
+    }
+
+    void setLayer(int layer) {
+        this.layer = layer;
+    }
+
+    void setInterceptor(AttentionInterceptor interceptor) {
+        this.interceptor = interceptor;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        Shape s = x.getShape();
+        if (s.dimension() != 3 || s.get(2) != width) {
+            throw new IllegalArgumentException(
+                    "attention layer " + layer + " expects (batch, N, " + width + "), got " + s);
+        }
+        long b = s.get(0);
+        long n = s.get(1);
+        long dh = width / heads;
+        NDArray qkvOut = qkv.forward(ps, new NDList(x), training).singletonOrThrow();
+        // (B, N, 3, H, dh) -> (3, B, H, N, dh)
+        NDArray split = qkvOut.reshape(b, n, 3, heads, dh).transpose(2, 0, 3, 1, 4);
+        NDArray q = split.get(0);
+        NDArray k = split.get(1);
+        NDArray v = split.get(2);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(dh));
+        NDArray probs = scores.softmax(-1);
+        probs = Interception.attention(interceptor, layer, probs);
+        if (!probs.getShape().equals(new Shape(b, heads, n, n))) {
+            throw new IllegalStateException("an interceptor changed the shape of layer " + layer
+                    + "'s attention map to " + probs.getShape());
+        }
+        NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, width);
+        return out.forward(ps, new NDList(context), training);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        qkv.initialize(manager, dataType, inputShapes[0]);
+        out.initialize(manager, dataType, inputShapes[0]);
+    }
+
+    /** Builds an {@link InterceptableSelfAttention}. */
+    public static final class Builder {
+        private int width;
+        private int heads;
+
+        private Builder() {}
+
+        /**
+         * @param width the model width; a multiple of the head count
+         * @return this
+         */
+        public Builder setWidth(int width) {
+            this.width = width;
+            return this;
+        }
+
+        /**
+         * @param heads the head count
+         * @return this
+         */
+        public Builder setHeads(int heads) {
+            this.heads = heads;
+            return this;
+        }
+
+        /** @return the block */
+        public InterceptableSelfAttention build() {
+            if (width <= 0 || heads <= 0 || width % heads != 0) {
+                throw new IllegalArgumentException(
+                        "width " + width + " must be a positive multiple of heads " + heads);
+            }
+            return new InterceptableSelfAttention(this);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package org.atpatch.djl;
+
+import ai.djl.ndarray.NDArray;
+import org.atpatch.core.HotPatch;
+
+/**
+ * The shipped patch rules (DESIGN §3, "Measured warning"):
+ *
+ * <ul>
+ *   <li>{@link #gamma()}: the paper's Γ at every layer, the flagged columns set to Q and the rest
+ *       rescaled; what the reproduction tables run.
+ *   <li>{@link #dropAndRenormalise()}: Γ with Q := 0.
+ *   <li>{@link #replaceWithoutRescaling()}: flagged columns set to Q, others untouched (the "w/o
+ *       Rec." ablation of RQ3).
+ *   <li>{@link #tokenStateAtFirstLayer()} / {@link #tokenStateAtEveryLayer()}: the flagged tokens'
+ *       hidden states replaced by their benign means where they enter the first (or every) layer.
+ *       On an independent reference ViT this removed corner triggers that sit on an attention
+ *       sink, which Γ alone could not.
+ *   <li>{@link #tokenStateAndGamma()}: the token-state patch at the first layer, then Γ everywhere.
+ * </ul>
+ */
+public final class PatchRules {
+
+    private PatchRules() {}
+
+    /** @return the paper's Γ with default ε and degenerate floor */
+    public static PatchRule gamma() {
+        return gamma(new HotPatch());
+    }
+
+    /**
+     * @param reference the Γ whose ε and floor to use
+     * @return the paper's Γ at every layer
+     */
+    public static PatchRule gamma(HotPatch reference) {
+        DeviceHotPatch g = new DeviceHotPatch(reference);
+        return new PatchRule() {
+            @Override
+            public String name() {
+                return "gamma";
+            }
+
+            @Override
+            public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+                return g.apply(probs, benign.q(layer), flagged, layer);
+            }
+        };
+    }
+
+    /** @return Γ with Q := 0: flagged columns dropped, the rest renormalised */
+    public static PatchRule dropAndRenormalise() {
+        DeviceHotPatch g = new DeviceHotPatch();
+        return new PatchRule() {
+            @Override
+            public String name() {
+                return "drop-renormalise";
+            }
+
+            @Override
+            public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+                return g.apply(probs, null, flagged, layer);
+            }
+        };
+    }
+
+    /** @return flagged columns replaced by Q, the other columns left as they were */
+    public static PatchRule replaceWithoutRescaling() {
+        return new PatchRule() {
+            @Override
+            public String name() {
+                return "replace-no-rescale";
+            }
+
+            @Override
+            public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+                long b = probs.getShape().get(0);
+                long n = probs.getShape().get(3);
+                NDArray cond = flagged.reshape(b, 1, 1, n);
+                return Masks.select(cond, cond.toType(probs.getDataType(), false).mul(benign.q(layer)), probs);
+            }
+        };
+    }
+
+    /** @return the token-state patch where the tokens enter the first layer */
+    public static PatchRule tokenStateAtFirstLayer() {
+        return tokenState(false, null);
+    }
+
+    /** @return the token-state patch where the tokens enter every layer */
+    public static PatchRule tokenStateAtEveryLayer() {
+        return tokenState(true, null);
+    }
+
+    /** @return the token-state patch at the first layer followed by Γ at every layer */
+    public static PatchRule tokenStateAndGamma() {
+        return tokenState(false, new DeviceHotPatch());
+    }
+
+    private static PatchRule tokenState(boolean everyLayer, DeviceHotPatch gamma) {
+        String name = (everyLayer ? "token-state-every-layer" : "token-state") + (gamma != null ? "+gamma" : "");
+        return new PatchRule() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public boolean usesTokenStates() {
+                return true;
+            }
+
+            @Override
+            public NDArray patchTokenStates(int layer, NDArray states, NDArray flagged, BenignOnDevice benign) {
+                if (!everyLayer && layer != 0) {
+                    return states;
+                }
+                NDArray mean = benign.tokenState(layer);
+                if (!states.getShape().slice(1).equals(mean.getShape())) {
+                    throw new IllegalArgumentException("benign token states of layer " + layer + " are shaped "
+                            + mean.getShape() + " but the model's states there are " + states.getShape()
+                            + ": the benign statistics belong to another model");
+                }
+                NDArray cond = flagged.expandDims(2);
+                return Masks.select(cond, cond.toType(states.getDataType(), false).mul(mean), states);
+            }
+
+            @Override
+            public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+                return gamma == null ? probs : gamma.apply(probs, benign.q(layer), flagged, layer);
+            }
+        };
+    }
+}

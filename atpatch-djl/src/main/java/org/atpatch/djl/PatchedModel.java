@@ -1,0 +1,454 @@
+package org.atpatch.djl;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.atpatch.core.AnomalySet;
+import org.atpatch.core.BenignStatistics;
+import org.atpatch.core.Checks;
+import org.atpatch.detector.ColumnDetector;
+import org.atpatch.detector.DjlOffline;
+
+/**
+ * A victim model wrapped by AtPatch: every forward runs the column detector on each layer's
+ * head-averaged attention map, and only samples with a column above τ are patched (Algorithm 1).
+ * Clean samples get the unpatched model's output bit for bit.
+ *
+ * <p>In the default {@link PatchMode#TWO_PASS} mode a batch is run once unpatched with detection;
+ * the flagged samples alone are gathered and re-run from the embedding with the {@link PatchRule}
+ * applied on the union of their flagged columns, and their rows replace pass 1's. Masks are per
+ * sample, every op is a batched NDArray op on the model's device, and the only host reads are a
+ * per-batch finiteness flag and the per-sample "anything flagged" vector (plus the probabilities,
+ * for {@link #predictWithReport}).
+ *
+ * <p>Thread-safe: per-call state lives in per-call interceptors, and each call opens and closes its
+ * own NDManager scope. Closing the patched model frees the benign statistics' device copy; the
+ * wrapped model and detector stay the caller's to close.
+ */
+public final class PatchedModel implements AutoCloseable {
+
+    private final Block block;
+    private final Device device;
+    private final InterceptableTransformer family;
+    private final AttentionLayers layers;
+    private final ColumnDetector detector;
+    private final BenignOnDevice benign;
+    private final double tau;
+    private final PatchRule rule;
+    private final PatchMode mode;
+    private final boolean[] flaggable;
+    private final NDManager manager;
+    private final NDArray eligible;
+
+    private PatchedModel(Builder b) {
+        DjlOffline.configure();
+        Model model = b.model;
+        this.block = model.getBlock();
+        if (block == null || !block.isInitialized()) {
+            throw new IllegalArgumentException("the model has no initialised block: set and initialise it first");
+        }
+        this.device = model.getNDManager().getDevice();
+        this.family = block instanceof InterceptableTransformer t ? t : null;
+        this.layers = AttentionLayers.of(block);
+        this.detector = b.detector;
+        this.tau = Checks.requireTau(b.tau);
+        this.rule = b.rule;
+        this.mode = b.mode;
+        BenignStatistics stats = b.benign;
+        int depth = layers.depth();
+        if (stats.layers() != depth) {
+            throw new IllegalArgumentException("Q has " + stats.layers() + " layers but the model has "
+                    + depth + " attention layers: the benign statistics belong to another model");
+        }
+        for (int l = 0; l < depth; l++) {
+            if (layers.heads(l) != stats.heads()) {
+                throw new IllegalArgumentException("Q has " + stats.heads() + " heads but layer " + l
+                        + " of the model has " + layers.heads(l));
+            }
+        }
+        if (detector.layers() >= 0 && detector.layers() != depth) {
+            throw new IllegalArgumentException("the detector was built for " + detector.layers()
+                    + " layers but the model has " + depth);
+        }
+        int n = family != null ? family.tokenLayout().size() : stats.tokens();
+        if (stats.tokens() != n) {
+            throw new IllegalArgumentException("Q is for N = " + stats.tokens() + " tokens but the model's maps have N = " + n);
+        }
+        if (detector.tokens() >= 0 && detector.tokens() != n) {
+            throw new IllegalArgumentException("the detector was built for N = " + detector.tokens()
+                    + " tokens but the model's maps have N = " + n);
+        }
+        if (rule.usesTokenStates()) {
+            if (!layers.hasTokenStatePoints()) {
+                throw new IllegalArgumentException("patch rule '" + rule.name() + "' needs a TokenStatePoint in front of "
+                        + "every attention layer (PreNormEncoderLayer has one); the model has "
+                        + layers.tokenStatePoints().size() + " for " + depth + " layers");
+            }
+            if (stats.tokenStates().isEmpty()) {
+                throw new IllegalArgumentException("patch rule '" + rule.name()
+                        + "' needs benign token states, but the statistics keep only Q");
+            }
+            if (family != null && stats.tokenStates().get().itemShape()[1] != family.width()) {
+                throw new IllegalArgumentException("benign token states have width "
+                        + stats.tokenStates().get().itemShape()[1] + " but the model's width is " + family.width());
+            }
+        }
+        if (b.flaggable != null) {
+            if (b.flaggable.length != n) {
+                throw new IllegalArgumentException("flaggable columns given for N = " + b.flaggable.length
+                        + " but the model's maps have N = " + n);
+            }
+            this.flaggable = b.flaggable.clone();
+        } else {
+            this.flaggable = family != null ? family.tokenLayout().flaggable() : allTrue(n);
+        }
+        this.manager = model.getNDManager().newSubManager(device);
+        this.eligible = manager.create(flaggable);
+        this.benign = new BenignOnDevice(stats, manager, device);
+    }
+
+    /** @return a builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return τ */
+    public double tau() {
+        return tau;
+    }
+
+    /** @return the patch rule */
+    public PatchRule patchRule() {
+        return rule;
+    }
+
+    /** @return the patch mode */
+    public PatchMode mode() {
+        return mode;
+    }
+
+    /** @return the model's interceptable layers */
+    public AttentionLayers layers() {
+        return layers;
+    }
+
+    /**
+     * Predicts a batch, patching the flagged samples.
+     *
+     * @param input the model's input with a batch axis
+     * @return logits {@code (batch, classes)} in the input's manager
+     */
+    public NDArray predict(NDArray input) {
+        return run(input, false).logits();
+    }
+
+    /**
+     * Predicts several inputs as one batch.
+     *
+     * @param inputs inputs of one sample's shape each (no batch axis), all in one manager
+     * @return one logits vector per input, in the first input's manager
+     */
+    public List<NDArray> batchPredict(List<NDArray> inputs) {
+        if (inputs.isEmpty()) {
+            return List.of();
+        }
+        NDManager caller = inputs.get(0).getManager();
+        try (NDManager sub = caller.newSubManager()) {
+            NDList list = new NDList(inputs);
+            NDArray batch = NDArrays.stack(list);
+            batch.attach(sub);
+            NDArray logits = run(batch, false).logits();
+            logits.attach(sub);
+            List<NDArray> out = new ArrayList<>(inputs.size());
+            for (NDArray row : logits.split(inputs.size())) {
+                NDArray r = row.squeeze(0);
+                r.attach(caller);
+                out.add(r);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Predicts a batch and reports, per sample, the flagged layers and columns with their
+     * probabilities and whether the sample was patched.
+     *
+     * @param input the model's input with a batch axis
+     * @return logits and reports
+     */
+    public PatchResult predictWithReport(NDArray input) {
+        return run(input, true);
+    }
+
+    private PatchResult run(NDArray input, boolean report) {
+        validateInput(input);
+        NDManager caller = input.getManager();
+        try (NDManager sub = caller.newSubManager(device)) {
+            NDArray x;
+            if (input.getDevice().equals(device)) {
+                input.tempAttach(sub);
+                x = input;
+            } else {
+                x = input.toDevice(device, true);
+                x.attach(sub);
+            }
+            PatchResult result = mode == PatchMode.TWO_PASS ? twoPass(x, report) : streaming(x, report);
+            result.logits().attach(caller);
+            return result;
+        }
+    }
+
+    private PatchResult twoPass(NDArray x, boolean report) {
+        Detection detection = new Detection();
+        NDArray logits = forward(x, detection);
+        NDArray probs = detector.detectAll(detection.headMeans); // (B, L, N)
+        checkFinite(detection.headMeans, probs);
+        NDArray flags = flag(probs);
+        NDArray union = flags.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B, N)
+        NDArray sampleFlagged = union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B)
+        boolean[] patched = sampleFlagged.toBooleanArray();
+        long count = 0;
+        for (boolean p : patched) {
+            count += p ? 1 : 0;
+        }
+        if (count == patched.length) {
+            logits = forward(x, new Patching(union));
+        } else if (count > 0) {
+            NDArray index = sampleFlagged.nonzero().squeeze(1);
+            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(union.get(new NDIndex("{}", index))));
+            logits = logits.duplicate();
+            logits.set(new NDIndex("{}", sampleFlagged), rerun);
+        }
+        return new PatchResult(logits, report ? reports(probs, flags, patched) : List.of());
+    }
+
+    private PatchResult streaming(NDArray x, boolean report) {
+        Streaming s = new Streaming();
+        NDArray logits = forward(x, s);
+        NDArray probs = NDArrays.stack(new NDList(s.probs), 1);
+        checkFinite(s.headMeans, probs);
+        boolean[] patched = s.union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0).toBooleanArray();
+        return new PatchResult(logits, report ? reports(probs, flag(probs), patched) : List.of());
+    }
+
+    private NDArray forward(NDArray x, AttentionInterceptor interceptor) {
+        try (Interception.Scope ignored = Interception.open(interceptor)) {
+            return block.forward(new ParameterStore(x.getManager(), false), new NDList(x), false)
+                    .singletonOrThrow();
+        }
+    }
+
+    /** Columns above τ that may be flagged: {@code (B, L, N)} or {@code (B, N)} boolean. */
+    private NDArray flag(NDArray probs) {
+        return probs.gt(tau).logicalAnd(eligible);
+    }
+
+    /** One scalar host read: fails when any map (or the detector's output) is NaN or infinite. */
+    private void checkFinite(List<NDArray> headMeans, NDArray probs) {
+        NDList sums = new NDList(headMeans.size());
+        for (NDArray h : headMeans) {
+            sums.add(h.sum(new int[] {1, 2}));
+        }
+        NDArray perLayer = NDArrays.stack(sums, 1).add(probs.sum(new int[] {2})); // (B, L)
+        NDArray bad = perLayer.isNaN().logicalOr(perLayer.isInfinite());
+        if (bad.any().getBoolean()) {
+            boolean[] b = bad.toBooleanArray();
+            int l = headMeans.size();
+            for (int i = 0; i < b.length; i++) {
+                if (b[i]) {
+                    throw new IllegalArgumentException("the attention map of layer " + (i % l) + " for sample "
+                            + (i / l) + " (or the detector's output for it) contains NaN or Inf: check the input");
+                }
+            }
+        }
+    }
+
+    private List<PatchReport> reports(NDArray probs, NDArray flags, boolean[] patched) {
+        Shape s = probs.getShape();
+        int b = (int) s.get(0);
+        int l = (int) s.get(1);
+        int n = (int) s.get(2);
+        float[] p = probs.toFloatArray();
+        boolean[] f = flags.toBooleanArray();
+        List<PatchReport> out = new ArrayList<>(b);
+        for (int i = 0; i < b; i++) {
+            List<AnomalySet.LayerFlags> layerFlags = new ArrayList<>();
+            for (int layer = 0; layer < l; layer++) {
+                int base = (i * l + layer) * n;
+                int[] cols = java.util.stream.IntStream.range(0, n).filter(j -> f[base + j]).toArray();
+                if (cols.length > 0) {
+                    float[] pr = new float[cols.length];
+                    for (int c = 0; c < cols.length; c++) {
+                        pr[c] = p[base + cols[c]];
+                    }
+                    layerFlags.add(new AnomalySet.LayerFlags(layer, cols, pr));
+                }
+            }
+            out.add(new PatchReport(new AnomalySet(layerFlags), patched[i]));
+        }
+        return out;
+    }
+
+    private void validateInput(NDArray input) {
+        Shape s = input.getShape();
+        if (s.dimension() == 0 || s.get(0) == 0) {
+            throw new IllegalArgumentException("input must have a non-empty batch axis, got " + s);
+        }
+        if (family != null && !s.slice(1).equals(family.sampleInputShape())) {
+            throw new IllegalArgumentException("the model expects inputs shaped (batch, "
+                    + family.sampleInputShape().toString().replaceAll("[()]", "") + "), got " + s);
+        }
+    }
+
+    /** Frees the device copy of the benign statistics. */
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    private static boolean[] allTrue(int n) {
+        boolean[] a = new boolean[n];
+        Arrays.fill(a, true);
+        return a;
+    }
+
+    /** Pass 1: records each layer's head-averaged map, changes nothing. */
+    private final class Detection implements AttentionInterceptor {
+        final List<NDArray> headMeans = new ArrayList<>(layers.depth());
+
+        @Override
+        public NDArray onAttention(int layer, NDArray probs) {
+            headMeans.add(probs.mean(new int[] {1}));
+            return probs;
+        }
+    }
+
+    /** Pass 2: applies the patch rule on fixed per-sample columns. */
+    private final class Patching implements AttentionInterceptor {
+        final NDArray flagged;
+
+        Patching(NDArray flagged) {
+            this.flagged = flagged;
+        }
+
+        @Override
+        public NDArray onTokenStates(int layer, NDArray states) {
+            return rule.patchTokenStates(layer, states, flagged, benign);
+        }
+
+        @Override
+        public NDArray onAttention(int layer, NDArray probs) {
+            return rule.patchAttention(layer, probs, flagged, benign);
+        }
+    }
+
+    /** Streaming: detects at each layer and patches from there on with the running union. */
+    private final class Streaming implements AttentionInterceptor {
+        final List<NDArray> headMeans = new ArrayList<>(layers.depth());
+        final List<NDArray> probs = new ArrayList<>(layers.depth());
+        NDArray union;
+
+        @Override
+        public NDArray onTokenStates(int layer, NDArray states) {
+            return union == null ? states : rule.patchTokenStates(layer, states, union, benign);
+        }
+
+        @Override
+        public NDArray onAttention(int layer, NDArray map) {
+            NDArray h = map.mean(new int[] {1});
+            headMeans.add(h);
+            NDArray p = detector.detect(h, layer);
+            probs.add(p);
+            NDArray f = flag(p);
+            union = union == null ? f : union.logicalOr(f);
+            return rule.patchAttention(layer, map, union, benign);
+        }
+    }
+
+    /** Builds a {@link PatchedModel}. */
+    public static final class Builder {
+        private Model model;
+        private ColumnDetector detector;
+        private BenignStatistics benign;
+        private double tau = 0.1;
+        private PatchRule rule = PatchRules.gamma();
+        private PatchMode mode = PatchMode.TWO_PASS;
+        private boolean[] flaggable;
+
+        private Builder() {}
+
+        /** @param model the victim, its block built from interceptable attention and initialised @return this */
+        public Builder setModel(Model model) {
+            this.model = model;
+            return this;
+        }
+
+        /** @param detector the column detector @return this */
+        public Builder setDetector(ColumnDetector detector) {
+            this.detector = detector;
+            return this;
+        }
+
+        /** @param benign Q (and token states for token-state rules) of this model @return this */
+        public Builder setBenignStatistics(BenignStatistics benign) {
+            this.benign = benign;
+            return this;
+        }
+
+        /** @param tau the detection threshold τ in (0, 1), default 0.1 @return this */
+        public Builder optTau(double tau) {
+            this.tau = tau;
+            return this;
+        }
+
+        /** @param rule the patch rule, default {@link PatchRules#gamma()} @return this */
+        public Builder optPatchRule(PatchRule rule) {
+            this.rule = rule;
+            return this;
+        }
+
+        /** @param mode two-pass (default) or streaming @return this */
+        public Builder optMode(PatchMode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        /**
+         * @param flaggable per column whether the detector may flag it; default: every non-special
+         *     column of the model's token layout (all columns for a custom architecture)
+         * @return this
+         */
+        public Builder optFlaggableColumns(boolean[] flaggable) {
+            this.flaggable = flaggable.clone();
+            return this;
+        }
+
+        /** @return the patched model */
+        public PatchedModel build() {
+            if (model == null) {
+                throw new IllegalArgumentException("setModel(...) is required");
+            }
+            if (detector == null) {
+                throw new IllegalArgumentException("setDetector(...) is required");
+            }
+            if (benign == null) {
+                throw new IllegalArgumentException("setBenignStatistics(...) is required");
+            }
+            if (rule == null || mode == null) {
+                throw new IllegalArgumentException("patch rule and mode must not be null");
+            }
+            return new PatchedModel(this);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package org.atpatch.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+import org.atpatch.core.HotPatch;
+import org.atpatch.core.RandomMaps;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Holds the device Γ to core's reference. */
+class DeviceHotPatchTest {
+
+    static {
+        org.atpatch.detector.DjlOffline.configure();
+    }
+
+    private static NDArray toDevice(NDManager m, INDArray a) {
+        return m.create(a.dup().data().asFloat(), new Shape(a.shape()));
+    }
+
+    private static NDArray mask(NDManager m, boolean[][] f) {
+        boolean[] flat = new boolean[f.length * f[0].length];
+        for (int i = 0; i < f.length; i++) {
+            System.arraycopy(f[i], 0, flat, i * f[0].length, f[0].length);
+        }
+        return m.create(flat, new Shape(f.length, f[0].length));
+    }
+
+    private static void assertMatchesReference(INDArray a, INDArray q, boolean[][] f) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] expected = new HotPatch().apply(a, q, f).dup().data().asFloat();
+            float[] actual = new DeviceHotPatch().apply(toDevice(m, a), toDevice(m, q), mask(m, f), 0).toFloatArray();
+            assertArrayEquals(expected, actual, 1e-6f);
+        }
+    }
+
+    @Test
+    void matchesReferenceOnRandomMaps() {
+        Random r = new Random(3);
+        for (int trial = 0; trial < 20; trial++) {
+            int b = 1 + r.nextInt(4);
+            int h = 1 + r.nextInt(3);
+            int n = 2 + r.nextInt(12);
+            INDArray a = RandomMaps.softmaxMaps(trial, 0.5 + 3 * r.nextDouble(), b, h, n, n);
+            INDArray q = RandomMaps.softmaxMaps(100 + trial, 1.0, h, n, n);
+            boolean[][] f = new boolean[b][n];
+            for (int s = 0; s < b; s++) {
+                for (int j = 0; j < n; j++) {
+                    f[s][j] = r.nextDouble() < 0.2;
+                }
+            }
+            assertMatchesReference(a, q, f);
+        }
+    }
+
+    @Test
+    void matchesReferenceOnEdgeCases() {
+        int n = 5;
+        // Degenerate: all mass on flagged columns 0 and 1; plus an all-flagged sample; plus a clean one.
+        INDArray a = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 1, n, n);
+        for (int s = 0; s < 3; s++) {
+            for (int i = 0; i < n; i++) {
+                a.putScalar(new long[] {s, 0, i, 0}, 0.6);
+                a.putScalar(new long[] {s, 0, i, 1}, 0.4);
+            }
+        }
+        INDArray q = RandomMaps.softmaxMaps(1, 1.0, 1, n, n);
+        boolean[][] f = {{true, true, false, false, false}, {true, true, true, true, true}, new boolean[n]};
+        assertMatchesReference(a, q, f);
+        // Q that is zero outside K too: the uniform fallback.
+        INDArray qOnK = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, n, n);
+        for (int i = 0; i < n; i++) {
+            qOnK.putScalar(new long[] {0, i, 0}, 1.0);
+        }
+        assertMatchesReference(a, qOnK, new boolean[][] {{true, true, false, false, false}, {true, false, false, false, false}, new boolean[n]});
+    }
+
+    @Test
+    void rowsSumToOneAndUnflaggedSamplesAreBitwise() {
+        int n = 7;
+        INDArray a = RandomMaps.softmaxMaps(5, 2.0, 4, 2, n, n);
+        INDArray q = RandomMaps.softmaxMaps(6, 1.0, 2, n, n);
+        boolean[][] f = new boolean[4][n];
+        f[1][3] = true;
+        f[3][0] = f[3][5] = true;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray in = toDevice(m, a);
+            NDArray out = new DeviceHotPatch().apply(in, toDevice(m, q), mask(m, f), 0);
+            NDArray sums = out.sum(new int[] {-1});
+            assertTrue(sums.sub(1).abs().max().getFloat() < 1e-5f);
+            assertArrayEquals(in.get(0).toFloatArray(), out.get(0).toFloatArray(), 0f);
+            assertArrayEquals(in.get(2).toFloatArray(), out.get(2).toFloatArray(), 0f);
+            // Drop-and-renormalise (Q := 0) is finite and row-stochastic too.
+            NDArray dropped = new DeviceHotPatch().apply(in, null, mask(m, f), 0);
+            assertEquals(0f, dropped.get(1).get(":, :, 3").abs().max().getFloat(), 0f);
+            assertTrue(dropped.sum(new int[] {-1}).sub(1).abs().max().getFloat() < 1e-5f);
+        }
+    }
+
+    @Test
+    void mismatchedQIsNamed() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray a = toDevice(m, RandomMaps.softmaxMaps(1, 1.0, 1, 2, 4, 4));
+            NDArray q = toDevice(m, RandomMaps.softmaxMaps(1, 1.0, 2, 5, 5));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new DeviceHotPatch().apply(a, q, m.create(new boolean[4], new Shape(1, 4)), 2));
+            assertTrue(e.getMessage().contains("layer 2"), e.getMessage());
+        }
+    }
+}
