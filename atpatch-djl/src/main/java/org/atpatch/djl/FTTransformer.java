@@ -82,6 +82,7 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
         }
         norm = addChildBlock("norm", LayerNorm.builder().axis(1).build());
         head = addChildBlock("head", Linear.builder().setUnits(classes).build());
+        AttentionLayers.of(this); // number the layers now, so interceptors work before any wrapping
     }
 
     private Parameter param(String name, Shape shape, TruncatedNormalInitializer init) {

@@ -12,7 +12,8 @@ import java.util.Deque;
  * <p>Per-call interceptors travel in a thread-local scope rather than in a block's forward
  * parameters because DJL's {@code SequentialBlock} does not pass those on to its children; a user's
  * own architecture built from {@link InterceptableSelfAttention} is therefore intercepted wherever
- * the block sits. A forward sees the model-wide interceptor first, then the innermost open scope.
+ * the block sits. A forward sees the model-wide interceptor first, then the innermost open scope
+ * (scopes do not compose: an inner scope hides the outer ones until it closes).
  */
 public final class Interception {
 
@@ -73,7 +74,16 @@ public final class Interception {
         return layers.attention().size() + layers.tokenStatePoints().size();
     }
 
+    private static IllegalStateException unnumbered() {
+        return new IllegalStateException("an interceptable block has no layer index yet: number the model's "
+                + "layers with AttentionLayers.of(rootBlock) first (PatchedModel, AttentionRecorder and "
+                + "setModelWide do it for you; AtPatch's own families do it when built)");
+    }
+
     static NDArray attention(AttentionInterceptor modelWide, int layer, NDArray probs) {
+        if (layer < 0 && (modelWide != null || SCOPES.get().peek() != null)) {
+            throw unnumbered();
+        }
         NDArray out = probs;
         if (modelWide != null) {
             out = modelWide.onAttention(layer, out);
@@ -86,6 +96,9 @@ public final class Interception {
     }
 
     static NDArray tokenStates(AttentionInterceptor modelWide, int layer, NDArray states) {
+        if (layer < 0 && (modelWide != null || SCOPES.get().peek() != null)) {
+            throw unnumbered();
+        }
         NDArray out = states;
         if (modelWide != null) {
             out = modelWide.onTokenStates(layer, out);

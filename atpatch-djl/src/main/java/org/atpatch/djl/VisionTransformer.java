@@ -69,6 +69,7 @@ public final class VisionTransformer extends AbstractBlock implements Intercepta
         }
         norm = addChildBlock("norm", LayerNorm.builder().axis(1).build());
         head = addChildBlock("head", Linear.builder().setUnits(classes).build());
+        AttentionLayers.of(this); // number the layers now, so interceptors work before any wrapping
     }
 
     /** @return a builder */
