@@ -23,6 +23,39 @@ public final class PatchRules {
 
     private PatchRules() {}
 
+    /**
+     * The shipped rule of a name, as stored in bundles.
+     *
+     * @param name a rule's {@link PatchRule#name()}
+     * @return the rule
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static PatchRule byName(String name) {
+        for (PatchRule r : all()) {
+            if (r.name().equals(name)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("unknown patch rule '" + name + "'; known: "
+                + all().stream().map(PatchRule::name).toList());
+    }
+
+    /** @return every shipped rule */
+    public static java.util.List<PatchRule> all() {
+        return java.util.List.of(gamma(), dropAndRenormalise(), replaceWithoutRescaling(), tokenStateAtFirstLayer(),
+                tokenStateAtEveryLayer(), tokenStateAndGamma());
+    }
+
+    /**
+     * The rule {@link AtPatch} and {@link PatchedModel} use unless told otherwise: the paper's Γ
+     * until the side-by-side measurement of issue 4 picks another (see {@code docs/patch-rules.md}).
+     *
+     * @return the product default
+     */
+    public static PatchRule productDefault() {
+        return gamma();
+    }
+
     /** @return the paper's Γ with default ε and degenerate floor */
     public static PatchRule gamma() {
         return gamma(new HotPatch());

@@ -11,12 +11,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.atpatch.core.AnomalySet;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.core.Checks;
+import org.atpatch.detector.AttentionDetector;
 import org.atpatch.detector.ColumnDetector;
 import org.atpatch.detector.DjlOffline;
 
@@ -38,22 +41,19 @@ import org.atpatch.detector.DjlOffline;
  */
 public final class PatchedModel implements AutoCloseable {
 
+    private final Model model;
     private final Block block;
     private final Device device;
     private final InterceptableTransformer family;
     private final AttentionLayers layers;
-    private final ColumnDetector detector;
-    private final BenignOnDevice benign;
-    private final double tau;
-    private final PatchRule rule;
-    private final PatchMode mode;
-    private final boolean[] flaggable;
-    private final NDManager manager;
-    private final NDArray eligible;
+    private final String fingerprint;
+    private final int tokens;
+    private volatile PatchState state;
+    private volatile boolean closed;
 
     private PatchedModel(Builder b) {
         DjlOffline.configure();
-        Model model = b.model;
+        this.model = b.model;
         this.block = model.getBlock();
         if (block == null || !block.isInitialized()) {
             throw new IllegalArgumentException("the model has no initialised block: set and initialise it first");
@@ -61,11 +61,15 @@ public final class PatchedModel implements AutoCloseable {
         this.device = model.getNDManager().getDevice();
         this.family = block instanceof InterceptableTransformer t ? t : null;
         this.layers = AttentionLayers.of(block);
-        this.detector = b.detector;
-        this.tau = Checks.requireTau(b.tau);
-        this.rule = b.rule;
-        this.mode = b.mode;
-        BenignStatistics stats = b.benign;
+        this.fingerprint = ModelFingerprint.of(block);
+        this.tokens = family != null ? family.tokenLayout().size() : b.benign.tokens();
+        this.state = newState(b.detector, b.ownsDetector, b.benign, b.tau, b.rule, b.mode, b.flaggable, b.provenance);
+    }
+
+    /** Checks a configuration against the model and puts it on the device. */
+    private PatchState newState(ColumnDetector detector, boolean ownsDetector, BenignStatistics stats, double tau,
+            PatchRule rule, PatchMode mode, boolean[] flaggableOverride, java.util.Map<String, String> provenance) {
+        Checks.requireTau(tau);
         int depth = layers.depth();
         if (stats.layers() != depth) {
             throw new IllegalArgumentException("Q has " + stats.layers() + " layers but the model has "
@@ -81,7 +85,7 @@ public final class PatchedModel implements AutoCloseable {
             throw new IllegalArgumentException("the detector was built for " + detector.layers()
                     + " layers but the model has " + depth);
         }
-        int n = family != null ? family.tokenLayout().size() : stats.tokens();
+        int n = tokens;
         if (stats.tokens() != n) {
             throw new IllegalArgumentException("Q is for N = " + stats.tokens() + " tokens but the model's maps have N = " + n);
         }
@@ -104,18 +108,118 @@ public final class PatchedModel implements AutoCloseable {
                         + stats.tokenStates().get().itemShape()[1] + " but the model's width is " + family.width());
             }
         }
-        if (b.flaggable != null) {
-            if (b.flaggable.length != n) {
-                throw new IllegalArgumentException("flaggable columns given for N = " + b.flaggable.length
+        boolean[] flaggable;
+        if (flaggableOverride != null) {
+            if (flaggableOverride.length != n) {
+                throw new IllegalArgumentException("flaggable columns given for N = " + flaggableOverride.length
                         + " but the model's maps have N = " + n);
             }
-            this.flaggable = b.flaggable.clone();
+            flaggable = flaggableOverride.clone();
         } else {
-            this.flaggable = family != null ? family.tokenLayout().flaggable() : allTrue(n);
+            flaggable = family != null ? family.tokenLayout().flaggable() : allTrue(n);
         }
-        this.manager = model.getNDManager().newSubManager(device);
-        this.eligible = manager.create(flaggable);
-        this.benign = new BenignOnDevice(stats, manager, device);
+        return new PatchState(detector, ownsDetector, stats, tau, rule, mode, flaggable,
+                model.getNDManager().newSubManager(device), fingerprint, provenance);
+    }
+
+    /**
+     * Loads a saved bundle for a model.
+     *
+     * @param path the bundle file
+     * @param model the victim it was trained for (same architecture fingerprint)
+     * @return the patched model; it owns the loaded detector
+     * @throws IOException when the bundle is missing, damaged or of another format
+     * @throws IllegalArgumentException when the bundle was made for another architecture
+     */
+    public static PatchedModel load(Path path, Model model) throws IOException {
+        PatchBundle bundle = PatchBundle.load(path, model.getNDManager().getDevice());
+        try {
+            checkFingerprint(bundle, model, path.toString());
+            return fromBundle(bundle, model);
+        } catch (RuntimeException e) {
+            bundle.detector().close();
+            throw e;
+        }
+    }
+
+    /**
+     * A patched model from an in-memory bundle; the patched model takes ownership of its detector.
+     *
+     * @param bundle the bundle
+     * @param model the victim
+     * @return the patched model
+     */
+    public static PatchedModel fromBundle(PatchBundle bundle, Model model) {
+        checkFingerprint(bundle, model, "the bundle");
+        Builder b = builder().setModel(model).setDetector(bundle.detector()).setBenignStatistics(bundle.benign())
+                .optTau(bundle.tau()).optPatchRule(PatchRules.byName(bundle.patchRule())).optMode(bundle.mode())
+                .optProvenance(bundle.provenance());
+        b.ownsDetector = true;
+        return b.build();
+    }
+
+    private static void checkFingerprint(PatchBundle bundle, Model model, String what) {
+        String actual = ModelFingerprint.of(model.getBlock());
+        if (!actual.equals(bundle.modelFingerprint())) {
+            throw new IllegalArgumentException(what + " was made for model " + bundle.modelFingerprint()
+                    + " but this model is " + actual);
+        }
+    }
+
+    /**
+     * Saves the current configuration as one bundle file, atomically.
+     *
+     * @param path the bundle file
+     * @throws IOException on failure; an existing file is left intact
+     * @throws IllegalStateException when the detector is not a trained {@link AttentionDetector}
+     */
+    public void save(Path path) throws IOException {
+        PatchState s = acquire();
+        try {
+            if (!(s.detector instanceof AttentionDetector d)) {
+                throw new IllegalStateException("only a trained AttentionDetector can be saved in a bundle, this model uses "
+                        + s.detector.getClass().getName());
+            }
+            new PatchBundle(d, s.benign.source(), s.tau, s.rule.name(), s.mode, s.modelFingerprint, s.provenance)
+                    .save(path);
+        } finally {
+            s.release();
+        }
+    }
+
+    /**
+     * Replaces detector, statistics and configuration with a bundle's, atomically: every call sees
+     * the old bundle or the new one, never a mix. Calls in flight finish on the old one, which is
+     * freed after them.
+     *
+     * @param bundle a bundle for this model; the patched model takes ownership of its detector
+     */
+    public void swap(PatchBundle bundle) {
+        checkFingerprint(bundle, model, "the bundle");
+        PatchState next = newState(bundle.detector(), true, bundle.benign(), bundle.tau(),
+                PatchRules.byName(bundle.patchRule()), bundle.mode(), null, bundle.provenance());
+        PatchState old;
+        synchronized (this) {
+            if (closed) {
+                next.release();
+                throw new IllegalStateException("the patched model is closed");
+            }
+            old = state;
+            state = next;
+        }
+        old.release();
+    }
+
+    private PatchState acquire() {
+        while (true) {
+            if (closed) {
+                throw new IllegalStateException("the patched model is closed");
+            }
+            PatchState s = state;
+            if (s.tryAcquire()) {
+                return s;
+            }
+        }
     }
 
     /** @return a builder */
@@ -125,17 +229,27 @@ public final class PatchedModel implements AutoCloseable {
 
     /** @return τ */
     public double tau() {
-        return tau;
+        return state.tau;
     }
 
     /** @return the patch rule */
     public PatchRule patchRule() {
-        return rule;
+        return state.rule;
     }
 
     /** @return the patch mode */
     public PatchMode mode() {
-        return mode;
+        return state.mode;
+    }
+
+    /** @return the detector in use */
+    public ColumnDetector detector() {
+        return state.detector;
+    }
+
+    /** @return the victim's architecture fingerprint */
+    public String modelFingerprint() {
+        return fingerprint;
     }
 
     /** @return the model's interceptable layers */
@@ -194,6 +308,7 @@ public final class PatchedModel implements AutoCloseable {
     private PatchResult run(NDArray input, boolean report) {
         validateInput(input);
         NDManager caller = input.getManager();
+        PatchState s = acquire();
         try (NDManager sub = caller.newSubManager(device)) {
             NDArray x;
             if (input.getDevice().equals(device)) {
@@ -203,18 +318,20 @@ public final class PatchedModel implements AutoCloseable {
                 x = input.toDevice(device, true);
                 x.attach(sub);
             }
-            PatchResult result = mode == PatchMode.TWO_PASS ? twoPass(x, report) : streaming(x, report);
+            PatchResult result = s.mode == PatchMode.TWO_PASS ? twoPass(s, x, report) : streaming(s, x, report);
             result.logits().attach(caller);
             return result;
+        } finally {
+            s.release();
         }
     }
 
-    private PatchResult twoPass(NDArray x, boolean report) {
+    private PatchResult twoPass(PatchState s, NDArray x, boolean report) {
         Detection detection = new Detection();
         NDArray logits = forward(x, detection);
-        NDArray probs = detector.detectAll(detection.headMeans); // (B, L, N)
+        NDArray probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
         checkFinite(detection.headMeans, probs);
-        NDArray flags = flag(probs);
+        NDArray flags = flag(s, probs);
         NDArray union = flags.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B, N)
         NDArray sampleFlagged = union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B)
         boolean[] patched = sampleFlagged.toBooleanArray();
@@ -223,23 +340,23 @@ public final class PatchedModel implements AutoCloseable {
             count += p ? 1 : 0;
         }
         if (count == patched.length) {
-            logits = forward(x, new Patching(union));
+            logits = forward(x, new Patching(s, union));
         } else if (count > 0) {
             NDArray index = sampleFlagged.nonzero().squeeze(1);
-            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(union.get(new NDIndex("{}", index))));
+            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(s, union.get(new NDIndex("{}", index))));
             logits = logits.duplicate();
             logits.set(new NDIndex("{}", sampleFlagged), rerun);
         }
         return new PatchResult(logits, report ? reports(probs, flags, patched) : List.of());
     }
 
-    private PatchResult streaming(NDArray x, boolean report) {
-        Streaming s = new Streaming();
-        NDArray logits = forward(x, s);
-        NDArray probs = NDArrays.stack(new NDList(s.probs), 1);
-        checkFinite(s.headMeans, probs);
-        boolean[] patched = s.union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0).toBooleanArray();
-        return new PatchResult(logits, report ? reports(probs, flag(probs), patched) : List.of());
+    private PatchResult streaming(PatchState s, NDArray x, boolean report) {
+        Streaming st = new Streaming(s);
+        NDArray logits = forward(x, st);
+        NDArray probs = NDArrays.stack(new NDList(st.probs), 1);
+        checkFinite(st.headMeans, probs);
+        boolean[] patched = st.union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0).toBooleanArray();
+        return new PatchResult(logits, report ? reports(probs, flag(s, probs), patched) : List.of());
     }
 
     private NDArray forward(NDArray x, AttentionInterceptor interceptor) {
@@ -250,8 +367,8 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     /** Columns above τ that may be flagged: {@code (B, L, N)} or {@code (B, N)} boolean. */
-    private NDArray flag(NDArray probs) {
-        return probs.gt(tau).logicalAnd(eligible);
+    private static NDArray flag(PatchState s, NDArray probs) {
+        return probs.gt(s.tau).logicalAnd(s.eligible);
     }
 
     /** One scalar host read: fails when any map (or the detector's output) is NaN or infinite. */
@@ -311,10 +428,21 @@ public final class PatchedModel implements AutoCloseable {
         }
     }
 
-    /** Frees the device copy of the benign statistics. */
+    /**
+     * Frees the device copy of the benign statistics (and the detector, when it came from a bundle)
+     * once calls in flight have finished. The wrapped model stays the caller's to close.
+     */
     @Override
     public void close() {
-        manager.close();
+        PatchState s;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            s = state;
+        }
+        s.release();
     }
 
     private static boolean[] allTrue(int n) {
@@ -335,44 +463,51 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     /** Pass 2: applies the patch rule on fixed per-sample columns. */
-    private final class Patching implements AttentionInterceptor {
+    private static final class Patching implements AttentionInterceptor {
+        final PatchState s;
         final NDArray flagged;
 
-        Patching(NDArray flagged) {
+        Patching(PatchState s, NDArray flagged) {
+            this.s = s;
             this.flagged = flagged;
         }
 
         @Override
         public NDArray onTokenStates(int layer, NDArray states) {
-            return rule.patchTokenStates(layer, states, flagged, benign);
+            return s.rule.patchTokenStates(layer, states, flagged, s.benign);
         }
 
         @Override
         public NDArray onAttention(int layer, NDArray probs) {
-            return rule.patchAttention(layer, probs, flagged, benign);
+            return s.rule.patchAttention(layer, probs, flagged, s.benign);
         }
     }
 
     /** Streaming: detects at each layer and patches from there on with the running union. */
     private final class Streaming implements AttentionInterceptor {
+        final PatchState s;
         final List<NDArray> headMeans = new ArrayList<>(layers.depth());
         final List<NDArray> probs = new ArrayList<>(layers.depth());
         NDArray union;
 
+        Streaming(PatchState s) {
+            this.s = s;
+        }
+
         @Override
         public NDArray onTokenStates(int layer, NDArray states) {
-            return union == null ? states : rule.patchTokenStates(layer, states, union, benign);
+            return union == null ? states : s.rule.patchTokenStates(layer, states, union, s.benign);
         }
 
         @Override
         public NDArray onAttention(int layer, NDArray map) {
             NDArray h = map.mean(new int[] {1});
             headMeans.add(h);
-            NDArray p = detector.detect(h, layer);
+            NDArray p = s.detector.detect(h, layer);
             probs.add(p);
-            NDArray f = flag(p);
+            NDArray f = flag(s, p);
             union = union == null ? f : union.logicalOr(f);
-            return rule.patchAttention(layer, map, union, benign);
+            return s.rule.patchAttention(layer, map, union, s.benign);
         }
     }
 
@@ -382,11 +517,19 @@ public final class PatchedModel implements AutoCloseable {
         private ColumnDetector detector;
         private BenignStatistics benign;
         private double tau = 0.1;
-        private PatchRule rule = PatchRules.gamma();
+        private PatchRule rule = PatchRules.productDefault();
         private PatchMode mode = PatchMode.TWO_PASS;
         private boolean[] flaggable;
+        private boolean ownsDetector;
+        private java.util.Map<String, String> provenance = java.util.Map.of();
 
         private Builder() {}
+
+        /** @param provenance how the configuration was made, saved with bundles @return this */
+        public Builder optProvenance(java.util.Map<String, String> provenance) {
+            this.provenance = java.util.Map.copyOf(provenance);
+            return this;
+        }
 
         /** @param model the victim, its block built from interceptable attention and initialised @return this */
         public Builder setModel(Model model) {

@@ -1,0 +1,270 @@
+package org.atpatch.djl;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.atpatch.core.AttentionTrace;
+import org.atpatch.core.BenignStatistics;
+import org.atpatch.core.ColumnLabels;
+import org.atpatch.detector.AttentionDetector;
+import org.atpatch.detector.DetectorConfig;
+import org.atpatch.detector.DetectorTrainer;
+import org.atpatch.detector.DetectorTrainingData;
+import org.atpatch.detector.DjlOffline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The offline half of Algorithm 1, as a fluent entry point:
+ *
+ * <pre>{@code
+ * PatchedModel patched = AtPatch.builder()
+ *         .setModel(victim)
+ *         .optTau(0.1)
+ *         .build()
+ *         .train(debugSet);
+ * NDArray logits = patched.predict(batch);
+ * }</pre>
+ *
+ * {@link #train} records every layer's attention maps (and input token states) of the debugging
+ * set's clean and anomalous inputs, accumulates Q and the benign token states from the clean side,
+ * trains the detector (Eq. 7) on the labelled maps, and returns the patched model. The debugging
+ * set's own construction time (from its provenance), attention capture and detector training are
+ * timed, logged and kept in the bundle's provenance.
+ */
+public final class AtPatch {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AtPatch.class);
+
+    private final Model model;
+    private final DetectorConfig detectorConfig;
+    private final PatchRule rule;
+    private final PatchMode mode;
+    private final int captureBatchSize;
+
+    private AtPatch(Builder b) {
+        this.model = b.model;
+        DetectorConfig.Builder c = b.detectorConfig != null ? b.detectorConfig : DetectorConfig.builder();
+        if (b.tau != null) {
+            c.optTau(b.tau);
+        }
+        if (b.lambda != null) {
+            c.optLambda(b.lambda);
+        }
+        if (b.epochs != null) {
+            c.optEpochs(b.epochs);
+        }
+        if (b.seed != null) {
+            c.optSeed(b.seed);
+        }
+        c.optDevice(model.getNDManager().getDevice());
+        this.detectorConfig = c.build();
+        this.rule = b.rule;
+        this.mode = b.mode;
+        this.captureBatchSize = b.captureBatchSize;
+    }
+
+    /** @return a builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Trains the detector and benign statistics from a debugging set and returns the patched model.
+     *
+     * @param debugSet the debugging set (non-empty, built for this model)
+     * @return the patched model; it owns the trained detector
+     */
+    public PatchedModel train(DebuggingSet debugSet) {
+        return PatchedModel.fromBundle(trainBundle(debugSet), model);
+    }
+
+    /**
+     * Like {@link #train} but returns the bundle, e.g. to save it or swap it into a live model.
+     *
+     * @param debugSet the debugging set
+     * @return detector, benign statistics, configuration and provenance
+     */
+    public PatchBundle trainBundle(DebuggingSet debugSet) {
+        DjlOffline.configure();
+        if (debugSet.isEmpty()) {
+            throw new IllegalArgumentException("the debugging set is empty: it has no clean/anomalous pair to learn from"
+                    + " (did trigger inversion or the attribute flips find nothing?)");
+        }
+        AttentionLayers layers = AttentionLayers.of(model.getBlock());
+        int depth = layers.depth();
+        int heads = layers.heads(0);
+        Shape sample = debugSet.sampleShape();
+        if (model.getBlock() instanceof InterceptableTransformer t) {
+            if (!t.sampleInputShape().equals(sample)) {
+                throw new IllegalArgumentException("the debugging set holds inputs shaped " + sample
+                        + " but the model takes " + t.sampleInputShape());
+            }
+            if (t.tokenLayout().size() != debugSet.tokens()) {
+                throw new IllegalArgumentException("the debugging set labels N = " + debugSet.tokens()
+                        + " columns but the model's maps have N = " + t.tokenLayout().size());
+            }
+        }
+        boolean states = layers.hasTokenStatePoints();
+        int width = states ? widthOf(model) : 0;
+        BenignStatistics stats = BenignStatistics.empty(depth, heads, debugSet.tokens(), width);
+        DetectorTrainingData.Builder data = DetectorTrainingData.builder().optLayers(depth);
+
+        long t0 = System.nanoTime();
+        List<DebuggingSet.Pair> pairs = debugSet.pairs();
+        for (int from = 0; from < pairs.size(); from += captureBatchSize) {
+            List<DebuggingSet.Pair> batch = pairs.subList(from, Math.min(pairs.size(), from + captureBatchSize));
+            boolean[][] columns = new boolean[batch.size()][];
+            for (int i = 0; i < batch.size(); i++) {
+                columns[i] = batch.get(i).columns();
+            }
+            AttentionTrace clean = record(batch.stream().map(DebuggingSet.Pair::clean).toList(), sample, states);
+            AttentionTrace anomalous = record(batch.stream().map(DebuggingSet.Pair::anomalous).toList(), sample, false);
+            clean.accumulateInto(stats);
+            data.addPairs(clean, anomalous, ColumnLabels.sameForAllLayers(columns, depth));
+        }
+        List<float[]> cleanOnly = debugSet.cleanOnly();
+        long group = -1;
+        for (int from = 0; from < cleanOnly.size(); from += captureBatchSize) {
+            List<float[]> batch = cleanOnly.subList(from, Math.min(cleanOnly.size(), from + captureBatchSize));
+            AttentionTrace clean = record(batch, sample, states);
+            clean.accumulateInto(stats);
+            long[] groups = new long[batch.size()];
+            for (int i = 0; i < groups.length; i++) {
+                groups[i] = group--;
+            }
+            data.addTrace(clean, ColumnLabels.sameForAllLayers(new boolean[batch.size()][debugSet.tokens()], depth), groups);
+        }
+        double captureSeconds = (System.nanoTime() - t0) / 1e9;
+        LOG.info("AtPatch: captured the attention maps of {} pairs and {} clean inputs in {} s",
+                pairs.size(), cleanOnly.size(), String.format("%.1f", captureSeconds));
+
+        long t1 = System.nanoTime();
+        AttentionDetector detector = new DetectorTrainer(detectorConfig).train(data.build());
+        double trainSeconds = (System.nanoTime() - t1) / 1e9;
+        LOG.info("AtPatch: trained the detector in {} s (τ = {})", String.format("%.1f", trainSeconds), detector.tau());
+
+        Map<String, String> provenance = new LinkedHashMap<>();
+        debugSet.provenance().forEach((k, v) -> provenance.put("debugSet." + k, v));
+        provenance.put("debugSet.kind", debugSet.kind().name());
+        provenance.put("debugSet.pairs", Integer.toString(pairs.size()));
+        provenance.put("debugSet.cleanOnly", Integer.toString(cleanOnly.size()));
+        provenance.put("seconds.capture", String.format("%.3f", captureSeconds));
+        provenance.put("seconds.detectorTraining", String.format("%.3f", trainSeconds));
+        LOG.info("AtPatch offline phases: debugging set {} s, attention capture {} s, detector training {} s",
+                debugSet.provenance().getOrDefault("seconds", "?"), String.format("%.1f", captureSeconds),
+                String.format("%.1f", trainSeconds));
+        return new PatchBundle(detector, stats, detector.tau(), rule.name(), mode, ModelFingerprint.of(model.getBlock()),
+                provenance);
+    }
+
+    private AttentionTrace record(List<float[]> inputs, Shape sample, boolean states) {
+        int per = (int) sample.size();
+        float[] flat = new float[inputs.size() * per];
+        for (int i = 0; i < inputs.size(); i++) {
+            System.arraycopy(inputs.get(i), 0, flat, i * per, per);
+        }
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            NDArray x = m.create(flat, new Shape(inputs.size()).addAll(sample));
+            return AttentionRecorder.record(model, x, states);
+        }
+    }
+
+    private static int widthOf(Model model) {
+        if (model.getBlock() instanceof InterceptableTransformer t) {
+            return t.width();
+        }
+        return AttentionLayers.of(model.getBlock()).attention().get(0).width();
+    }
+
+    /** Builds an {@link AtPatch}. Unset options keep the paper's defaults (Section 4.1.3). */
+    public static final class Builder {
+        private Model model;
+        private DetectorConfig.Builder detectorConfig;
+        private Double tau;
+        private Double lambda;
+        private Integer epochs;
+        private Long seed;
+        private PatchRule rule = PatchRules.productDefault();
+        private PatchMode mode = PatchMode.TWO_PASS;
+        private int captureBatchSize = 64;
+
+        private Builder() {}
+
+        /** @param model the victim, built from interceptable attention and initialised @return this */
+        public Builder setModel(Model model) {
+            this.model = model;
+            return this;
+        }
+
+        /** @param tau τ in (0, 1), default 0.1 @return this */
+        public Builder optTau(double tau) {
+            this.tau = tau;
+            return this;
+        }
+
+        /** @param lambda λ of Eq. 7, default 1 @return this */
+        public Builder optLambda(double lambda) {
+            this.lambda = lambda;
+            return this;
+        }
+
+        /** @param epochs detector training epochs, default 50 @return this */
+        public Builder optEpochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        /** @param seed the detector's training seed @return this */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** @param rule the patch rule, default {@link PatchRules#productDefault()} @return this */
+        public Builder optPatchRule(PatchRule rule) {
+            this.rule = rule;
+            return this;
+        }
+
+        /** @param mode two-pass (default) or streaming @return this */
+        public Builder optMode(PatchMode mode) {
+            this.mode = mode;
+            return this;
+        }
+
+        /**
+         * @param config every detector setting (architecture, optimiser, τ selection); τ, λ, epochs
+         *     and seed set on this builder override it
+         * @return this
+         */
+        public Builder optDetectorConfig(DetectorConfig.Builder config) {
+            this.detectorConfig = config;
+            return this;
+        }
+
+        /** @param size inputs per attention-capture batch, default 64 @return this */
+        public Builder optCaptureBatchSize(int size) {
+            this.captureBatchSize = size;
+            return this;
+        }
+
+        /** @return the configured AtPatch */
+        public AtPatch build() {
+            if (model == null || model.getBlock() == null) {
+                throw new IllegalArgumentException("setModel(...) with an initialised block is required");
+            }
+            if (rule == null || mode == null) {
+                throw new IllegalArgumentException("patch rule and mode must not be null");
+            }
+            if (captureBatchSize <= 0) {
+                throw new IllegalArgumentException("capture batch size must be positive, got " + captureBatchSize);
+            }
+            return new AtPatch(this);
+        }
+    }
+}

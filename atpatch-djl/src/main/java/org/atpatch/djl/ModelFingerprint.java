@@ -1,0 +1,46 @@
+package org.atpatch.djl;
+
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The architecture fingerprint a patch bundle is checked against: the family's own description when
+ * the model is an {@link InterceptableTransformer}, and for any model a SHA-256 over the names and
+ * shapes of all its parameters and the head counts of its attention layers. Two models with the same
+ * fingerprint produce maps of the same layers, heads and N; their weights may differ.
+ */
+public final class ModelFingerprint {
+
+    private ModelFingerprint() {}
+
+    /**
+     * @param root the model's initialised block
+     * @return the fingerprint, e.g. {@code VisionTransformer(...)#3fa2…}
+     */
+    public static String of(Block root) {
+        StringBuilder s = new StringBuilder();
+        for (Pair<String, Parameter> p : root.getParameters()) {
+            s.append(p.getKey()).append('=').append(p.getValue().getArray().getShape()).append(';');
+        }
+        AttentionLayers layers = AttentionLayers.of(root);
+        for (int l = 0; l < layers.depth(); l++) {
+            s.append("heads").append(l).append('=').append(layers.heads(l)).append(';');
+        }
+        String digest = sha256(s.toString()).substring(0, 16);
+        String name = root instanceof InterceptableTransformer t ? t.fingerprint() : root.getClass().getSimpleName();
+        return name + "#" + digest;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package org.atpatch.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.atpatch.core.BenignStatistics;
+import org.atpatch.detector.ColumnDetector;
+
+/**
+ * One immutable configuration of a patched model (detector, benign statistics on the device, τ,
+ * patch rule, mode), reference-counted so a live model can swap it atomically: each call holds a
+ * reference for its whole duration, and a retired state frees its device arrays (and the detector,
+ * if it owns it) when its last call ends.
+ */
+final class PatchState {
+
+    final ColumnDetector detector;
+    final BenignOnDevice benign;
+    final double tau;
+    final PatchRule rule;
+    final PatchMode mode;
+    final NDArray eligible;
+    final String modelFingerprint;
+    final java.util.Map<String, String> provenance;
+    private final NDManager manager;
+    private final AutoCloseable ownedDetector;
+    private final AtomicInteger refs = new AtomicInteger(1); // the owner's reference
+
+    PatchState(ColumnDetector detector, boolean ownsDetector, BenignStatistics stats, double tau, PatchRule rule,
+            PatchMode mode, boolean[] flaggable, NDManager parent, String modelFingerprint,
+            java.util.Map<String, String> provenance) {
+        this.detector = detector;
+        this.tau = tau;
+        this.rule = rule;
+        this.mode = mode;
+        this.modelFingerprint = modelFingerprint;
+        this.provenance = java.util.Map.copyOf(provenance);
+        this.manager = parent; // owned: closed with the state
+        this.eligible = manager.create(flaggable);
+        this.benign = new BenignOnDevice(stats, manager, manager.getDevice());
+        this.ownedDetector = ownsDetector && detector instanceof AutoCloseable c ? c : null;
+    }
+
+    /** @return whether a reference was taken; false once the state is fully released */
+    boolean tryAcquire() {
+        while (true) {
+            int c = refs.get();
+            if (c <= 0) {
+                return false;
+            }
+            if (refs.compareAndSet(c, c + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Drops a reference; the last one frees the state's resources. */
+    void release() {
+        if (refs.decrementAndGet() == 0) {
+            manager.close();
+            if (ownedDetector != null) {
+                try {
+                    ownedDetector.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing the retired detector failed", e);
+                }
+            }
+        }
+    }
+}

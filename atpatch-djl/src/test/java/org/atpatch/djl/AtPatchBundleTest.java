@@ -1,0 +1,188 @@
+package org.atpatch.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.atpatch.detector.DetectorConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** AtPatch.train on a small debugging set, bundles, and the live swap. */
+class AtPatchBundleTest {
+
+    private static Model model;
+    private static NDManager manager;
+    private static DebuggingSet debugSet;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void setUp() {
+        model = Fixtures.vitModel();
+        manager = model.getNDManager().newSubManager();
+        // Clean images and the same images with a bright 2x2 square at pixels (6..7, 6..7): patch column 16.
+        Random r = new Random(5);
+        DebuggingSet.Builder b = DebuggingSet.builder(DebuggingSet.Kind.BACKDOOR, new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE), Fixtures.N);
+        boolean[] columns = new boolean[Fixtures.N];
+        columns[16] = true;
+        for (int i = 0; i < 48; i++) {
+            float[] x = new float[Fixtures.IMAGE * Fixtures.IMAGE];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = r.nextFloat() * 0.5f;
+            }
+            float[] t = x.clone();
+            for (int row = 6; row < 8; row++) {
+                for (int col = 6; col < 8; col++) {
+                    t[row * Fixtures.IMAGE + col] = 1f;
+                }
+            }
+            b.addPair(x, t, columns);
+        }
+        debugSet = b.optProvenance("method", "test square").build();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        manager.close();
+        model.close();
+    }
+
+    private static AtPatch atPatch(long seed) {
+        return AtPatch.builder()
+                .setModel(model)
+                .optPatchRule(PatchRules.tokenStateAndGamma())
+                .optDetectorConfig(DetectorConfig.builder().optEpochs(2).optProgressBar(false).optValidationFraction(0.25))
+                .optSeed(seed)
+                .build();
+    }
+
+    @Test
+    void trainSaveLoadReproducesPredictionsExactly() throws IOException {
+        NDArray x = Fixtures.images(manager, 8, 11);
+        Path file = dir.resolve("victim.atpatch");
+        try (PatchedModel patched = atPatch(1).train(debugSet)) {
+            assertEquals("token-state+gamma", patched.patchRule().name());
+            PatchResult before = patched.predictWithReport(x);
+            patched.save(file);
+            try (PatchedModel loaded = PatchedModel.load(file, model)) {
+                PatchResult after = loaded.predictWithReport(x);
+                assertArrayEquals(before.logits().toFloatArray(), after.logits().toFloatArray(), 0f);
+                assertEquals(before.reports(), after.reports());
+                assertEquals(patched.tau(), loaded.tau());
+            }
+        }
+        // A second save over the first leaves a loadable file (atomic replace).
+        try (PatchedModel loaded = PatchedModel.load(file, model)) {
+            loaded.save(file);
+        }
+        try (PatchedModel again = PatchedModel.load(file, model)) {
+            assertTrue(again.tau() > 0);
+        }
+    }
+
+    @Test
+    void damagedOrForeignBundlesFailClearly() throws IOException {
+        Path file = dir.resolve("b.atpatch");
+        try (PatchedModel patched = atPatch(2).train(debugSet)) {
+            patched.save(file);
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        Path truncated = dir.resolve("truncated.atpatch");
+        Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length * 2 / 3));
+        IOException t = assertThrows(IOException.class, () -> PatchedModel.load(truncated, model));
+        assertTrue(t.getMessage().contains("truncated.atpatch"), t.getMessage());
+
+        Path notABundle = dir.resolve("text.atpatch");
+        Files.writeString(notABundle, "hello");
+        assertThrows(IOException.class, () -> PatchedModel.load(notABundle, model));
+        assertTrue(assertThrows(IOException.class, () -> PatchedModel.load(dir.resolve("missing.atpatch"), model))
+                .getMessage().contains("missing.atpatch"));
+
+        try (Model other = Model.newInstance("other")) {
+            VisionTransformer wider = VisionTransformer.builder().setImageSize(Fixtures.IMAGE).setPatchSize(Fixtures.PATCH)
+                    .setDepth(Fixtures.DEPTH).setWidth(32).setHeads(Fixtures.HEADS).setClasses(Fixtures.CLASSES).build();
+            other.setBlock(wider);
+            wider.initialize(other.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1, Fixtures.IMAGE, Fixtures.IMAGE));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PatchedModel.load(file, other));
+            assertTrue(e.getMessage().contains("was made for model"), e.getMessage());
+        }
+    }
+
+    @Test
+    void emptyOrMismatchedDebuggingSetIsRefused() {
+        DebuggingSet empty = DebuggingSet.builder(DebuggingSet.Kind.BACKDOOR, new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE), Fixtures.N).build();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> atPatch(3).train(empty)).getMessage().contains("empty"));
+        DebuggingSet wrong = DebuggingSet.builder(DebuggingSet.Kind.BACKDOOR, new Shape(1, 4, 4), Fixtures.N)
+                .addPair(new float[16], new float[16], onlyColumn(3)).build();
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> atPatch(3).train(wrong)).getMessage().contains("(1, 4, 4)"));
+    }
+
+    @Test
+    void swapIsAtomicUnderConcurrentPredicts() throws Exception {
+        PatchBundle second = atPatch(4).trainBundle(debugSet);
+        try (PatchedModel patched = atPatch(5).train(debugSet)) {
+            NDArray x = Fixtures.images(manager, 4, 12);
+            float[] oldOut = patched.predict(x).toFloatArray();
+            float[] newOut;
+            try (PatchedModel reference = PatchedModel.fromBundle(atPatch(4).trainBundle(debugSet), model)) {
+                newOut = reference.predict(x).toFloatArray();
+            }
+            float[] images = x.toFloatArray();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Thread th = new Thread(() -> {
+                    try {
+                        while (!stop.get()) {
+                            try (NDManager m = manager.newSubManager()) {
+                                float[] out = patched.predict(m.create(images, x.getShape())).toFloatArray();
+                                if (!java.util.Arrays.equals(out, oldOut) && !java.util.Arrays.equals(out, newOut)) {
+                                    throw new AssertionError("a predict saw a mix of two bundles");
+                                }
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.set(e);
+                    }
+                });
+                th.start();
+                threads.add(th);
+            }
+            Thread.sleep(300);
+            patched.swap(second);
+            Thread.sleep(300);
+            stop.set(true);
+            for (Thread th : threads) {
+                th.join();
+            }
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            assertArrayEquals(newOut, patched.predict(x).toFloatArray(), 0f);
+        }
+    }
+
+    private static boolean[] onlyColumn(int c) {
+        boolean[] b = new boolean[Fixtures.N];
+        b[c] = true;
+        return b;
+    }
+}
