@@ -1,6 +1,7 @@
 package org.atpatch.detector;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 
 /**
@@ -48,7 +49,7 @@ public final class ContrastiveLoss {
     }
 
     /**
-     * The loss for one set of column embeddings.
+     * The loss for one set of column embeddings, every column an anchor.
      *
      * @param embeddings {@code (M, D)} column embeddings
      * @param labels {@code (M)} 1 for an anomalous column, 0 for a normal one, any numeric type
@@ -56,6 +57,21 @@ public final class ContrastiveLoss {
      * @throws IllegalArgumentException if the shapes do not match
      */
     public NDArray compute(NDArray embeddings, NDArray labels) {
+        return compute(embeddings, labels, null);
+    }
+
+    /**
+     * The loss with only some columns as anchors; every column still serves as a positive or negative.
+     * With {@code A} anchors the cost is {@code O(A·M)} instead of {@code O(M²)}, which is how the
+     * trainer keeps large batches cheap.
+     *
+     * @param embeddings {@code (M, D)} column embeddings
+     * @param labels {@code (M)} 1 for an anomalous column, 0 for a normal one, any numeric type
+     * @param anchors {@code (A)} int64 row indices of the anchors, or {@code null} for all
+     * @return a scalar in the embeddings' manager, differentiable in them
+     * @throws IllegalArgumentException if the shapes do not match
+     */
+    public NDArray compute(NDArray embeddings, NDArray labels, NDArray anchors) {
         if (embeddings.getShape().dimension() != 2
                 || labels.getShape().dimension() != 1
                 || labels.getShape().get(0) != embeddings.getShape().get(0)) {
@@ -64,35 +80,40 @@ public final class ContrastiveLoss {
         }
         long m = embeddings.getShape().get(0);
         NDArray e = embeddings.normalize(2, 1, 1e-8);
-        NDArray s = e.matMul(e.transpose()).div(temperature); // (M, M) scaled similarities
-        NDArray y = labels.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-        NDArray yRow = y.reshape(m, 1);
+        NDArray y = labels.toType(DataType.FLOAT32, false);
+        NDArray ea = anchors == null ? e : e.get(anchors);
+        NDArray ya = anchors == null ? y : y.get(anchors);
+        long a = ea.getShape().get(0);
+        // (A, M) scaled similarities; same(a, j) = 1 where the labels agree.
+        NDArray s = ea.matMul(e.transpose()).div((float) temperature);
+        NDArray yRow = ya.reshape(a, 1);
         NDArray yCol = y.reshape(1, m);
-        // same(a, b) = 1 when the labels agree; the diagonal (a with itself) is neither.
         NDArray same = yRow.mul(yCol).add(yRow.sub(1).mul(yCol.sub(1)));
-        NDArray eye = e.getManager().eye((int) m);
-        NDArray pos = same.sub(eye);
+        // An anchor is not its own positive.
+        NDArray columns = e.getManager().arange(m).reshape(1, m);
+        NDArray anchorIds = anchors == null ? e.getManager().arange(m).reshape(m, 1) : anchors.reshape(a, 1);
+        NDArray self = anchorIds.toType(DataType.INT64, false).eq(columns.toType(DataType.INT64, false))
+                .toType(DataType.FLOAT32, false);
+        NDArray pos = same.sub(self);
         NDArray neg = same.neg().add(1);
-        // log Σ_neg exp(s) per anchor, with non-negatives masked out; ≈ MASKED when there are none.
+        // log Σ_neg exp(s) per anchor, non-negatives masked out; ≈ MASKED when there are none.
         NDArray masked = s.add(neg.sub(1).mul(-MASKED));
         NDArray rowMax = masked.max(new int[] {1}, true).stopGradient();
         NDArray lseNeg = masked.sub(rowMax).exp().sum(new int[] {1}, true).log().add(rowMax);
-        // ℓ(a, p) = softplus(lse_neg(a) − s(a, p)).
+        // ℓ(a, p) = −log(e^{s_ap} / (e^{s_ap} + Σ_neg e^{s_an})) = softplus(lse_neg(a) − s(a, p)).
         NDArray pairLoss = Activation.softPlus(lseNeg.sub(s)).mul(pos);
         NDArray posCount = pos.sum(new int[] {1});
         NDArray negCount = neg.sum(new int[] {1});
-        NDArray valid = posCount.gt(0).logicalAnd(negCount.gt(0)).toType(ai.djl.ndarray.types.DataType.FLOAT32,
-                false);
+        NDArray valid = posCount.gt(0).logicalAnd(negCount.gt(0)).toType(DataType.FLOAT32, false);
         NDArray anchorLoss = pairLoss.sum(new int[] {1}).div(posCount.maximum(1)).mul(valid);
         // Class-balanced mean over valid anchors.
-        NDArray validPos = valid.mul(y);
+        NDArray validPos = valid.mul(ya);
         NDArray validNeg = valid.sub(validPos);
         NDArray nPos = validPos.sum();
         NDArray nNeg = validNeg.sum();
         NDArray meanPos = anchorLoss.mul(validPos).sum().div(nPos.maximum(1));
         NDArray meanNeg = anchorLoss.mul(validNeg).sum().div(nNeg.maximum(1));
-        NDArray classes = nPos.gt(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-                .add(nNeg.gt(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false));
+        NDArray classes = nPos.gt(0).toType(DataType.FLOAT32, false).add(nNeg.gt(0).toType(DataType.FLOAT32, false));
         return meanPos.add(meanNeg).div(classes.maximum(1));
     }
 

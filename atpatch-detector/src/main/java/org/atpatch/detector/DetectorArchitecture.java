@@ -16,8 +16,9 @@ import java.util.Objects;
  *   <li>two input planes, the scaled map and its logarithm (over-attention multiplies a column, so it
  *       shows as a shift in log space), then one {@code 3×3} convolution with padding to
  *       {@link #convChannels()} planes and ReLU: the only cost that grows with {@code N²};
- *   <li>each column pooled over the query axis (mean and max) to per-column features {@code (B, N,
- *       2·convChannels)};
+ *   <li>each column pooled over the query axis: mean and max of the convolution's planes, and the mean
+ *       of the two input planes (the column's attention mass and mean log-attention), giving
+ *       per-column features {@code (B, N, 2·convChannels + 2)};
  *   <li>a kernel-3 convolution along the columns to {@link #columnChannels()} and ReLU, then each
  *       column's features next to their difference from the map's mean column (the map as context);
  *   <li>a shared MLP per column with {@link #hiddenSize()} units; its first layer adds the learned
@@ -30,7 +31,7 @@ import java.util.Objects;
  * {@link #tokens()} records the N the detector was trained for ({@code -1}: accept any), and inputs
  * of another N are refused when it is fixed.
  *
- * <p>Cost per map, in multiply-adds: {@code N²·18·convChannels + N·(6·convChannels·columnChannels +
+ * <p>Cost per map, in multiply-adds: {@code N²·18·convChannels + N·(3·(2·convChannels + 2)·columnChannels +
  * 2·columnChannels·hiddenSize + hiddenSize² + hiddenSize)}; at the defaults and N = 50 about 0.5 M,
  * two thirds of it in the convolution.
  */

@@ -454,7 +454,8 @@ public final class DetectorConfig {
                 throw new IllegalArgumentException("contrastive columns must be >= 2, got " + contrastiveColumns);
             }
             // Fails early on bad network sizes.
-            architecture(2, 1);
+            DetectorArchitecture.builder().setLayers(1).optConvChannels(convChannels)
+                    .optColumnChannels(columnChannels).optHiddenSize(hiddenSize).build();
             return new DetectorConfig(this);
         }
     }

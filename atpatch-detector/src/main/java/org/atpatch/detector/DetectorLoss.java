@@ -18,8 +18,9 @@ import ai.djl.training.loss.Loss;
  * with {@code z} the logits (σ(z) = p of Eq. 6); softplus keeps it stable for large logits.
  *
  * <p>As a DJL {@link Loss}: predictions are the network's {@code (logits (B, N), embeddings (B, N,
- * D))}; labels are {@code (labels (B, N))} and optionally the flat indices {@code (K)} of the columns
- * the contrastive term should use (all {@code B·N} when absent).
+ * D))}; labels are {@code (labels (B, N))}, optionally followed by the int64 flat indices {@code (K)}
+ * of the columns the contrastive term should use (all {@code B·N} when absent) and the int64 indices
+ * {@code (A)}, into those K, of the columns that serve as anchors (all when absent).
  */
 public final class DetectorLoss extends Loss {
 
@@ -65,7 +66,7 @@ public final class DetectorLoss extends Loss {
     public NDList terms(NDList labels, NDList predictions) {
         NDArray logits = predictions.get(0);
         NDArray y = labels.get(0).toType(DataType.FLOAT32, false);
-        NDArray bce = Activation.softPlus(logits.neg()).mul(y).mul(positiveWeight)
+        NDArray bce = Activation.softPlus(logits.neg()).mul(y).mul((float) positiveWeight)
                 .add(Activation.softPlus(logits).mul(y.neg().add(1)))
                 .mean();
         if (lambda == 0) {
@@ -75,17 +76,18 @@ public final class DetectorLoss extends Loss {
         long d = emb.getShape().get(2);
         NDArray flatEmb = emb.reshape(-1, d);
         NDArray flatY = y.reshape(-1);
-        if (labels.size() > 1) {
+        if (labels.size() > 1 && labels.get(1) != null) {
             NDArray idx = labels.get(1);
             flatEmb = flatEmb.get(idx);
             flatY = flatY.get(idx);
         }
-        return new NDList(bce, contrastive.compute(flatEmb, flatY));
+        NDArray anchors = labels.size() > 2 ? labels.get(2) : null;
+        return new NDList(bce, contrastive.compute(flatEmb, flatY, anchors));
     }
 
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDList t = terms(labels, predictions);
-        return lambda == 0 ? t.get(0) : t.get(0).add(t.get(1).mul(lambda));
+        return lambda == 0 ? t.get(0) : t.get(0).add(t.get(1).mul((float) lambda));
     }
 }

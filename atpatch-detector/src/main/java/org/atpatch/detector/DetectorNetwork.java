@@ -2,14 +2,15 @@ package org.atpatch.detector;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
@@ -38,6 +39,8 @@ final class DetectorNetwork extends AbstractBlock {
     private static final byte VERSION = 1;
     /** Added before the logarithm of the N-scaled map: attention below 1 % of uniform reads as −4.6. */
     private static final float LOG_FLOOR = 0.01f;
+    /** Added to the variance over columns before the z-score: divides by at least √0.1 ≈ 0.32. */
+    private static final float SPREAD_FLOOR = 0.1f;
 
     private final DetectorArchitecture arch;
     private final Parameter convWeight;
@@ -60,7 +63,8 @@ final class DetectorNetwork extends AbstractBlock {
         int h = arch.hiddenSize();
         convWeight = weight("conv_weight", new Shape(c1, 2, 3, 3), 2 * 9);
         convBias = bias("conv_bias", c1);
-        columnWeight = weight("column_weight", new Shape(c2, 2L * c1, 3), 2 * c1 * 3);
+        // The kernel-3 convolution along the columns, as one linear map of [left, self, right] features.
+        columnWeight = weight("column_weight", new Shape(c2, 3L * (2 * c1 + 2)), (2 * c1 + 2) * 3);
         columnBias = bias("column_bias", c2);
         mlp1Weight = weight("mlp1_weight", new Shape(h, 2L * c2), 2 * c2);
         mlp1Bias = bias("mlp1_bias", h);
@@ -100,42 +104,52 @@ final class DetectorNetwork extends AbstractBlock {
         return arch;
     }
 
-    /**
-     * Initializes the parameters (random, from the engine's seed).
-     *
-     * @param manager where the parameters live
-     * @param tokens an N to record as input shape (any N works)
-     */
-    void initialize(NDManager manager, int tokens) {
-        initialize(manager, DataType.FLOAT32, new Shape(1, tokens, tokens), new Shape(1, arch.layers()));
-    }
-
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray maps = inputs.get(0);
-        NDArray layerOneHot = inputs.get(1);
+        NDArray layerOneHot = inputs.size() > 1 ? inputs.get(1) : null;
         var device = maps.getDevice();
         long n = maps.getShape().get(1);
 
         // (B, 2, N, N): N·A and log(N·A + floor); scaled so that the features do not depend on N.
         NDArray scaled = maps.mul(n).expandDims(1);
-        NDArray x = scaled.concat(scaled.add(LOG_FLOOR).log(), 1);
-        x = Conv2d.conv2d(x, ps.getValue(convWeight, device, training), ps.getValue(convBias, device, training),
+        NDArray input = scaled.concat(scaled.add(LOG_FLOOR).log(), 1);
+        NDArray x = Conv2d.conv2d(input, ps.getValue(convWeight, device, training), ps.getValue(convBias, device, training),
                         new Shape(1, 1), new Shape(1, 1), new Shape(1, 1))
                 .singletonOrThrow();
         x = Activation.relu(x);
-        // Pool each column over the query axis (axis 2): (B, 2·C1, N).
-        NDArray cols = x.mean(new int[] {2}).concat(x.max(new int[] {2}), 1);
-        NDArray h = Activation.relu(Conv1d.conv1d(cols, ps.getValue(columnWeight, device, training),
-                        ps.getValue(columnBias, device, training), new Shape(1), new Shape(1), new Shape(1))
-                .singletonOrThrow());
-        // Each column beside its difference from the map's mean column: (B, N, 2·C2).
-        h = h.concat(h.sub(h.mean(new int[] {2}, true)), 1).transpose(0, 2, 1);
+        // Pool each column over the query axis (axis 2): mean and max of the features, and the mean of
+        // the two input planes themselves (column mass, mean log-attention): (B, 2·C1 + 2, N).
+        NDArray cols = NDArrays.concat(new NDList(x.mean(new int[] {2}), x.max(new int[] {2}),
+                input.mean(new int[] {2})), 1);
+        // Kernel-3 convolution along the columns, written as a linear map of each column's features
+        // beside its left and right neighbours' (zero beyond the edges). DJL/PyTorch's conv1d on CPU
+        // was measured to return non-deterministic values (occasionally NaN) with two threads here,
+        // while this form is plain matrix arithmetic.
+        NDArray perColumn = cols.transpose(0, 2, 1); // (B, N, 2·C1 + 2)
+        NDArray padded = perColumn.pad(new Shape(0, 0, 1, 1), 0f); // (B, N + 2, ·)
+        NDArray neighbours = NDArrays.concat(new NDList(
+                padded.get(new NDIndex(":, 0:{}", n)),
+                padded.get(new NDIndex(":, 1:{}", n + 1)),
+                padded.get(new NDIndex(":, 2:{}", n + 2))), 2);
+        NDArray h = Activation.relu(Linear.linear(neighbours, ps.getValue(columnWeight, device, training),
+                        ps.getValue(columnBias, device, training))
+                .singletonOrThrow()); // (B, N, C2)
+        // Each column beside how far it stands out from the map's other columns, as a z-score over the
+        // columns of its map: (B, N, 2·C2). Over-attention is a column that stands out.
+        NDArray centred = h.sub(h.mean(new int[] {1}, true));
+        // The floor keeps the division tame when a feature barely varies across the columns (measured:
+        // with a floor of 1e-4 such features amplified noise 100-fold and training diverged).
+        NDArray spread = centred.square().mean(new int[] {1}, true).add(SPREAD_FLOOR).sqrt();
+        h = h.concat(centred.div(spread), 2);
         NDArray z = Linear.linear(h, ps.getValue(mlp1Weight, device, training),
                         ps.getValue(mlp1Bias, device, training))
                 .singletonOrThrow();
         if (layerEmbedding != null) {
+            if (layerOneHot == null) {
+                throw new IllegalArgumentException("this detector has a layer embedding: pass each map's layer");
+            }
             // one-hot (B, L) · embedding (L, H): starts from the input side, so nothing lands in the
             // parameters' manager.
             z = z.add(layerOneHot.matMul(ps.getValue(layerEmbedding, device, training)).expandDims(1));

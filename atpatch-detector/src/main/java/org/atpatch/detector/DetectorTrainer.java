@@ -53,6 +53,9 @@ public final class DetectorTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(DetectorTrainer.class);
 
+    /** Most anchor columns per batch in the contrastive term (cost O(anchors × columns)). */
+    static final int ANCHORS = 128;
+
     private final DetectorConfig config;
 
     /** @param config how to train */
@@ -133,7 +136,6 @@ public final class DetectorTrainer {
                             .optWeightDecays((float) config.weightDecay())
                             .build());
             try (Trainer trainer = model.newTrainer(tc)) {
-                net.initialize(model.getNDManager(), train.tokens());
                 trainer.initialize(new ai.djl.ndarray.types.Shape(1, train.tokens(), train.tokens()),
                         new ai.djl.ndarray.types.Shape(1, layers));
                 Outcome o = loop(trainer, net, loss, train, validation, layers, rng);
@@ -164,6 +166,7 @@ public final class DetectorTrainer {
         boolean stoppedEarly = false;
         while (epoch < epochs) {
             epoch++;
+            long epochStart = System.nanoTime();
             Collections.shuffle(units, rng);
             double sumLoss = 0;
             double sumBce = 0;
@@ -180,6 +183,7 @@ public final class DetectorTrainer {
                 }
             }
             lastTrainLoss = sumLoss / steps;
+            double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
             double valLoss = Double.NaN;
             String valText = "no validation data";
             double f1;
@@ -195,8 +199,9 @@ public final class DetectorTrainer {
             } else {
                 f1 = 0;
             }
-            LOG.info(String.format(Locale.ROOT, "epoch %d/%d: loss %.4f (BCE %.4f, contrastive %.4f), %s", epoch, epochs,
-                    lastTrainLoss, sumBce / steps, sumCon / steps, valText));
+            LOG.info(String.format(Locale.ROOT, "epoch %d/%d: loss %.4f (BCE %.4f, contrastive %.4f), %s [%.1f s + %.1f s]",
+                    epoch, epochs, lastTrainLoss, sumBce / steps, sumCon / steps, valText, trainSeconds,
+                    (System.nanoTime() - epochStart) / 1e9 - trainSeconds));
             double monitorLoss = validation != null ? valLoss : lastTrainLoss;
             boolean better = f1 > bestF1 + 1e-12 || (Math.abs(f1 - bestF1) <= 1e-12 && monitorLoss < bestValLoss);
             if (better) {
@@ -258,17 +263,36 @@ public final class DetectorTrainer {
         try (NDManager m = trainer.getManager().newSubManager()) {
             NDList in = MapBatch.inputs(m, d, idx, layers);
             NDList labels = new NDList(MapBatch.labels(m, d, idx));
-            long[] sample = contrastiveSample(d, batch, rng);
-            if (sample != null) {
-                labels.add(m.create(sample));
+            if (config.lambda() > 0) {
+                addSample(m, labels, contrastiveSample(d, batch, rng));
             }
             float[] terms;
             try (GradientCollector gc = trainer.newGradientCollector()) {
                 NDList out = trainer.forward(in);
+                if (Boolean.getBoolean("atpatch.debugNaN")) {
+                    float inSum = in.get(0).sum().getFloat();
+                    float inMin = in.get(0).min().getFloat();
+                    float lg = out.get(0).abs().max().getFloat();
+                    float em = out.get(1).abs().max().getFloat();
+                    if (!Float.isFinite(inSum) || inMin < 0 || !Float.isFinite(lg) || !Float.isFinite(em)) {
+                        LOG.warn("DEBUG fwd inSum {} inMin {} logits {} emb {} expected sum {}", inSum, inMin, lg, em,
+                                idx.length * d.tokens());
+                    }
+                }
                 NDList t = loss.terms(labels, out);
-                NDArray total = config.lambda() == 0 ? t.get(0) : t.get(0).add(t.get(1).mul(config.lambda()));
+                NDArray total = config.lambda() == 0 ? t.get(0) : t.get(0).add(t.get(1).mul((float) config.lambda()));
                 gc.backward(total);
                 terms = new float[] {t.get(0).getFloat(), t.get(1).getFloat()};
+            }
+            if (Boolean.getBoolean("atpatch.debugNaN")) {
+                for (var pp : trainer.getModel().getBlock().getParameters()) {
+                    NDArray g = pp.getValue().getArray().getGradient();
+                    float gs = g.abs().max().getFloat();
+                    float ws = pp.getValue().getArray().abs().max().getFloat();
+                    if (!Float.isFinite(gs) || !Float.isFinite(ws) || !Float.isFinite(terms[0])) {
+                        LOG.warn("DEBUG {} grad max {} weight max {} loss {}", pp.getKey(), gs, ws, terms[0]);
+                    }
+                }
             }
             trainer.step();
             if (!Float.isFinite(terms[0]) || !Float.isFinite(terms[1])) {
@@ -280,18 +304,20 @@ public final class DetectorTrainer {
     }
 
     /**
-     * Flat indices (map-in-batch × N + column) of the columns the contrastive term uses when the batch
-     * has more than the configured number: every anomalous column, the same column of the paired
-     * maps, then normal columns drawn at random. {@code null} means all.
+     * Which columns of a batch the contrastive term sees, and which of them are anchors: every
+     * anomalous column and the same column of its paired map first (the debugging set's delta),
+     * then normal columns drawn at random, up to {@link DetectorConfig#contrastiveColumns()} columns
+     * and {@value #ANCHORS} anchors.
+     *
+     * @return {columns (flat map-in-batch × N + column) or null for all, anchors (into columns) or
+     *     null for all}
      */
-    private long[] contrastiveSample(DetectorTrainingData d, List<int[]> batch, Random rng) {
+    private long[][] contrastiveSample(DetectorTrainingData d, List<int[]> batch, Random rng) {
         int n = d.tokens();
         int maps = batch.stream().mapToInt(u -> u.length).sum();
-        int cap = config.contrastiveColumns();
-        if ((long) maps * n <= cap || config.lambda() == 0) {
-            return null;
-        }
-        boolean[] chosen = new boolean[maps * n];
+        int total = maps * n;
+        int cap = Math.min(config.contrastiveColumns(), total);
+        boolean[] chosen = new boolean[total];
         List<Long> picked = new ArrayList<>();
         int offset = 0;
         for (int[] u : batch) {
@@ -310,8 +336,9 @@ public final class DetectorTrainer {
             }
             offset += u.length;
         }
+        int priority = picked.size();
         List<Integer> rest = new ArrayList<>();
-        for (int f = 0; f < chosen.length; f++) {
+        for (int f = 0; f < total; f++) {
             if (!chosen[f]) {
                 rest.add(f);
             }
@@ -320,8 +347,35 @@ public final class DetectorTrainer {
         for (int i = 0; i < rest.size() && picked.size() < cap; i++) {
             picked.add((long) rest.get(i));
         }
-        Collections.sort(picked);
-        return picked.stream().mapToLong(Long::longValue).toArray();
+        // Anchors: the first `priority` picks (anomalous columns and their counterparts), then the
+        // random normal ones, up to ANCHORS; positions refer to `picked`.
+        int anchors = Math.min(picked.size(), Math.max(ANCHORS, Math.min(priority, picked.size())));
+        long[] anchorIdx = null;
+        if (anchors < picked.size()) {
+            anchorIdx = new long[anchors];
+            for (int i = 0; i < anchors; i++) {
+                anchorIdx[i] = i;
+            }
+        }
+        long[] columns = null;
+        if (picked.size() < total) {
+            columns = picked.stream().mapToLong(Long::longValue).toArray();
+        } else if (anchorIdx != null) {
+            // All columns are used, in flat order: map the anchor positions to flat indices.
+            for (int i = 0; i < anchorIdx.length; i++) {
+                anchorIdx[i] = picked.get(i);
+            }
+        }
+        return new long[][] {columns, anchorIdx};
+    }
+
+    private static void addSample(NDManager m, NDList labels, long[][] sample) {
+        if (sample[0] != null || sample[1] != null) {
+            labels.add(sample[0] == null ? null : m.create(sample[0]));
+        }
+        if (sample[1] != null) {
+            labels.add(m.create(sample[1]));
+        }
     }
 
     private double validationLoss(Trainer trainer, DetectorLoss loss, DetectorTrainingData v, int layers) {
@@ -334,9 +388,8 @@ public final class DetectorTrainer {
             try (NDManager m = trainer.getManager().newSubManager()) {
                 NDList in = MapBatch.inputs(m, v, idx, layers);
                 NDList labels = new NDList(MapBatch.labels(m, v, idx));
-                long[] sample = contrastiveSample(v, batch, fixed);
-                if (sample != null) {
-                    labels.add(m.create(sample));
+                if (config.lambda() > 0) {
+                    addSample(m, labels, contrastiveSample(v, batch, fixed));
                 }
                 NDList out = trainer.evaluate(in);
                 sum += loss.evaluate(labels, out).getFloat() * idx.length;

@@ -80,7 +80,10 @@ public final class InterceptableSelfAttention extends AbstractBlock {
         NDArray q = split.get(0);
         NDArray k = split.get(1);
         NDArray v = split.get(2);
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(dh));
+        // The scale is a tensor of the batch's manager, not a Number: DJL's div(Number) closes its
+        // temporary scalar at once, and autograd would read freed memory in backward.
+        NDArray scale = x.getManager().create((float) (1.0 / Math.sqrt(dh))).toDevice(x.getDevice(), false);
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
         NDArray probs = scores.softmax(-1);
         probs = Interception.attention(interceptor, layer, probs);
         if (!probs.getShape().equals(new Shape(b, heads, n, n))) {

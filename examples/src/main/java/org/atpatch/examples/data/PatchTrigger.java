@@ -4,16 +4,31 @@ import java.util.Random;
 import org.atpatch.djl.LabelledData;
 
 /**
- * A BadNets trigger: a solid square of one value stamped at a fixed position of every channel, and
- * the poisoning that teaches a victim to map it to a target class.
+ * A BadNets trigger: a square stamped at a fixed position of every channel, either solid or a
+ * checkerboard of {@code value} and {@code 1 − value} (distinct on bright and dark content alike),
+ * and the poisoning that teaches a victim to map it to a target class.
  *
  * @param row top pixel row
  * @param col left pixel column
  * @param size side in pixels
- * @param value the pixel value of the square, in {@code [0, 1]}
+ * @param value the pixel value of the square (of its top-left cell for a checkerboard), in {@code [0, 1]}
+ * @param checkerboard whether the square alternates {@code value} and {@code 1 − value}
  * @param target the target class
  */
-public record PatchTrigger(int row, int col, int size, float value, int target) {
+public record PatchTrigger(int row, int col, int size, float value, boolean checkerboard, int target) {
+
+    /**
+     * A solid square.
+     *
+     * @param row top pixel row
+     * @param col left pixel column
+     * @param size side in pixels
+     * @param value the pixel value
+     * @param target the target class
+     */
+    public PatchTrigger(int row, int col, int size, float value, int target) {
+        this(row, col, size, value, false, target);
+    }
 
     /**
      * Stamps the trigger on every sample.
@@ -35,7 +50,8 @@ public record PatchTrigger(int row, int col, int size, float value, int target) 
             for (int ch = 0; ch < c; ch++) {
                 for (int r = row; r < row + size; r++) {
                     for (int q = col; q < col + size; q++) {
-                        x[i * per + ch * h * w + r * w + q] = value;
+                        boolean odd = checkerboard && ((r - row) + (q - col)) % 2 == 1;
+                        x[i * per + ch * h * w + r * w + q] = odd ? 1f - value : value;
                     }
                 }
             }

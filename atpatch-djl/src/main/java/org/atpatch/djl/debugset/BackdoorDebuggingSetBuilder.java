@@ -1,0 +1,259 @@
+package org.atpatch.djl.debugset;
+
+import ai.djl.Model;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.atpatch.core.ImagePatchLayout;
+import org.atpatch.detector.DjlOffline;
+import org.atpatch.djl.DebuggingSet;
+import org.atpatch.djl.InterceptableTransformer;
+import org.atpatch.djl.LabelledData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the backdoor {@link DebuggingSet} of Section 3.2.1 from clean data and one or more triggers
+ * (inverted by {@link TriggerInversion}, or known and given through {@link Trigger#of}): for each
+ * trigger, pairs {@code (x, x′ = (1 − M) ⊙ x + M ⊙ Δ)} of clean inputs, with the anomalous columns of
+ * {@code x′} labelled from the mask through the model's token layout by an {@link OverlapRule}; plus
+ * some clean-only inputs (from samples no pair uses).
+ *
+ * <p>Defaults: clean inputs of the trigger's own target class are excluded (the trigger changes
+ * nothing about their prediction); a pair is kept only when the victim classifies {@code x′} as the
+ * target (a pair whose trigger did not fire shows no backdoor attention); up to 500 pairs per
+ * trigger and 200 clean-only inputs. Samples are drawn in a seeded random order.
+ */
+public final class BackdoorDebuggingSetBuilder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackdoorDebuggingSetBuilder.class);
+
+    private final Model model;
+    private final LabelledData clean;
+    private final List<Trigger> triggers = new ArrayList<>();
+    private final List<String> origins = new ArrayList<>();
+    private ImagePatchLayout layout;
+    private OverlapRule rule = OverlapRule.defaultRule();
+    private int pairsPerTrigger = 500;
+    private int cleanOnly = 200;
+    private boolean keepOnlySuccessful = true;
+    private boolean excludeTargetClass = true;
+    private int batchSize = 256;
+    private long seed = 0;
+
+    private BackdoorDebuggingSetBuilder(Model model, LabelledData clean) {
+        if (model == null || model.getBlock() == null) {
+            throw new IllegalArgumentException("a model with a block is required");
+        }
+        if (clean == null || clean.size() == 0) {
+            throw new IllegalArgumentException("a debugging set needs clean data; the data set is empty");
+        }
+        if (clean.sampleShape().dimension() != 3) {
+            throw new IllegalArgumentException("backdoor pairs are built on images shaped (C, H, W); samples are shaped "
+                    + clean.sampleShape());
+        }
+        this.model = model;
+        this.clean = clean;
+        if (model.getBlock() instanceof InterceptableTransformer t && t.tokenLayout() instanceof ImagePatchLayout l) {
+            layout = l;
+        }
+    }
+
+    /**
+     * @param model the victim (used to keep only the pairs whose trigger fires, and for its token layout)
+     * @param clean clean inputs with true labels, shaped {@code (C, H, W)}
+     * @return a builder
+     */
+    public static BackdoorDebuggingSetBuilder of(Model model, LabelledData clean) {
+        return new BackdoorDebuggingSetBuilder(model, clean);
+    }
+
+    /**
+     * Adds a known trigger (or any trigger).
+     *
+     * @param trigger the trigger; its input shape must match the data's
+     * @return this
+     */
+    public BackdoorDebuggingSetBuilder addTrigger(Trigger trigger) {
+        return add(trigger, "known");
+    }
+
+    /**
+     * Adds inverted triggers, typically {@link InversionReport#selected()}.
+     *
+     * @param inverted inverted triggers
+     * @return this
+     */
+    public BackdoorDebuggingSetBuilder addTriggers(List<InvertedTrigger> inverted) {
+        for (InvertedTrigger t : inverted) {
+            add(t.trigger(), String.format("inverted(L1=%.2f,attackSuccess=%.3f)", t.maskL1(), t.attackSuccess()));
+        }
+        return this;
+    }
+
+    private BackdoorDebuggingSetBuilder add(Trigger trigger, String origin) {
+        if (trigger == null) {
+            throw new IllegalArgumentException("trigger is null");
+        }
+        if (!trigger.sampleShape().equals(clean.sampleShape())) {
+            throw new IllegalArgumentException("trigger is shaped for inputs " + trigger.sampleShape()
+                    + ", the clean data for " + clean.sampleShape());
+        }
+        triggers.add(trigger);
+        origins.add(origin);
+        return this;
+    }
+
+    /**
+     * @param v the token layout, needed when the model's block is not an {@link InterceptableTransformer}
+     *     with an image layout
+     * @return this
+     */
+    public BackdoorDebuggingSetBuilder optLayout(ImagePatchLayout v) {
+        layout = v;
+        return this;
+    }
+
+    /** @param v how mask and token regions decide a column (default {@link OverlapRule#defaultRule()}) @return this */
+    public BackdoorDebuggingSetBuilder optOverlapRule(OverlapRule v) {
+        if (v == null) {
+            throw new IllegalArgumentException("overlap rule is null");
+        }
+        rule = v;
+        return this;
+    }
+
+    /** @param v the most pairs per trigger (default 500) @return this */
+    public BackdoorDebuggingSetBuilder optPairsPerTrigger(int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException("pairs per trigger must be positive, got " + v);
+        }
+        pairsPerTrigger = v;
+        return this;
+    }
+
+    /** @param v the most clean-only inputs (default 200; 0 for none) @return this */
+    public BackdoorDebuggingSetBuilder optCleanOnly(int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("clean-only count must be >= 0, got " + v);
+        }
+        cleanOnly = v;
+        return this;
+    }
+
+    /** @param v keep a pair only if the victim classifies x′ as the target (default true) @return this */
+    public BackdoorDebuggingSetBuilder optKeepOnlySuccessful(boolean v) {
+        keepOnlySuccessful = v;
+        return this;
+    }
+
+    /** @param v leave out clean inputs whose label is the trigger's target (default true) @return this */
+    public BackdoorDebuggingSetBuilder optExcludeTargetClass(boolean v) {
+        excludeTargetClass = v;
+        return this;
+    }
+
+    /** @param v batch size of the victim's predictions (default 256) @return this */
+    public BackdoorDebuggingSetBuilder optBatchSize(int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + v);
+        }
+        batchSize = v;
+        return this;
+    }
+
+    /** @param v seed of the sample order (default 0) @return this */
+    public BackdoorDebuggingSetBuilder optSeed(long v) {
+        seed = v;
+        return this;
+    }
+
+    /**
+     * @return the debugging set; it has no pairs when no trigger was added (the {@link NoFlagPolicy#EMPTY}
+     *     outcome) or none fired, which is logged
+     */
+    public DebuggingSet build() {
+        DjlOffline.configure();
+        if (layout == null) {
+            throw new IllegalStateException("the model's block has no image token layout; give one with optLayout");
+        }
+        long[] s = clean.sampleShape().getShape();
+        if (layout.height() != s[1] || layout.width() != s[2]) {
+            throw new IllegalArgumentException("token layout covers " + layout.height() + "x" + layout.width()
+                    + " pixels, the inputs are " + s[1] + "x" + s[2]);
+        }
+        DebuggingSet.Builder out = DebuggingSet.builder(DebuggingSet.Kind.BACKDOOR, clean.sampleShape(), layout.size());
+        out.optProvenance("method", "backdoor pairs x' = (1-M)*x + M*pattern (AtPatch 3.2.1)");
+        out.optProvenance("overlapRule", rule.toString());
+        out.optProvenance("keepOnlySuccessful", Boolean.toString(keepOnlySuccessful));
+        out.optProvenance("excludeTargetClass", Boolean.toString(excludeTargetClass));
+        out.optProvenance("seed", Long.toString(seed));
+        out.optProvenance("cleanSamples", Integer.toString(clean.size()));
+        if (triggers.isEmpty()) {
+            LOG.warn("no trigger given: the backdoor debugging set has no pairs");
+        }
+        int[] order = IntStream.range(0, clean.size()).toArray();
+        Random random = new Random(seed);
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        boolean[] used = new boolean[clean.size()];
+        int totalPairs = 0;
+        for (int k = 0; k < triggers.size(); k++) {
+            Trigger t = triggers.get(k);
+            boolean[] columns = TriggerLabelling.columnsOrStrongest(t.mask(), layout, rule);
+            int kept = addPairs(out, t, columns, order, used);
+            totalPairs += kept;
+            String cols = Arrays.toString(IntStream.range(0, columns.length).filter(j -> columns[j]).toArray());
+            out.optProvenance("trigger" + k, "target=" + t.target() + ", origin=" + origins.get(k)
+                    + String.format(", maskL1=%.2f", t.maskL1()) + ", columns=" + cols + ", pairs=" + kept);
+            LOG.info("trigger {} (target {}): {} pairs, anomalous columns {}", k, t.target(), kept, cols);
+        }
+        int extra = 0;
+        for (int i = order.length - 1; i >= 0 && extra < cleanOnly; i--) {
+            if (!used[order[i]]) {
+                out.addClean(clean.sample(order[i]));
+                extra++;
+            }
+        }
+        out.optProvenance("pairs", Integer.toString(totalPairs));
+        out.optProvenance("cleanOnly", Integer.toString(extra));
+        if (totalPairs == 0 && !triggers.isEmpty()) {
+            LOG.warn("no trigger fired on the clean data: the backdoor debugging set has no pairs");
+        }
+        return out.build();
+    }
+
+    private int addPairs(DebuggingSet.Builder out, Trigger t, boolean[] columns, int[] order, boolean[] used) {
+        int[] candidates = Arrays.stream(order)
+                .filter(i -> !excludeTargetClass || clean.labels()[i] != t.target())
+                .toArray();
+        int kept = 0;
+        int tried = 0;
+        for (int from = 0; from < candidates.length && kept < pairsPerTrigger; from += batchSize) {
+            int need = pairsPerTrigger - kept;
+            int take = Math.min(candidates.length - from, keepOnlySuccessful ? batchSize : need);
+            int[] chunk = Arrays.copyOfRange(candidates, from, from + take);
+            LabelledData x = clean.subset(chunk);
+            LabelledData triggered = t.apply(x);
+            int[] pred = keepOnlySuccessful ? TriggerOptimiser.predict(model, triggered, batchSize) : null;
+            for (int i = 0; i < chunk.length && kept < pairsPerTrigger; i++) {
+                tried++;
+                if (pred == null || pred[i] == t.target()) {
+                    out.addPair(x.sample(i), triggered.sample(i), columns);
+                    used[chunk[i]] = true;
+                    kept++;
+                }
+            }
+        }
+        if (keepOnlySuccessful && tried > 0) {
+            LOG.info("trigger for class {} fired on {} of {} clean inputs tried", t.target(), kept, tried);
+        }
+        return kept;
+    }
+}

@@ -1,0 +1,57 @@
+package org.atpatch.djl.debugset;
+
+import ai.djl.Model;
+import java.util.Objects;
+import org.atpatch.detector.DjlOffline;
+import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchedModel;
+import org.atpatch.djl.VictimTrainer;
+
+/**
+ * The classifier f whose individual fairness is probed: predicted classes for many inputs at once.
+ * {@link FairnessFlips} hands it all flips of many samples in one call, so an implementation should
+ * batch internally (as {@link #of(Model, int)} does) rather than run one forward per sample.
+ */
+@FunctionalInterface
+public interface FairnessPredictor {
+
+    /**
+     * @param data inputs (labels are ignored)
+     * @return one predicted class per sample, {@code data.size()} of them
+     */
+    int[] predict(LabelledData data);
+
+    /**
+     * The unpatched model's argmax classes, {@code batchSize} samples per forward.
+     *
+     * @param model an initialised model
+     * @param batchSize samples per forward
+     * @return the predictor
+     */
+    static FairnessPredictor of(Model model, int batchSize) {
+        Objects.requireNonNull(model, "model");
+        checkBatch(batchSize);
+        DjlOffline.configure();
+        return data -> VictimTrainer.predict(model, data, batchSize);
+    }
+
+    /**
+     * The patched model's argmax classes (the unfairness rate after the hot fix).
+     *
+     * @param patched a patched model
+     * @param batchSize samples per call
+     * @return the predictor
+     */
+    static FairnessPredictor of(PatchedModel patched, int batchSize) {
+        Objects.requireNonNull(patched, "patched");
+        checkBatch(batchSize);
+        DjlOffline.configure();
+        return data -> VictimTrainer.predict(patched, data, batchSize);
+    }
+
+    private static void checkBatch(int batchSize) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/**
+ * The backdoor debugging set of Section 3.2.1: trigger inversion (Eq. 3, Neural-Cleanse style) on a
+ * frozen victim, the MAD outlier test that names suspected target classes, the labelling of
+ * anomalous token columns from a trigger mask, and the builder that turns clean data plus triggers
+ * (inverted or known) into a {@link org.atpatch.djl.DebuggingSet}.
+ *
+ * <p>Typical use:
+ *
+ * <pre>{@code
+ * InversionReport report = TriggerInversion.builder().build().invert(model, cleanData);
+ * report.writeTo(Path.of("inversion"));                     // per-class L1, anomaly index, PNGs
+ * DebuggingSet set = BackdoorDebuggingSetBuilder.of(model, cleanData)
+ *         .addTriggers(report.selected())                    // flagged classes (or the policy's choice)
+ *         .build();
+ * }</pre>
+ */
+package org.atpatch.djl.debugset;

@@ -1,0 +1,152 @@
+package org.atpatch.djl.debugset;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+import org.atpatch.detector.DjlOffline;
+import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.VictimTrainer;
+import org.atpatch.djl.VisionTransformer;
+
+/**
+ * A tiny backdoored victim for the inversion tests: 16×16 one-channel images of oriented gratings
+ * (class k: orientation k·180°/CLASSES, random phase, noise), a 2-layer width-32 ViT with 4×4
+ * patches (16 tokens + CLS), and a BadNets white 3×3 square in the bottom-right corner (rows and
+ * columns 13–15, all inside the last patch, column 16) poisoning 10 % of the training set to TARGET.
+ * Built once per JVM and shared (training takes a few seconds).
+ */
+final class PlantedBackdoor {
+
+    static final int IMAGE = 16;
+    static final int PATCH = 4;
+    static final int CLASSES = Integer.getInteger("probe.classes", 6);
+    static final int TARGET = 2;
+    static final int TRIGGER_ROW = Integer.getInteger("probe.trow", 13);
+    static final int TRIGGER_COL = Integer.getInteger("probe.trow", 13);
+    static final int TRIGGER_SIZE = Integer.getInteger("probe.tsize", 3);
+    static final Shape SHAPE = new Shape(1, IMAGE, IMAGE);
+    /** The token column of the patch holding the trigger (rows/cols 12–15). */
+    static final int TRIGGER_COLUMN = 16;
+
+    static {
+        DjlOffline.configure();
+    }
+
+    private static PlantedBackdoor instance;
+
+    final Model model;
+    final LabelledData train;
+    final LabelledData test;
+    final Trigger trueTrigger;
+    final double cleanAccuracy;
+    final double attackSuccess;
+    final double trainSeconds;
+
+    private PlantedBackdoor() {
+        trueTrigger = Boolean.getBoolean("probe.checker") ? checker() : Trigger.square(TARGET, TRIGGER_ROW, TRIGGER_COL, TRIGGER_SIZE, 1f, SHAPE);
+        LabelledData clean = gratings(3000, 11);
+        test = gratings(600, 12);
+        train = poison(clean, 0.1, 13);
+        Engine.getInstance().setRandomSeed(5);
+        model = Model.newInstance("planted-backdoor");
+        VisionTransformer vit = VisionTransformer.builder().setImageSize(IMAGE).setPatchSize(PATCH).setDepth(2)
+                .setWidth(32).setHeads(4).setClasses(CLASSES).build();
+        model.setBlock(vit);
+        vit.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 1, IMAGE, IMAGE));
+        long t0 = System.nanoTime();
+        String cache = System.getProperty("probe.cache");
+        try {
+            if (cache != null && java.nio.file.Files.exists(java.nio.file.Path.of(cache, "planted-0000.params"))) {
+                model.load(java.nio.file.Path.of(cache), "planted");
+            } else {
+                VictimTrainer.builder().optEpochs(EPOCHS).optBatchSize(64).optLearningRate(LR).optSeed(7)
+                        .optProgress(false).build().fit(model, train);
+                if (cache != null) {
+                    model.save(java.nio.file.Path.of(cache), "planted");
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        trainSeconds = (System.nanoTime() - t0) / 1e9;
+        int[] p = VictimTrainer.predict(model, test, 256);
+        int ok = 0;
+        for (int i = 0; i < p.length; i++) {
+            ok += p[i] == test.labels()[i] ? 1 : 0;
+        }
+        cleanAccuracy = ok / (double) p.length;
+        LabelledData others = test.subset(java.util.stream.IntStream.range(0, test.size())
+                .filter(i -> test.labels()[i] != TARGET).toArray());
+        int[] pt = VictimTrainer.predict(model, trueTrigger.apply(others), 256);
+        int hit = 0;
+        for (int v : pt) {
+            hit += v == TARGET ? 1 : 0;
+        }
+        attackSuccess = hit / (double) pt.length;
+    }
+
+    static double NOISE = Double.parseDouble(System.getProperty("probe.noise", "0.05"));
+    /** A 3×3 checkerboard (white corners and centre, black elsewhere) at rows/cols 13–15. */
+    static Trigger checker() {
+        float[] mask = new float[IMAGE * IMAGE];
+        float[] pattern = new float[IMAGE * IMAGE];
+        for (int r = 0; r < TRIGGER_SIZE; r++) {
+            for (int c = 0; c < TRIGGER_SIZE; c++) {
+                int i = (TRIGGER_ROW + r) * IMAGE + TRIGGER_COL + c;
+                mask[i] = 1f;
+                pattern[i] = (r + c) % 2 == 0 ? 1f : 0f;
+            }
+        }
+        return Trigger.of(TARGET, mask, pattern, SHAPE);
+    }
+
+    static int EPOCHS = Integer.getInteger("probe.epochs", 12);
+    static float LR = Float.parseFloat(System.getProperty("probe.lr", "2e-3"));
+
+    static synchronized PlantedBackdoor get() {
+        if (instance == null) {
+            instance = new PlantedBackdoor();
+        }
+        return instance;
+    }
+
+    /** Oriented gratings: class k has orientation k·π/CLASSES, period 8 px, random phase, noise 0.05. */
+    static LabelledData gratings(int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n * IMAGE * IMAGE];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            int k = r.nextInt(CLASSES);
+            y[i] = k;
+            double theta = Math.PI * k / CLASSES;
+            double phase = r.nextDouble() * 2 * Math.PI;
+            double cx = Math.cos(theta);
+            double sy = Math.sin(theta);
+            for (int row = 0; row < IMAGE; row++) {
+                for (int col = 0; col < IMAGE; col++) {
+                    double v = 0.5 + 0.3 * Math.sin(2 * Math.PI * (col * cx + row * sy) / 8.0 + phase)
+                            + NOISE * r.nextGaussian();
+                    x[i * IMAGE * IMAGE + row * IMAGE + col] = (float) Math.max(0, Math.min(1, v));
+                }
+            }
+        }
+        return new LabelledData(x, y, SHAPE);
+    }
+
+    LabelledData poison(LabelledData data, double rate, long seed) {
+        Random r = new Random(seed);
+        float[] x = data.inputs().clone();
+        int[] y = data.labels().clone();
+        int per = data.sampleSize();
+        for (int i = 0; i < data.size(); i++) {
+            if (r.nextDouble() < rate) {
+                float[] t = trueTrigger.apply(data.sample(i));
+                System.arraycopy(t, 0, x, i * per, per);
+                y[i] = TARGET;
+            }
+        }
+        return new LabelledData(x, y, SHAPE);
+    }
+}

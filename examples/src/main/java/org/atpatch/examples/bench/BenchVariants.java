@@ -1,0 +1,133 @@
+package org.atpatch.examples.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.atpatch.djl.PatchResult;
+import org.atpatch.djl.PatchRule;
+import org.atpatch.djl.PatchRules;
+import org.atpatch.djl.PatchedModel;
+
+/**
+ * The timed variants, shared by the JMH benchmark, the interleaved runner and the profiler:
+ *
+ * <ul>
+ *   <li>{@code unpatched}: {@code block.forward} in a per-call sub-manager, as the patched model runs it;
+ *   <li>{@code patched-none}: the patched model (Γ), the detector flags nothing: pass 1 only;
+ *   <li>{@code patched-all-gamma}: column {@value VitBenchFixture#FLAG_COLUMN} flagged in every sample,
+ *       so pass 1 plus a re-run of the whole batch with Γ;
+ *   <li>{@code patched-all-tokenstate}: the same with the token-state rule at the first layer;
+ *   <li>{@code patched-all-identity} (diagnostic): the same with a rule that changes nothing, to
+ *       separate the cost of the re-run from the cost of the rule;
+ *   <li>{@code patched-all-gamma-lean} (diagnostic): the same with {@link LeanGamma}, a cheaper
+ *       formulation of Γ prototyped here;
+ *   <li>{@code patched-all-gamma-scoped} (diagnostic): the shipped Γ run inside a per-layer manager
+ *       scope ({@link ScopedRule}), so its temporaries are freed layer by layer.
+ * </ul>
+ */
+final class BenchVariants implements AutoCloseable {
+
+    /** The variants of the table, baseline first. */
+    static final List<String> MAIN = List.of("unpatched", "patched-none", "patched-all-gamma", "patched-all-tokenstate");
+
+    /** Diagnostic variants, for the breakdown. */
+    static final List<String> DIAGNOSTIC =
+            List.of("patched-all-identity", "patched-all-gamma-lean", "patched-all-gamma-scoped");
+
+    private final VitBenchFixture fixture;
+    private final Map<String, PatchedModel> patched = new LinkedHashMap<>();
+
+    BenchVariants(VitBenchFixture fixture) {
+        this.fixture = fixture;
+        patched.put("patched-none", fixture.patched(fixture.flagsNothing(), PatchRules.gamma()));
+        patched.put("patched-all-gamma", fixture.patched(fixture.flagsEverySample(), PatchRules.gamma()));
+        patched.put("patched-all-tokenstate",
+                fixture.patched(fixture.flagsEverySample(), PatchRules.tokenStateAtFirstLayer()));
+        patched.put("patched-all-identity", fixture.patched(fixture.flagsEverySample(), identity()));
+        patched.put("patched-all-gamma-lean", fixture.patched(fixture.flagsEverySample(), new LeanGamma()));
+        patched.put("patched-all-gamma-scoped",
+                fixture.patched(fixture.flagsEverySample(), new ScopedRule(PatchRules.gamma())));
+    }
+
+    /**
+     * @param variant a variant name
+     * @param inputs the manager {@code x} lives in
+     * @param x the batch, created once
+     * @return one call of the variant; everything it creates is freed before it returns
+     */
+    Runnable call(String variant, NDManager inputs, NDArray x) {
+        if (variant.equals("unpatched")) {
+            Block block = fixture.model.getBlock();
+            return () -> {
+                try (NDManager sub = inputs.newSubManager()) {
+                    x.tempAttach(sub);
+                    block.forward(new ParameterStore(sub, false), new NDList(x), false).singletonOrThrow();
+                }
+            };
+        }
+        PatchedModel pm = model(variant);
+        return () -> pm.predict(x).close();
+    }
+
+    /**
+     * Fails if a variant does not do what its name says: nothing patched and the unpatched logits bit
+     * for bit when nothing is flagged; every sample patched otherwise, with changed logits except under
+     * the identity rule; the lean Γ within 1e-5 of Γ.
+     *
+     * @param variant the variant
+     * @param x a batch
+     */
+    void check(String variant, NDArray x) {
+        if (variant.equals("unpatched")) {
+            return;
+        }
+        float[] plain = fixture.unpatchedLogits(x);
+        PatchResult r = model(variant).predictWithReport(x);
+        long count = r.reports().stream().filter(p -> p.patched()).count();
+        float[] logits = r.logits().toFloatArray();
+        r.logits().close();
+        long batch = x.getShape().get(0);
+        boolean none = variant.equals("patched-none");
+        // The identity rule re-runs every sample but must change nothing.
+        boolean same = none || variant.equals("patched-all-identity");
+        if (count != (none ? 0 : batch)) {
+            throw new IllegalStateException(variant + ": " + count + " of " + batch + " samples patched");
+        }
+        if (same != Arrays.equals(plain, logits)) {
+            throw new IllegalStateException(variant + ": logits " + (same ? "differ from" : "equal") + " the unpatched model's");
+        }
+        if (variant.equals("patched-all-gamma-lean") || variant.equals("patched-all-gamma-scoped")) {
+            PatchResult g = model("patched-all-gamma").predictWithReport(x);
+            float[] ref = g.logits().toFloatArray();
+            g.logits().close();
+            for (int i = 0; i < ref.length; i++) {
+                if (Math.abs(ref[i] - logits[i]) > 1e-5 * Math.max(1, Math.abs(ref[i]))) {
+                    throw new IllegalStateException(variant + " differs from Γ at logit " + i + ": " + logits[i] + " vs " + ref[i]);
+                }
+            }
+        }
+    }
+
+    private PatchedModel model(String variant) {
+        PatchedModel pm = patched.get(variant);
+        if (pm == null) {
+            throw new IllegalArgumentException("unknown variant '" + variant + "'; known: unpatched, " + patched.keySet());
+        }
+        return pm;
+    }
+
+    private static PatchRule identity() {
+        return () -> "identity";
+    }
+
+    @Override
+    public void close() {
+        patched.values().forEach(PatchedModel::close);
+    }
+}

@@ -1,0 +1,19 @@
+/**
+ * Benchmarks of the patched model, not tests (DESIGN §6; results and commands in
+ * {@code docs/performance.md}):
+ *
+ * <ul>
+ *   <li>{@link org.atpatch.examples.bench.PatchOverheadBenchmark}, the JMH benchmark of patching
+ *       overhead against the unpatched forward, run by {@link org.atpatch.examples.bench.PatchOverheadRunner},
+ *       which prints the ratio table;
+ *   <li>{@link org.atpatch.examples.bench.PairedOverhead}, the same variants timed in interleaved
+ *       rounds in one JVM (wall and CPU time), for a shared, noisy machine;
+ *   <li>{@link org.atpatch.examples.bench.PatchProfile}, exact ATen op counts and native time per
+ *       call from PyTorch's profiler;
+ *   <li>{@link org.atpatch.examples.bench.PatchSoak}, RSS over 10,000 patched predict calls.
+ * </ul>
+ *
+ * {@code LeanGamma} and {@code ScopedRule} are diagnostic prototypes of library changes, not shipped
+ * rules.
+ */
+package org.atpatch.examples.bench;

@@ -1,0 +1,191 @@
+package org.atpatch.examples.scenario;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.atpatch.core.Metrics;
+import org.atpatch.djl.AtPatch;
+import org.atpatch.djl.DebuggingSet;
+import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchBundle;
+import org.atpatch.djl.PatchedModel;
+import org.atpatch.djl.VictimTrainer;
+import org.atpatch.djl.VisionTransformer;
+import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
+import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.TriggerInversion;
+import org.atpatch.examples.data.PatchTrigger;
+import org.atpatch.examples.data.VictimCache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backdoor experiment end to end: a small ViT trained on poisoned images (cached by
+ * configuration hash), the debugging set built by trigger inversion on a clean pool (never from the
+ * attack's trigger), and AtPatch trained on it. Shared by the quickstart and the patch-rule
+ * comparison. Close it to free the victim.
+ */
+public final class BackdoorScenario implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackdoorScenario.class);
+
+    private final Model model;
+    private final VisionTransformer vit;
+    private final PatchTrigger trigger;
+    private final LabelledData eval;
+    private final LabelledData triggered;
+    private final double accBefore;
+    private final double asrBefore;
+    private final InversionReport inversion;
+    private final DebuggingSet debugSet;
+
+    /**
+     * Trains (or loads) the victim and builds the debugging set.
+     *
+     * @param name a name for logs and the cache key
+     * @param train training images (clean; poisoned here)
+     * @param pool the defender's clean pool for inversion and the debugging set
+     * @param eval held-out evaluation images, disjoint from both
+     * @param trigger the attack
+     * @param epochs victim training epochs
+     * @param seed the seed
+     * @param cache the victim cache folder
+     * @param reportDir where the inversion report goes
+     * @throws IOException when the cache or report cannot be written
+     */
+    public BackdoorScenario(String name, LabelledData train, LabelledData pool, LabelledData eval, PatchTrigger trigger,
+            int epochs, long seed, Path cache, Path reportDir) throws IOException {
+        this.trigger = trigger;
+        this.eval = eval;
+        this.triggered = trigger.apply(trigger.nonTarget(eval));
+        this.vit = VisionTransformer.builder()
+                .setImageSize(28).setPatchSize(4).setDepth(2).setWidth(64).setHeads(4).optMlpRatio(2).setClasses(10)
+                .build();
+        this.model = Model.newInstance(name);
+        boolean ok = false;
+        try {
+            model.setBlock(vit);
+            vit.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 1, 28, 28));
+            VictimTrainer trainer = VictimTrainer.builder().optEpochs(epochs).optSeed(seed).build();
+            String config = vit.fingerprint() + "|" + name + "|train=" + train.size() + "#" + VictimCache.hash(
+                    java.util.Arrays.toString(train.labels())).substring(0, 12) + "|" + trigger + "|rate=0.1|epochs="
+                    + epochs + "|seed=" + seed;
+            new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, trigger.poison(train, 0.1, seed)));
+            accBefore = Metrics.accuracy(VictimTrainer.predict(model, eval, 256), eval.labels());
+            asrBefore = Metrics.attackSuccessRate(VictimTrainer.predict(model, triggered, 256), triggered.labels(),
+                    trigger.target());
+            LOG.info("{}: victim clean accuracy {}, attack success rate {}", name, pct(accBefore), pct(asrBefore));
+            inversion = TriggerInversion.builder().optSeed(seed).build().invert(model, pool);
+            inversion.writeTo(reportDir);
+            LOG.info("{}: trigger inversion flagged classes {} (true target {}); report in {}", name,
+                    java.util.Arrays.toString(inversion.flaggedClasses()), trigger.target(), reportDir.toAbsolutePath());
+            debugSet = BackdoorDebuggingSetBuilder.of(model, pool)
+                    .addTriggers(inversion.selected())
+                    .optLayout(vit.tokenLayout())
+                    .optSeed(seed)
+                    .build();
+            LOG.info("{}: {}", name, debugSet);
+            ok = true;
+        } finally {
+            if (!ok) {
+                model.close();
+            }
+        }
+    }
+
+    /**
+     * Trains AtPatch on the debugging set.
+     *
+     * @param seed the detector's seed
+     * @return the bundle (detector, Q, token states) with the product's default rule
+     */
+    public PatchBundle trainBundle(long seed) {
+        return AtPatch.builder().setModel(model).optSeed(seed).build().trainBundle(debugSet);
+    }
+
+    /**
+     * Clean accuracy and attack success rate through a patched model, and the share of clean
+     * inputs it patched with the accuracy on those.
+     *
+     * @param patched the patched model
+     * @return the evaluation
+     */
+    public Evaluation evaluate(PatchedModel patched) {
+        int[] flags = patchedCount(patched);
+        double acc = flags[2] / (double) eval.size();
+        double asr = Metrics.attackSuccessRate(VictimTrainer.predict(patched, triggered, 256), triggered.labels(),
+                trigger.target());
+        return new Evaluation(acc, asr, flags[0] / (double) eval.size(),
+                flags[0] == 0 ? Double.NaN : flags[1] / (double) flags[0]);
+    }
+
+    /** Clean inputs the patched model patched, how many of those it got right, and all it got right. */
+    private int[] patchedCount(PatchedModel patched) {
+        int count = 0;
+        int correct = 0;
+        int allCorrect = 0;
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            for (int from = 0; from < eval.size(); from += 256) {
+                int to = Math.min(eval.size(), from + 256);
+                try (ai.djl.ndarray.NDManager sub = m.newSubManager()) {
+                    var result = patched.predictWithReport(eval.batch(sub, from, to));
+                    long[] arg = result.logits().argMax(1).toLongArray();
+                    for (int i = 0; i < arg.length; i++) {
+                        boolean right = arg[i] == eval.labels()[from + i];
+                        allCorrect += right ? 1 : 0;
+                        if (result.reports().get(i).patched()) {
+                            count++;
+                            correct += right ? 1 : 0;
+                        }
+                    }
+                }
+            }
+        }
+        return new int[] {count, correct, allCorrect};
+    }
+
+    /**
+     * @param acc clean accuracy
+     * @param asr attack success rate
+     * @param cleanFlagged share of clean inputs that were patched
+     * @param accOnFlagged accuracy on those (NaN when none)
+     */
+    public record Evaluation(double acc, double asr, double cleanFlagged, double accOnFlagged) {}
+
+    /** @return the victim */
+    public Model model() {
+        return model;
+    }
+
+    /** @return the attack */
+    public PatchTrigger trigger() {
+        return trigger;
+    }
+
+    /** @return clean accuracy of the unpatched victim */
+    public double accBefore() {
+        return accBefore;
+    }
+
+    /** @return attack success rate of the unpatched victim */
+    public double asrBefore() {
+        return asrBefore;
+    }
+
+    /** @return the inversion report */
+    public InversionReport inversion() {
+        return inversion;
+    }
+
+    static String pct(double v) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * v);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
