@@ -197,15 +197,10 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
     }
 
     /** Builds an {@link FTTransformer}. */
-    public static final class Builder {
+    public static final class Builder extends EncoderBuilder<Builder> {
         private final List<String> numeric = new ArrayList<>();
         private final List<String> categorical = new ArrayList<>();
         private final List<Integer> cardinalities = new ArrayList<>();
-        private int depth;
-        private int width;
-        private int heads;
-        private double mlpRatio = 2.0;
-        private int classes;
 
         private Builder() {}
 
@@ -229,36 +224,6 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
             return this;
         }
 
-        /** @param v number of encoder layers @return this */
-        public Builder setDepth(int v) {
-            depth = v;
-            return this;
-        }
-
-        /** @param v model width @return this */
-        public Builder setWidth(int v) {
-            width = v;
-            return this;
-        }
-
-        /** @param v attention heads; must divide the width @return this */
-        public Builder setHeads(int v) {
-            heads = v;
-            return this;
-        }
-
-        /** @param v MLP hidden width as a multiple of the width (default 2) @return this */
-        public Builder optMlpRatio(double v) {
-            mlpRatio = v;
-            return this;
-        }
-
-        /** @param v number of output classes @return this */
-        public Builder setClasses(int v) {
-            classes = v;
-            return this;
-        }
-
         /** @return the model block, uninitialised */
         public FTTransformer build() {
             if (numeric.isEmpty() && categorical.isEmpty()) {
@@ -270,16 +235,7 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
                     throw new IllegalArgumentException("feature name '" + c + "' is used twice");
                 }
             }
-            VisionTransformer.requirePositive("depth", depth);
-            VisionTransformer.requirePositive("width", width);
-            VisionTransformer.requirePositive("heads", heads);
-            VisionTransformer.requirePositive("classes", classes);
-            if (width % heads != 0) {
-                throw new IllegalArgumentException("heads " + heads + " must divide width " + width);
-            }
-            if (!(mlpRatio > 0)) {
-                throw new IllegalArgumentException("MLP ratio must be positive, got " + mlpRatio);
-            }
+            validateEncoder();
             return new FTTransformer(this);
         }
     }

@@ -163,15 +163,10 @@ public final class VisionTransformer extends AbstractBlock implements Intercepta
     }
 
     /** Builds a {@link VisionTransformer}; sizes are required unless marked optional. */
-    public static final class Builder {
+    public static final class Builder extends EncoderBuilder<Builder> {
         private int imageSize;
         private int channels = 1;
         private int patchSize;
-        private int depth;
-        private int width;
-        private int heads;
-        private double mlpRatio = 2.0;
-        private int classes;
 
         private Builder() {}
 
@@ -193,62 +188,17 @@ public final class VisionTransformer extends AbstractBlock implements Intercepta
             return this;
         }
 
-        /** @param v number of encoder layers @return this */
-        public Builder setDepth(int v) {
-            depth = v;
-            return this;
-        }
-
-        /** @param v model width @return this */
-        public Builder setWidth(int v) {
-            width = v;
-            return this;
-        }
-
-        /** @param v attention heads; must divide the width @return this */
-        public Builder setHeads(int v) {
-            heads = v;
-            return this;
-        }
-
-        /** @param v MLP hidden width as a multiple of the width (default 2) @return this */
-        public Builder optMlpRatio(double v) {
-            mlpRatio = v;
-            return this;
-        }
-
-        /** @param v number of output classes @return this */
-        public Builder setClasses(int v) {
-            classes = v;
-            return this;
-        }
-
         /** @return the model block, uninitialised */
         public VisionTransformer build() {
             requirePositive("image size", imageSize);
             requirePositive("channels", channels);
             requirePositive("patch size", patchSize);
-            requirePositive("depth", depth);
-            requirePositive("width", width);
-            requirePositive("heads", heads);
-            requirePositive("classes", classes);
+            validateEncoder();
             if (imageSize % patchSize != 0) {
                 throw new IllegalArgumentException(
                         "patch size " + patchSize + " must divide image size " + imageSize);
             }
-            if (width % heads != 0) {
-                throw new IllegalArgumentException("heads " + heads + " must divide width " + width);
-            }
-            if (!(mlpRatio > 0)) {
-                throw new IllegalArgumentException("MLP ratio must be positive, got " + mlpRatio);
-            }
             return new VisionTransformer(this);
-        }
-    }
-
-    static void requirePositive(String what, int v) {
-        if (v <= 0) {
-            throw new IllegalArgumentException(what + " must be set to a positive value, got " + v);
         }
     }
 }
