@@ -9,6 +9,7 @@ import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.examples.data.EmbeddedFashionMnist;
+import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.PatchTrigger;
 import org.atpatch.examples.scenario.BackdoorScenario;
 import org.slf4j.Logger;
@@ -51,10 +52,7 @@ public final class Quickstart implements Callable<Integer> {
      */
     public static void main(String[] args) {
         DjlOffline.configure();
-        // exec:exec passes ${quickstart.args} as one argument (blank when unset): split it on spaces.
-        String[] given = java.util.Arrays.stream(args).flatMap(a -> java.util.Arrays.stream(a.trim().split("\\s+")))
-                .filter(a -> !a.isBlank()).toArray(String[]::new);
-        System.exit(new CommandLine(new Quickstart()).execute(given));
+        System.exit(new CommandLine(new Quickstart()).execute(ExecArgs.split(args)));
     }
 
     @Override

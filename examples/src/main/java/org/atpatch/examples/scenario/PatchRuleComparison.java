@@ -14,6 +14,7 @@ import org.atpatch.djl.PatchRule;
 import org.atpatch.djl.PatchRules;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.examples.data.EmbeddedFashionMnist;
+import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.PatchTrigger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,9 +52,7 @@ public final class PatchRuleComparison implements Callable<Integer> {
      */
     public static void main(String[] args) {
         DjlOffline.configure();
-        String[] given = java.util.Arrays.stream(args).flatMap(a -> java.util.Arrays.stream(a.trim().split("\\s+")))
-                .filter(a -> !a.isBlank()).toArray(String[]::new);
-        System.exit(new CommandLine(new PatchRuleComparison()).execute(given));
+        System.exit(new CommandLine(new PatchRuleComparison()).execute(ExecArgs.split(args)));
     }
 
     @Override
