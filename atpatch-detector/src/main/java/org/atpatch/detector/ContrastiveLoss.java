@@ -85,7 +85,7 @@ public final class ContrastiveLoss {
         NDArray ya = anchors == null ? y : y.get(anchors);
         long a = ea.getShape().get(0);
         // (A, M) scaled similarities; same(a, j) = 1 where the labels agree.
-        NDArray s = ea.matMul(e.transpose()).div((float) temperature);
+        NDArray s = ea.matMul(e.transpose()).mul(Scalars.of(e, 1 / temperature));
         NDArray yRow = ya.reshape(a, 1);
         NDArray yCol = y.reshape(1, m);
         NDArray same = yRow.mul(yCol).add(yRow.sub(1).mul(yCol.sub(1)));

@@ -15,21 +15,22 @@ import java.util.Objects;
  * <ol>
  *   <li>two input planes, the scaled map and its logarithm (over-attention multiplies a column, so it
  *       shows as a shift in log space), then one {@code 3×3} convolution with padding to
- *       {@link #convChannels()} planes and ReLU: the only cost that grows with {@code N²};
+ *       {@link #convChannels()} planes and leaky ReLU: the only cost that grows with {@code N²};
  *   <li>each column pooled over the query axis: mean and max of the convolution's planes, and the mean
  *       of the two input planes (the column's attention mass and mean log-attention), giving
  *       per-column features {@code (B, N, 2·convChannels + 2)};
- *   <li>a kernel-3 convolution along the columns to {@link #columnChannels()} and ReLU, then each
+ *   <li>a kernel-3 convolution along the columns to {@link #columnChannels()} and leaky ReLU, then each
  *       column's features next to their difference from the map's mean column (the map as context);
  *   <li>a shared MLP per column with {@link #hiddenSize()} units; its first layer adds the learned
- *       embedding of the map's layer when {@link #layerEmbedding()} is on; the second layer's output
- *       is the column embedding {@code f_θ} that the contrastive term of Eq. 7 works on;
+ *       embedding of the map's layer when {@link #layerEmbedding()} is on, and of the (layer, column)
+ *       position when {@link #positionEmbedding()} is on; the second layer's output is the column
+ *       embedding {@code f_θ} that the contrastive term of Eq. 7 works on;
  *   <li>a linear read-out to one logit per column; σ of it is the anomaly probability.
  * </ol>
  *
- * Nothing but the layer embedding depends on N or L, so the same parameters run for any N.
- * {@link #tokens()} records the N the detector was trained for ({@code -1}: accept any), and inputs
- * of another N are refused when it is fixed.
+ * Only the embeddings depend on L (and the position embedding on N); without a position embedding
+ * the same parameters run for any N. {@link #tokens()} records the N the detector was trained for
+ * ({@code -1}: accept any), and inputs of another N are refused when it is fixed.
  *
  * <p>Cost per map, in multiply-adds: {@code N²·18·convChannels + N·(3·(2·convChannels + 2)·columnChannels +
  * 2·columnChannels·hiddenSize + hiddenSize² + hiddenSize)}; at the defaults and N = 50 about 0.5 M,
@@ -43,6 +44,7 @@ public final class DetectorArchitecture {
     private final int tokens;
     private final int layers;
     private final boolean layerEmbedding;
+    private final boolean positionEmbedding;
     private final int convChannels;
     private final int columnChannels;
     private final int hiddenSize;
@@ -52,6 +54,7 @@ public final class DetectorArchitecture {
         this.tokens = b.tokens;
         this.layers = b.layers;
         this.layerEmbedding = b.layerEmbedding;
+        this.positionEmbedding = b.positionEmbedding;
         this.convChannels = b.convChannels;
         this.columnChannels = b.columnChannels;
         this.hiddenSize = b.hiddenSize;
@@ -76,6 +79,14 @@ public final class DetectorArchitecture {
     /** @return whether a learned per-layer embedding conditions the MLP */
     public boolean layerEmbedding() {
         return layerEmbedding;
+    }
+
+    /**
+     * @return whether a learned embedding per layer and column position conditions the MLP (needs a
+     *     fixed {@link #tokens()})
+     */
+    public boolean positionEmbedding() {
+        return positionEmbedding;
     }
 
     /** @return channels of the 2-D convolution over the map */
@@ -114,6 +125,7 @@ public final class DetectorArchitecture {
                 .optTokens(tokens)
                 .setLayers(layers)
                 .optLayerEmbedding(layerEmbedding)
+                .optPositionEmbedding(positionEmbedding)
                 .optConvChannels(convChannels)
                 .optColumnChannels(columnChannels)
                 .optHiddenSize(hiddenSize);
@@ -131,6 +143,7 @@ public final class DetectorArchitecture {
         diff(d, "tokens", tokens, other.tokens);
         diff(d, "layers", layers, other.layers);
         diff(d, "layerEmbedding", layerEmbedding, other.layerEmbedding);
+        diff(d, "positionEmbedding", positionEmbedding, other.positionEmbedding);
         diff(d, "convChannels", convChannels, other.convChannels);
         diff(d, "columnChannels", columnChannels, other.columnChannels);
         diff(d, "hiddenSize", hiddenSize, other.hiddenSize);
@@ -163,16 +176,17 @@ public final class DetectorArchitecture {
 
     @Override
     public int hashCode() {
-        return Objects.hash(networkVersion, tokens, layers, layerEmbedding, convChannels, columnChannels,
-                hiddenSize);
+        return Objects.hash(networkVersion, tokens, layers, layerEmbedding, positionEmbedding, convChannels,
+                columnChannels, hiddenSize);
     }
 
     @Override
     public String toString() {
         return String.format(Locale.ROOT,
-                "DetectorArchitecture{tokens=%d, layers=%d, layerEmbedding=%b, convChannels=%d, "
-                        + "columnChannels=%d, hiddenSize=%d, networkVersion=%d}",
-                tokens, layers, layerEmbedding, convChannels, columnChannels, hiddenSize, networkVersion);
+                "DetectorArchitecture{tokens=%d, layers=%d, layerEmbedding=%b, positionEmbedding=%b, "
+                        + "convChannels=%d, columnChannels=%d, hiddenSize=%d, networkVersion=%d}",
+                tokens, layers, layerEmbedding, positionEmbedding, convChannels, columnChannels, hiddenSize,
+                networkVersion);
     }
 
     /** Builds a {@link DetectorArchitecture}; {@code setX} is required, {@code optX} optional. */
@@ -180,6 +194,7 @@ public final class DetectorArchitecture {
         private int tokens = -1;
         private int layers = -1;
         private boolean layerEmbedding = true;
+        private boolean positionEmbedding;
         private int convChannels = 8;
         private int columnChannels = 16;
         private int hiddenSize = 32;
@@ -211,6 +226,17 @@ public final class DetectorArchitecture {
          */
         public Builder optLayerEmbedding(boolean on) {
             this.layerEmbedding = on;
+            return this;
+        }
+
+        /**
+         * @param on condition the MLP on a learned embedding per (layer, column position), so that a
+         *     column that is naturally attended at one layer (an attention sink) is told apart from
+         *     over-attention; needs a fixed {@link #optTokens} (default false)
+         * @return this builder
+         */
+        public Builder optPositionEmbedding(boolean on) {
+            this.positionEmbedding = on;
             return this;
         }
 
@@ -252,6 +278,9 @@ public final class DetectorArchitecture {
             }
             if (tokens != -1 && tokens < 2) {
                 throw new IllegalArgumentException("tokens must be >= 2 or -1 (any), got " + tokens);
+            }
+            if (positionEmbedding && tokens == -1) {
+                throw new IllegalArgumentException("a position embedding needs a fixed N: set tokens");
             }
             positive("convChannels", convChannels);
             positive("columnChannels", columnChannels);

@@ -28,12 +28,15 @@ public final class DetectorConfig {
     private final boolean progressBar;
     private final boolean tokenAgnostic;
     private final boolean layerEmbedding;
+    private final boolean positionEmbedding;
     private final int convChannels;
     private final int columnChannels;
     private final int hiddenSize;
     private final Device device;
+    private final boolean cosineDecay;
 
     private DetectorConfig(Builder b) {
+        cosineDecay = b.cosineDecay;
         learningRate = b.learningRate;
         epochs = b.epochs;
         lambda = b.lambda;
@@ -49,6 +52,7 @@ public final class DetectorConfig {
         progressBar = b.progressBar;
         tokenAgnostic = b.tokenAgnostic;
         layerEmbedding = b.layerEmbedding;
+        positionEmbedding = b.positionEmbedding;
         convChannels = b.convChannels;
         columnChannels = b.columnChannels;
         hiddenSize = b.hiddenSize;
@@ -140,6 +144,11 @@ public final class DetectorConfig {
         return layerEmbedding;
     }
 
+    /** @return whether the network gets a (layer, column) position embedding (only with a fixed N) */
+    public boolean positionEmbedding() {
+        return positionEmbedding;
+    }
+
     /** @return channels of the 2-D convolution */
     public int convChannels() {
         return convChannels;
@@ -153,6 +162,11 @@ public final class DetectorConfig {
     /** @return the MLP width */
     public int hiddenSize() {
         return hiddenSize;
+    }
+
+    /** @return whether the learning rate decays along a cosine to 0 over the configured epochs */
+    public boolean cosineDecay() {
+        return cosineDecay;
     }
 
     /** @return the training device, or {@code null} for the engine's default */
@@ -172,6 +186,7 @@ public final class DetectorConfig {
                 .setLayers(layers)
                 .optTokens(tokenAgnostic ? -1 : tokens)
                 .optLayerEmbedding(layerEmbedding)
+                .optPositionEmbedding(positionEmbedding && !tokenAgnostic)
                 .optConvChannels(convChannels)
                 .optColumnChannels(columnChannels)
                 .optHiddenSize(hiddenSize)
@@ -183,6 +198,7 @@ public final class DetectorConfig {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("optimizer", "AdamW");
         m.put("learningRate", learningRate);
+        m.put("learningRateSchedule", cosineDecay ? "cosine" : "constant");
         m.put("epochs", epochs);
         m.put("lambda", lambda);
         m.put("temperature", temperature);
@@ -196,6 +212,7 @@ public final class DetectorConfig {
         m.put("contrastiveColumns", contrastiveColumns);
         m.put("tokenAgnostic", tokenAgnostic);
         m.put("layerEmbedding", layerEmbedding);
+        m.put("positionEmbedding", positionEmbedding);
         m.put("convChannels", convChannels);
         m.put("columnChannels", columnChannels);
         m.put("hiddenSize", hiddenSize);
@@ -225,10 +242,12 @@ public final class DetectorConfig {
         private boolean progressBar = true;
         private boolean tokenAgnostic;
         private boolean layerEmbedding = true;
+        private boolean positionEmbedding = true;
         private int convChannels = 8;
         private int columnChannels = 16;
         private int hiddenSize = 32;
         private Device device;
+        private boolean cosineDecay;
 
         private Builder() {}
 
@@ -380,6 +399,17 @@ public final class DetectorConfig {
         }
 
         /**
+         * @param on condition the network on a learned embedding per (layer, column position), which
+         *     tells natural attention sinks at fixed positions from over-attention (default true;
+         *     ignored with {@link #optTokenAgnostic}, whose detector accepts any N)
+         * @return this builder
+         */
+        public Builder optPositionEmbedding(boolean on) {
+            this.positionEmbedding = on;
+            return this;
+        }
+
+        /**
          * @param c channels of the 2-D convolution (default 8)
          * @return this builder
          */
@@ -403,6 +433,16 @@ public final class DetectorConfig {
          */
         public Builder optHiddenSize(int h) {
             this.hiddenSize = h;
+            return this;
+        }
+
+        /**
+         * @param on decay the learning rate along a cosine from its value to 0 over {@link #optEpochs}
+         *     epochs (default false: constant, as in the paper); steadier final epochs at high rates
+         * @return this builder
+         */
+        public Builder optCosineDecay(boolean on) {
+            this.cosineDecay = on;
             return this;
         }
 

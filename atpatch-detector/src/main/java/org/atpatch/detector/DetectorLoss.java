@@ -66,7 +66,7 @@ public final class DetectorLoss extends Loss {
     public NDList terms(NDList labels, NDList predictions) {
         NDArray logits = predictions.get(0);
         NDArray y = labels.get(0).toType(DataType.FLOAT32, false);
-        NDArray bce = Activation.softPlus(logits.neg()).mul(y).mul((float) positiveWeight)
+        NDArray bce = Activation.softPlus(logits.neg()).mul(y).mul(Scalars.of(logits, positiveWeight))
                 .add(Activation.softPlus(logits).mul(y.neg().add(1)))
                 .mean();
         if (lambda == 0) {
@@ -88,6 +88,6 @@ public final class DetectorLoss extends Loss {
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDList t = terms(labels, predictions);
-        return lambda == 0 ? t.get(0) : t.get(0).add(t.get(1).mul((float) lambda));
+        return lambda == 0 ? t.get(0) : t.get(0).add(t.get(1).mul(Scalars.of(t.get(1), lambda)));
     }
 }

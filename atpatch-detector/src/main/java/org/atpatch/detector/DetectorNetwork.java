@@ -41,6 +41,8 @@ final class DetectorNetwork extends AbstractBlock {
     private static final float LOG_FLOOR = 0.01f;
     /** Added to the variance over columns before the z-score: divides by at least √0.1 ≈ 0.32. */
     private static final float SPREAD_FLOOR = 0.1f;
+    /** Slope of the activations below 0. */
+    private static final float LEAK = 0.1f;
 
     private final DetectorArchitecture arch;
     private final Parameter convWeight;
@@ -50,6 +52,7 @@ final class DetectorNetwork extends AbstractBlock {
     private final Parameter mlp1Weight;
     private final Parameter mlp1Bias;
     private final Parameter layerEmbedding;
+    private final Parameter positionEmbedding;
     private final Parameter mlp2Weight;
     private final Parameter mlp2Bias;
     private final Parameter outWeight;
@@ -73,6 +76,15 @@ final class DetectorNetwork extends AbstractBlock {
                         .setName("layer_embedding")
                         .setType(Parameter.Type.WEIGHT)
                         .optShape(new Shape(arch.layers(), h))
+                        .optInitializer(new ConstantInitializer(0f))
+                        .build())
+                : null;
+        // One vector per (layer, column), stored (L, N·H) so that a one-hot (B, L) picks it by matMul.
+        positionEmbedding = arch.positionEmbedding()
+                ? addParameter(Parameter.builder()
+                        .setName("position_embedding")
+                        .setType(Parameter.Type.WEIGHT)
+                        .optShape(new Shape(arch.layers(), (long) arch.tokens() * h))
                         .optInitializer(new ConstantInitializer(0f))
                         .build())
                 : null;
@@ -118,7 +130,7 @@ final class DetectorNetwork extends AbstractBlock {
         NDArray x = Conv2d.conv2d(input, ps.getValue(convWeight, device, training), ps.getValue(convBias, device, training),
                         new Shape(1, 1), new Shape(1, 1), new Shape(1, 1))
                 .singletonOrThrow();
-        x = Activation.relu(x);
+        x = act(x);
         // Pool each column over the query axis (axis 2): mean and max of the features, and the mean of
         // the two input planes themselves (column mass, mean log-attention): (B, 2·C1 + 2, N).
         NDArray cols = NDArrays.concat(new NDList(x.mean(new int[] {2}), x.max(new int[] {2}),
@@ -133,7 +145,7 @@ final class DetectorNetwork extends AbstractBlock {
                 padded.get(new NDIndex(":, 0:{}", n)),
                 padded.get(new NDIndex(":, 1:{}", n + 1)),
                 padded.get(new NDIndex(":, 2:{}", n + 2))), 2);
-        NDArray h = Activation.relu(Linear.linear(neighbours, ps.getValue(columnWeight, device, training),
+        NDArray h = act(Linear.linear(neighbours, ps.getValue(columnWeight, device, training),
                         ps.getValue(columnBias, device, training))
                 .singletonOrThrow()); // (B, N, C2)
         // Each column beside how far it stands out from the map's other columns, as a z-score over the
@@ -154,17 +166,34 @@ final class DetectorNetwork extends AbstractBlock {
             // parameters' manager.
             z = z.add(layerOneHot.matMul(ps.getValue(layerEmbedding, device, training)).expandDims(1));
         }
-        z = Activation.relu(z);
-        // The column embedding f_θ is taken before its ReLU, so that cosine similarities can be
+        if (positionEmbedding != null) {
+            if (layerOneHot == null || n != arch.tokens()) {
+                throw new IllegalArgumentException("this detector has a position embedding for N = " + arch.tokens()
+                        + ": pass each map's layer and maps of that N (got N = " + n + ")");
+            }
+            NDArray pos = layerOneHot.matMul(ps.getValue(positionEmbedding, device, training));
+            z = z.add(pos.reshape(-1, n, arch.hiddenSize()));
+        }
+        z = act(z);
+        // The column embedding f_θ is taken before its activation, so that cosine similarities can be
         // negative and the contrastive term can push the two classes to opposite sides.
         NDArray embedding = Linear.linear(z, ps.getValue(mlp2Weight, device, training),
                         ps.getValue(mlp2Bias, device, training))
                 .singletonOrThrow();
-        NDArray logits = Linear.linear(Activation.relu(embedding), ps.getValue(outWeight, device, training),
+        NDArray logits = Linear.linear(act(embedding), ps.getValue(outWeight, device, training),
                         ps.getValue(outBias, device, training))
                 .singletonOrThrow()
                 .squeeze(2);
         return new NDList(logits, embedding);
+    }
+
+    /**
+     * Leaky ReLU: a unit that goes negative for every input keeps a gradient, so the small network
+     * cannot die at once under the contrastive term's 1/T-scaled gradients (measured with plain ReLU at
+     * lr 3e-3: features collapsed to constants and the contrastive loss jumped to ≈ 4 mid-training).
+     */
+    private static NDArray act(NDArray x) {
+        return Activation.leakyRelu(x, LEAK);
     }
 
     @Override
@@ -181,6 +210,20 @@ final class DetectorNetwork extends AbstractBlock {
                     + ", this library reads version " + VERSION);
         }
         readInputShapes(is);
+    }
+
+    /**
+     * Adds a constant to every output logit (in place), e.g. to undo the prior shift of a weighted BCE.
+     *
+     * @param delta the shift
+     */
+    void shiftOutputBias(float delta) {
+        NDArray b = outBias.getArray();
+        float[] v = b.toFloatArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] += delta;
+        }
+        b.set(v);
     }
 
     /**

