@@ -233,6 +233,9 @@ public final class DetectorTrainingData {
      */
     public record Split(DetectorTrainingData train, DetectorTrainingData validation) {}
 
+    /** The default of {@link Builder#optOverAttentionRatio}. */
+    public static final double DEFAULT_OVER_ATTENTION_RATIO = 0;
+
     /** Collects maps; all must share one N. */
     public static final class Builder {
         private int tokens = -1;
@@ -242,8 +245,47 @@ public final class DetectorTrainingData {
         private final List<boolean[]> labels = new ArrayList<>();
         private final List<Long> group = new ArrayList<>();
         private long nextGroup = Long.MIN_VALUE / 2;
+        private double overAttentionRatio = DEFAULT_OVER_ATTENTION_RATIO;
+        private long labelsGiven;
+        private long labelsConfirmed;
 
         private Builder() {}
+
+        /**
+         * How much more attention a labelled column must receive in the anomalous map than in its
+         * clean partner, at the same layer, for {@link #addPairs} to keep the label (default
+         * {@value DetectorTrainingData#DEFAULT_OVER_ATTENTION_RATIO}; 0 keeps every label). A column's
+         * attention is its mean over the query rows of the head-averaged map.
+         *
+         * <p>Why: a debugging set labels the trigger's columns from the mask, the same at every layer,
+         * but over-attention does not show at every layer (DESIGN §3: the trigger spreads at layer 0
+         * and over-attends in later layers), and an inverted "trigger" of a falsely suspected class
+         * may cause none at all. Such maps look clean; labelled anomalous, they teach the detector to
+         * flag clean-looking maps. Measured on the quickstart's victim (2 layers, 1410 pairs): with
+         * every label kept, validation recall was 0.56 at F1 0.67. The patched model needs no
+         * detection at the unconfirmed layers: it patches the union of the columns flagged at any
+         * layer, from layer 0.
+         *
+         * <p>Off by default, because the one measurement so far went the other way: on that victim,
+         * ratio 1.5 kept 818 of 4126 labelled cells, validation F1 fell to 0.35 and the attack
+         * success rate after patching (Γ) stayed at 100 %, against 44.8 % with every label kept. A
+         * ratio test on small attention values is noisy; a better confirmation rule is open work.
+         *
+         * @param ratio the factor, {@code >= 0} and finite
+         * @return this builder
+         */
+        public Builder optOverAttentionRatio(double ratio) {
+            if (!(ratio >= 0) || Double.isInfinite(ratio)) {
+                throw new IllegalArgumentException("over-attention ratio must be >= 0 and finite, got " + ratio);
+            }
+            this.overAttentionRatio = ratio;
+            return this;
+        }
+
+        /** @return labels that {@link #addPairs} was given, and how many it kept (see {@link #optOverAttentionRatio}) */
+        public long[] pairLabelCounts() {
+            return new long[] {labelsGiven, labelsConfirmed};
+        }
 
         /**
          * Fixes L (default: one more than the highest layer added).
@@ -367,9 +409,47 @@ public final class DetectorTrainingData {
             for (int s = 0; s < ids.length; s++) {
                 ids[s] = freshGroup();
             }
-            boolean[][][] none = new boolean[clean.batchSize()][clean.depth()][anomalousLabels.tokens()];
+            int b = clean.batchSize();
+            int depth = clean.depth();
+            int n = anomalousLabels.tokens();
+            if (anomalousLabels.batchSize() != b || anomalousLabels.layers() != depth) {
+                throw new IllegalArgumentException("labels are " + anomalousLabels.batchSize() + " × "
+                        + anomalousLabels.layers() + " (samples × layers), the traces " + b + " × " + depth);
+            }
+            boolean[][][] none = new boolean[b][depth][n];
             addTraceInGroups(clean, ColumnLabels.of(none), ids);
-            return addTraceInGroups(anomalous, anomalousLabels, ids);
+            boolean[][][] confirmed = new boolean[b][depth][];
+            for (int l = 0; l < depth; l++) {
+                float[][] cleanMass = columnMass(clean.layer(l));
+                float[][] anomalousMass = columnMass(anomalous.layer(l));
+                for (int s = 0; s < b; s++) {
+                    boolean[] given = anomalousLabels.get(s, l);
+                    confirmed[s][l] = new boolean[n];
+                    for (int j = 0; j < n; j++) {
+                        if (given[j]) {
+                            labelsGiven++;
+                            if (anomalousMass[s][j] >= overAttentionRatio * cleanMass[s][j]) {
+                                confirmed[s][l][j] = true;
+                                labelsConfirmed++;
+                            }
+                        }
+                    }
+                }
+            }
+            return addTraceInGroups(anomalous, ColumnLabels.of(confirmed), ids);
+        }
+
+        /** Per sample and column, the mean attention the column receives over the query rows. */
+        private static float[][] columnMass(LayerAttention la) {
+            float[][] maps = headAverage(la);
+            int n = la.tokens();
+            float[][] out = new float[maps.length][n];
+            for (int s = 0; s < maps.length; s++) {
+                for (int k = 0; k < maps[s].length; k++) {
+                    out[s][k % n] += maps[s][k] / n;
+                }
+            }
+            return out;
         }
 
         private long freshGroup() {

@@ -67,6 +67,54 @@ class DetectorTrainingDataTest {
         }
     }
 
+    /** Uniform maps (B, 1 head, N, N), except that column {@code hot} of layer {@code hotLayer} gets {@code boost}. */
+    private static AttentionTrace uniformWithHotColumn(int b, int l, int n, int hotLayer, int hot, float boost) {
+        List<LayerAttention> layers = new java.util.ArrayList<>();
+        for (int layer = 0; layer < l; layer++) {
+            float[] v = new float[b * n * n];
+            java.util.Arrays.fill(v, 1f / n);
+            for (int k = 0; layer == hotLayer && k < b * n; k++) {
+                v[k * n + hot] += boost;
+            }
+            layers.add(new LayerAttention(layer, Nd4j.create(v, new long[] {b, 1, n, n})));
+        }
+        return new AttentionTrace(layers, List.of());
+    }
+
+    @Test
+    void keepsPairLabelsOnlyWhereTheColumnIsOverAttended() {
+        int b = 2;
+        int l = 3;
+        int n = 5;
+        boolean[][] mask = new boolean[b][n];
+        mask[0][2] = true;
+        mask[1][2] = true;
+        mask[1][4] = true; // labelled by the mask, never over-attended
+        AttentionTrace clean = uniformWithHotColumn(b, l, n, -1, 0, 0);
+        AttentionTrace anomalous = uniformWithHotColumn(b, l, n, 1, 2, 0.2f); // 0.4 vs 0.2 at layer 1 only
+        DetectorTrainingData.Builder builder = DetectorTrainingData.builder().optOverAttentionRatio(1.5);
+        DetectorTrainingData d = builder.addPairs(clean, anomalous, ColumnLabels.sameForAllLayers(mask, l)).build();
+        assertArrayEquals(new long[] {3 * l, 2}, builder.pairLabelCounts());
+        for (int i = 0; i < d.size(); i++) {
+            boolean[] expected = new boolean[n];
+            expected[2] = i >= b * l && d.layer(i) == 1; // anomalous maps follow the clean ones
+            assertArrayEquals(expected, d.labels(i), "map " + i + " at layer " + d.layer(i));
+        }
+        DetectorTrainingData.Builder all = DetectorTrainingData.builder(); // the default keeps every label
+        all.addPairs(clean, anomalous, ColumnLabels.sameForAllLayers(mask, l));
+        assertArrayEquals(new long[] {3 * l, 3 * l}, all.pairLabelCounts());
+        // A higher bar: 0.4 is not 2.5 × 0.2.
+        DetectorTrainingData.Builder strict = DetectorTrainingData.builder().optOverAttentionRatio(2.5);
+        strict.addPairs(clean, anomalous, ColumnLabels.sameForAllLayers(mask, l));
+        assertArrayEquals(new long[] {3 * l, 0}, strict.pairLabelCounts());
+        assertThrows(IllegalArgumentException.class, () -> DetectorTrainingData.builder().optOverAttentionRatio(-1));
+        assertThrows(IllegalArgumentException.class,
+                () -> DetectorTrainingData.builder().optOverAttentionRatio(Double.NaN));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DetectorTrainingData.builder()
+                .addPairs(clean, anomalous, ColumnLabels.sameForAllLayers(mask, l - 1)));
+        assertTrue(e.getMessage().contains("samples × layers"), e.getMessage());
+    }
+
     @Test
     void splitKeepsEveryPairOnOneSide() {
         SyntheticAttention gen = new SyntheticAttention(9, 2, SyntheticAttention.THREE_LAYERS);

@@ -45,9 +45,11 @@ public final class AtPatch {
     private final PatchRule rule;
     private final PatchMode mode;
     private final int captureBatchSize;
+    private final double overAttentionRatio;
 
     private AtPatch(Builder b) {
         this.model = b.model;
+        this.overAttentionRatio = b.overAttentionRatio;
         DetectorConfig.Builder c = b.detectorConfig != null ? b.detectorConfig : DetectorConfig.builder();
         if (b.tau != null) {
             c.optTau(b.tau);
@@ -112,7 +114,8 @@ public final class AtPatch {
         boolean states = layers.hasTokenStatePoints();
         int width = states ? widthOf(model) : 0;
         BenignStatistics stats = BenignStatistics.empty(depth, heads, debugSet.tokens(), width);
-        DetectorTrainingData.Builder data = DetectorTrainingData.builder().optLayers(depth);
+        DetectorTrainingData.Builder data = DetectorTrainingData.builder().optLayers(depth)
+                .optOverAttentionRatio(overAttentionRatio);
 
         long t0 = System.nanoTime();
         List<DebuggingSet.Pair> pairs = debugSet.pairs();
@@ -140,6 +143,11 @@ public final class AtPatch {
             data.addTrace(clean, ColumnLabels.sameForAllLayers(new boolean[batch.size()][debugSet.tokens()], depth), groups);
         }
         double captureSeconds = (System.nanoTime() - t0) / 1e9;
+        long[] labels = data.pairLabelCounts();
+        if (overAttentionRatio > 0) {
+            LOG.info("AtPatch: {} of {} labelled (pair, layer, column) cells show over-attention (ratio >= {}) and stay"
+                    + " anomalous", labels[1], labels[0], overAttentionRatio);
+        }
         LOG.info("AtPatch: captured the attention maps of {} pairs and {} clean inputs in {} s",
                 pairs.size(), cleanOnly.size(), String.format("%.1f", captureSeconds));
 
@@ -192,6 +200,7 @@ public final class AtPatch {
         private PatchRule rule = PatchRules.productDefault();
         private PatchMode mode = PatchMode.TWO_PASS;
         private int captureBatchSize = 64;
+        private double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
 
         private Builder() {}
 
@@ -253,6 +262,17 @@ public final class AtPatch {
             return this;
         }
 
+        /**
+         * @param ratio how much more attention a labelled column must get in a pair's anomalous map
+         *     than in its clean map, layer by layer, to stay labelled anomalous (0 keeps every label);
+         *     see {@link DetectorTrainingData.Builder#optOverAttentionRatio}
+         * @return this
+         */
+        public Builder optOverAttentionRatio(double ratio) {
+            this.overAttentionRatio = ratio;
+            return this;
+        }
+
         /** @return the configured AtPatch */
         public AtPatch build() {
             if (model == null || model.getBlock() == null) {
@@ -261,6 +281,7 @@ public final class AtPatch {
             if (rule == null || mode == null) {
                 throw new IllegalArgumentException("patch rule and mode must not be null");
             }
+            DetectorTrainingData.builder().optOverAttentionRatio(overAttentionRatio); // validates
             if (captureBatchSize <= 0) {
                 throw new IllegalArgumentException("capture batch size must be positive, got " + captureBatchSize);
             }

@@ -47,8 +47,14 @@ public final class PatchRules {
     }
 
     /**
-     * The rule {@link AtPatch} and {@link PatchedModel} use unless told otherwise: the paper's Γ
-     * until the side-by-side measurement of issue 4 picks another (see {@code docs/patch-rules.md}).
+     * The rule {@link AtPatch} and {@link PatchedModel} use unless told otherwise: the paper's Γ.
+     * Measured side by side with the real detector ({@code docs/results/patch-rules.md}: the
+     * quickstart's corner-trigger victim and an interior-trigger victim), every rule left ASR within
+     * about 4 points of the others (44.5–48.4 % and 15.0–19.7 %), because detection recall, not the
+     * rule, was the limit; no rule beat Γ by more than that noise, Γ is what the paper's tables use,
+     * and among the rules that cut ASR most it kept the best accuracy on the clean inputs it patched.
+     * DESIGN §3's oracle-detector measurement, where only the token-state rules removed a trigger on
+     * an attention sink, is why those rules ship; re-measure when detection improves.
      *
      * @return the product default
      */

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Defaults: clean inputs of the trigger's own target class are excluded (the trigger changes
  * nothing about their prediction); a pair is kept only when the victim classifies {@code x′} as the
- * target (a pair whose trigger did not fire shows no backdoor attention); up to 500 pairs per
+ * target (a pair whose trigger did not fire shows no backdoor attention); each trigger is also
+ * placed at its whole-patch translations ({@link #optPatchGridTranslations}); up to 500 pairs per
  * trigger and 200 clean-only inputs. Samples are drawn in a seeded random order.
  */
 public final class BackdoorDebuggingSetBuilder {
@@ -40,8 +41,10 @@ public final class BackdoorDebuggingSetBuilder {
     private int cleanOnly = 200;
     private boolean keepOnlySuccessful = true;
     private boolean excludeTargetClass = true;
+    private boolean gridTranslations = true;
     private int batchSize = 256;
     private long seed = 0;
+    private double inversionSeconds = 0;
 
     private BackdoorDebuggingSetBuilder(Model model, LabelledData clean) {
         if (model == null || model.getBlock() == null) {
@@ -91,6 +94,21 @@ public final class BackdoorDebuggingSetBuilder {
             add(t.trigger(), String.format("inverted(L1=%.2f,attackSuccess=%.3f)", t.maskL1(), t.attackSuccess()));
         }
         return this;
+    }
+
+    /**
+     * Adds the triggers a trigger inversion selected ({@link InversionReport#selected()}) and counts
+     * the inversion's time into the debugging set's construction time.
+     *
+     * @param report the inversion's report
+     * @return this
+     */
+    public BackdoorDebuggingSetBuilder addTriggers(InversionReport report) {
+        if (report == null) {
+            throw new IllegalArgumentException("inversion report is null");
+        }
+        inversionSeconds += report.seconds();
+        return addTriggers(report.selected());
     }
 
     private BackdoorDebuggingSetBuilder add(Trigger trigger, String origin) {
@@ -155,6 +173,25 @@ public final class BackdoorDebuggingSetBuilder {
         return this;
     }
 
+    /**
+     * Also places each trigger at every translation by whole patches that keeps its mask inside the
+     * image (default true). A ViT embeds every patch with the same weights, so a trigger aligned to
+     * the patch grid usually fires wherever it sits on that grid, and trigger inversion returns just one
+     * of those places (the cheapest; measured on the quickstart's victim: a checkerboard planted in
+     * the bottom-right patch was inverted as a 0.4-pixel mask in the top-left patch). Pairs at one
+     * place teach the detector that place instead of the over-attention; with the translations, pairs
+     * spread over every position where the inverted trigger still fires (with
+     * {@link #optKeepOnlySuccessful} on, places where it does not fire add no pair). The pair budget
+     * per trigger is shared among the translations.
+     *
+     * @param v whether to translate
+     * @return this
+     */
+    public BackdoorDebuggingSetBuilder optPatchGridTranslations(boolean v) {
+        gridTranslations = v;
+        return this;
+    }
+
     /** @param v batch size of the victim's predictions (default 256) @return this */
     public BackdoorDebuggingSetBuilder optBatchSize(int v) {
         if (v <= 0) {
@@ -176,6 +213,7 @@ public final class BackdoorDebuggingSetBuilder {
      */
     public DebuggingSet build() {
         DjlOffline.configure();
+        long started = System.nanoTime();
         if (layout == null) {
             throw new IllegalStateException("the model's block has no image token layout; give one with optLayout");
         }
@@ -204,15 +242,32 @@ public final class BackdoorDebuggingSetBuilder {
         }
         boolean[] used = new boolean[clean.size()];
         int totalPairs = 0;
+        out.optProvenance("patchGridTranslations", Boolean.toString(gridTranslations));
         for (int k = 0; k < triggers.size(); k++) {
             Trigger t = triggers.get(k);
-            boolean[] columns = TriggerLabelling.columnsOrStrongest(t.mask(), layout, rule);
-            int kept = addPairs(out, t, columns, order, used);
+            List<Trigger> placed = gridTranslations ? translations(t, random) : List.of(t);
+            int kept = 0;
+            int places = 0;
+            java.util.Set<Integer> labelled = new java.util.TreeSet<>();
+            for (int p = 0; p < placed.size(); p++) {
+                boolean[] columns = TriggerLabelling.columnsOrStrongest(placed.get(p).mask(), layout, rule);
+                // Each placement starts at a different point of the shuffled order, so placements use different inputs.
+                int[] rotated = rotate(order, (int) ((long) p * order.length / placed.size()));
+                // What a placement leaves unused goes to the ones after it.
+                int budget = (pairsPerTrigger - kept + placed.size() - p - 1) / (placed.size() - p);
+                int n = addPairs(out, placed.get(p), columns, rotated, used, budget, p > 0);
+                kept += n;
+                if (n > 0) {
+                    places++;
+                    IntStream.range(0, columns.length).filter(j -> columns[j]).forEach(labelled::add);
+                }
+            }
             totalPairs += kept;
-            String cols = Arrays.toString(IntStream.range(0, columns.length).filter(j -> columns[j]).toArray());
             out.optProvenance("trigger" + k, "target=" + t.target() + ", origin=" + origins.get(k)
-                    + String.format(", maskL1=%.2f", t.maskL1()) + ", columns=" + cols + ", pairs=" + kept);
-            LOG.info("trigger {} (target {}): {} pairs, anomalous columns {}", k, t.target(), kept, cols);
+                    + String.format(", maskL1=%.2f", t.maskL1()) + ", placements=" + places + "/" + placed.size()
+                    + ", columns=" + labelled + ", pairs=" + kept);
+            LOG.info("trigger {} (target {}): {} pairs at {} of {} placements, anomalous columns {}", k, t.target(), kept,
+                    places, placed.size(), labelled);
         }
         int extra = 0;
         for (int i = order.length - 1; i >= 0 && extra < cleanOnly; i--) {
@@ -222,6 +277,10 @@ public final class BackdoorDebuggingSetBuilder {
             }
         }
         out.optProvenance("pairs", Integer.toString(totalPairs));
+        double pairSeconds = (System.nanoTime() - started) / 1e9;
+        out.optProvenance("seconds.inversion", String.format(java.util.Locale.ROOT, "%.3f", inversionSeconds));
+        out.optProvenance("seconds.pairs", String.format(java.util.Locale.ROOT, "%.3f", pairSeconds));
+        out.optProvenance("seconds", String.format(java.util.Locale.ROOT, "%.3f", inversionSeconds + pairSeconds));
         out.optProvenance("cleanOnly", Integer.toString(extra));
         if (totalPairs == 0 && !triggers.isEmpty()) {
             LOG.warn("no trigger fired on the clean data: the backdoor debugging set has no pairs");
@@ -229,20 +288,55 @@ public final class BackdoorDebuggingSetBuilder {
         return out.build();
     }
 
-    private int addPairs(DebuggingSet.Builder out, Trigger t, boolean[] columns, int[] order, boolean[] used) {
+    /** The trigger at its own place first, then at every other whole-patch translation, in seeded order. */
+    private List<Trigger> translations(Trigger t, Random random) {
+        int[] b = t.maskBounds();
+        if (b[0] < 0) {
+            return List.of(t);
+        }
+        int step = layout.patch();
+        List<Trigger> out = new ArrayList<>();
+        for (int dy = -(b[0] / step) * step; b[2] + dy < t.height(); dy += step) {
+            for (int dx = -(b[1] / step) * step; b[3] + dx < t.width(); dx += step) {
+                if (dy != 0 || dx != 0) {
+                    out.add(t.shifted(dy, dx));
+                }
+            }
+        }
+        java.util.Collections.shuffle(out, random);
+        out.add(0, t);
+        return out;
+    }
+
+    private static int[] rotate(int[] order, int by) {
+        int[] out = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            out[i] = order[(i + by) % order.length];
+        }
+        return out;
+    }
+
+    /**
+     * Adds up to {@code budget} pairs; a translated placement ({@code giveUp}) that fires on none of
+     * the first 64 inputs it tries is abandoned.
+     */
+    private int addPairs(DebuggingSet.Builder out, Trigger t, boolean[] columns, int[] order, boolean[] used,
+            int budget, boolean giveUp) {
         int[] candidates = Arrays.stream(order)
                 .filter(i -> !excludeTargetClass || clean.labels()[i] != t.target())
                 .toArray();
         int kept = 0;
         int tried = 0;
-        for (int from = 0; from < candidates.length && kept < pairsPerTrigger; from += batchSize) {
-            int need = pairsPerTrigger - kept;
-            int take = Math.min(candidates.length - from, keepOnlySuccessful ? batchSize : need);
+        for (int from = 0; from < candidates.length && kept < budget && !(giveUp && kept == 0 && tried >= 64); ) {
+            int need = budget - kept;
+            // Twice what is still needed (most triggers fire on most inputs), so small budgets stay cheap.
+            int take = Math.min(candidates.length - from, keepOnlySuccessful ? Math.min(batchSize, 2 * need + 16) : need);
             int[] chunk = Arrays.copyOfRange(candidates, from, from + take);
+            from += take;
             LabelledData x = clean.subset(chunk);
             LabelledData triggered = t.apply(x);
             int[] pred = keepOnlySuccessful ? TriggerOptimiser.predict(model, triggered, batchSize) : null;
-            for (int i = 0; i < chunk.length && kept < pairsPerTrigger; i++) {
+            for (int i = 0; i < chunk.length && kept < budget; i++) {
                 tried++;
                 if (pred == null || pred[i] == t.target()) {
                     out.addPair(x.sample(i), triggered.sample(i), columns);
@@ -252,7 +346,7 @@ public final class BackdoorDebuggingSetBuilder {
             }
         }
         if (keepOnlySuccessful && tried > 0) {
-            LOG.info("trigger for class {} fired on {} of {} clean inputs tried", t.target(), kept, tried);
+            LOG.debug("trigger for class {} fired on {} of {} clean inputs tried", t.target(), kept, tried);
         }
         return kept;
     }

@@ -261,6 +261,7 @@ public final class FairnessDebuggingSetBuilder {
      *     attribute outside the samples or the layout
      */
     public Result buildWithDetails() {
+        long started = System.nanoTime();
         DjlOffline.configure();
         if (data == null) {
             throw new IllegalArgumentException("setData: the samples to flip are required");
@@ -296,10 +297,10 @@ public final class FairnessDebuggingSetBuilder {
         }
         FairnessFlips flips = FairnessFlips.of(attributes, per).withRowsPerCall(rowsPerCall);
         FairnessFlips.Evaluation eval = flips.evaluate(data, f);
-        return assemble(data, flips, eval, tokens.size());
+        return assemble(data, flips, eval, tokens.size(), started);
     }
 
-    private Result assemble(LabelledData data, FairnessFlips flips, FairnessFlips.Evaluation eval, int n) {
+    private Result assemble(LabelledData data, FairnessFlips flips, FairnessFlips.Evaluation eval, int n, long started) {
         int samples = data.size();
         int per = data.sampleSize();
         float[] in = data.inputs();
@@ -440,6 +441,7 @@ public final class FairnessDebuggingSetBuilder {
         LOG.info("fairness debugging set: {} samples, {} flips, {} divergent ({} samples), {} clean, {} pairs, {} "
                 + "clean-only", samples, totalFlips, divergences.size(), divergentSamples, cleanCount, chosen.size(),
                 cleanOnlySamples.length);
+        set.optProvenance("seconds", String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - started) / 1e9));
         return new Result(set.build(), eval, clean, List.copyOf(divergences), List.copyOf(pairOrigins),
                 cleanOnlySamples);
     }

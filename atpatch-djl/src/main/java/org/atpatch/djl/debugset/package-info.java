@@ -11,7 +11,7 @@
  * InversionReport report = TriggerInversion.builder().build().invert(model, cleanData);
  * report.writeTo(Path.of("inversion"));                     // per-class L1, anomaly index, PNGs
  * DebuggingSet set = BackdoorDebuggingSetBuilder.of(model, cleanData)
- *         .addTriggers(report.selected())                    // flagged classes (or the policy's choice)
+ *         .addTriggers(report)                               // flagged classes (or the policy's choice)
  *         .build();
  * }</pre>
  */

@@ -10,12 +10,16 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.VictimTrainer;
 import org.atpatch.djl.VisionTransformer;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +31,7 @@ class BackdoorDebuggingSetBuilderTest {
         PlantedBackdoor v = PlantedBackdoor.get();
         DebuggingSet set = BackdoorDebuggingSetBuilder.of(v.model, v.test)
                 .addTrigger(v.trueTrigger)
+                .optPatchGridTranslations(false)
                 .optPairsPerTrigger(100)
                 .optCleanOnly(40)
                 .build();
@@ -78,6 +83,39 @@ class BackdoorDebuggingSetBuilderTest {
     }
 
     @Test
+    void translatedPlacementsArePairedOnlyWhereTheyFire() {
+        PlantedBackdoor v = PlantedBackdoor.get();
+        DebuggingSet set = BackdoorDebuggingSetBuilder.of(v.model, v.test)
+                .addTrigger(v.trueTrigger)
+                .optPairsPerTrigger(160)
+                .optCleanOnly(0)
+                .build();
+        // 3×3 trigger at rows/cols 13-15 of 16×16 with 4-pixel patches: 16 placements sharing 160 pairs.
+        assertTrue(set.pairs().size() <= 160 && set.pairs().size() >= 10, "pairs: " + set.pairs().size());
+        List<Trigger> placements = new ArrayList<>();
+        for (int dy = -12; dy <= 0; dy += 4) {
+            for (int dx = -12; dx <= 0; dx += 4) {
+                placements.add(v.trueTrigger.shifted(dy, dx));
+            }
+        }
+        float[] anomalous = new float[(int) (set.pairs().size() * PlantedBackdoor.SHAPE.size())];
+        int i = 0;
+        for (DebuggingSet.Pair p : set.pairs()) {
+            Trigger placed = placements.stream().filter(t -> Arrays.equals(t.apply(p.clean()), p.anomalous()))
+                    .findFirst().orElseThrow(() -> new AssertionError("a pair's input is no placement of the trigger"));
+            int[] b = placed.maskBounds();
+            int column = 1 + (b[0] / 4) * 4 + b[1] / 4;
+            assertEquals(1, IntStream.range(0, 17).filter(j -> p.columns()[j]).count());
+            assertTrue(p.columns()[column], "the pair is labelled at its placement's patch " + column);
+            System.arraycopy(p.anomalous(), 0, anomalous, i++ * p.anomalous().length, p.anomalous().length);
+        }
+        int[] pred = VictimTrainer.predict(v.model,
+                new LabelledData(anomalous, new int[set.pairs().size()], PlantedBackdoor.SHAPE), 256);
+        assertTrue(Arrays.stream(pred).allMatch(c -> c == PlantedBackdoor.TARGET), "every kept placement fired");
+        assertTrue(set.provenance().get("trigger0").contains("placements="), set.provenance().toString());
+    }
+
+    @Test
     void emptyWhenNoTriggerIsGiven() {
         PlantedBackdoor v = PlantedBackdoor.get();
         DebuggingSet set = BackdoorDebuggingSetBuilder.of(v.model, v.test).optCleanOnly(5).build();
@@ -113,9 +151,23 @@ class BackdoorDebuggingSetBuilderTest {
             // Without the victim filter, an untrained model still gives pairs labelled from the mask.
             DebuggingSet set = BackdoorDebuggingSetBuilder.of(model, data)
                     .addTrigger(Trigger.square(2, 4, 4, 4, 1f, shape))
+                    .optPatchGridTranslations(false)
                     .optKeepOnlySuccessful(false).build();
             assertEquals(2, set.pairs().size());
             assertArrayEquals(new boolean[] {false, false, false, false, true}, set.pairs().get(0).columns());
+
+            // With translations, the same trigger also sits in each of the other three patches.
+            DebuggingSet moved = BackdoorDebuggingSetBuilder.of(model, data)
+                    .addTrigger(Trigger.square(2, 4, 4, 4, 1f, shape))
+                    .optKeepOnlySuccessful(false).build();
+            assertEquals(8, moved.pairs().size());
+            int[] perColumn = new int[5];
+            for (DebuggingSet.Pair p : moved.pairs()) {
+                int c = IntStream.range(0, 5).filter(j -> p.columns()[j]).findFirst().orElseThrow();
+                assertEquals(1, IntStream.range(0, 5).filter(j -> p.columns()[j]).count());
+                perColumn[c]++;
+            }
+            assertArrayEquals(new int[] {0, 2, 2, 2, 2}, perColumn);
         }
     }
 }

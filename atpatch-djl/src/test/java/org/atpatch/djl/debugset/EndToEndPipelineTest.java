@@ -36,7 +36,7 @@ class EndToEndPipelineTest {
         InversionReport inversion = TriggerInversion.builder().optSeed(3).build().invert(victim.model, pool);
         ImagePatchLayout layout = ((VisionTransformer) victim.model.getBlock()).tokenLayout();
         DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(victim.model, pool)
-                .addTriggers(inversion.selected())
+                .addTriggers(inversion)
                 .optLayout(layout)
                 .optSeed(3)
                 .build();

@@ -44,6 +44,30 @@ class TriggerTest {
     }
 
     @Test
+    void shiftsMaskAndPatternTogetherAndRefusesToLeaveTheImage() {
+        float[] mask = new float[16];
+        mask[5] = 1f; // row 1, col 1
+        mask[6] = 0.3f; // below half the peak: not part of the bounds
+        float[] pattern = new float[48];
+        for (int ch = 0; ch < 3; ch++) {
+            pattern[ch * 16 + 5] = 0.1f * (ch + 1);
+        }
+        Trigger t = Trigger.of(4, mask, pattern, RGB);
+        assertArrayEquals(new int[] {1, 1, 1, 1}, t.maskBounds());
+        Trigger moved = t.shifted(2, -1); // to row 3, col 0
+        assertEquals(1f, moved.mask()[12]);
+        assertEquals(0f, moved.mask()[5]);
+        for (int ch = 0; ch < 3; ch++) {
+            assertEquals(0.1f * (ch + 1), moved.pattern()[ch * 16 + 12], 1e-7);
+        }
+        assertEquals(4, moved.target());
+        assertEquals(t, t.shifted(0, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.shifted(3, 0));
+        assertTrue(e.getMessage().contains("out of the 4x4 image"), e.getMessage());
+        assertArrayEquals(new int[] {-1, -1, -1, -1}, Trigger.of(0, new float[16], new float[48], RGB).maskBounds());
+    }
+
+    @Test
     void appliesToLabelledDataKeepingLabels() {
         Trigger t = Trigger.square(0, 0, 0, 1, 1f, new Shape(1, 2, 2));
         LabelledData d = new LabelledData(new float[8], new int[] {3, 4}, new Shape(1, 2, 2));

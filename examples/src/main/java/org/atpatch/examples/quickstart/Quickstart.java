@@ -7,11 +7,13 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.examples.data.EmbeddedFashionMnist;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.PatchTrigger;
 import org.atpatch.examples.scenario.BackdoorScenario;
+import org.atpatch.examples.scenario.PatchRuleComparison;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -42,6 +44,9 @@ public final class Quickstart implements Callable<Integer> {
     @Option(names = "--cache", description = "Cache of trained victims, keyed by configuration hash (default ${DEFAULT-VALUE}).")
     Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
 
+    @Option(names = "--all-rules", description = "Also evaluate every shipped patch rule on the same detector and Q.")
+    boolean allRules;
+
     /** Debugging pool: the first test images, disjoint from the evaluation images after them. */
     static final int POOL = 800;
 
@@ -69,7 +74,7 @@ public final class Quickstart implements Callable<Integer> {
 
         try (BackdoorScenario scenario = new BackdoorScenario("quickstart", train, pool, eval, trigger, epochs, seed,
                         cache, out);
-                PatchedModel patched = PatchedModel.fromBundle(scenario.trainBundle(seed), scenario.model())) {
+                PatchedModel patched = PatchedModel.fromBundle(trainAndCompare(scenario), scenario.model())) {
             BackdoorScenario.Evaluation after = scenario.evaluate(patched);
             double seconds = (System.nanoTime() - start) / 1e9;
             LOG.info("AtPatch ({}): clean accuracy {} -> {}, attack success rate {} -> {}; {} of clean inputs patched",
@@ -83,6 +88,15 @@ public final class Quickstart implements Callable<Integer> {
     }
 
 
+
+    /** Trains the bundle; with {@code --all-rules}, first evaluates every patch rule on it. */
+    private PatchBundle trainAndCompare(BackdoorScenario scenario) {
+        PatchBundle bundle = scenario.trainBundle(seed);
+        if (allRules) {
+            PatchRuleComparison.evaluateEveryRule(scenario, bundle);
+        }
+        return bundle;
+    }
 
     private static String pct(double v) {
         return String.format(Locale.ROOT, "%.2f%%", 100 * v);

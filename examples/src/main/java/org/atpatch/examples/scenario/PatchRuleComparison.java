@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
@@ -44,6 +46,9 @@ public final class PatchRuleComparison implements Callable<Integer> {
     @Option(names = "--out", description = "Results folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("target", "patch-rules");
 
+    @Option(names = "--inversion-out", description = "Where the inversion reports go (default ${DEFAULT-VALUE}).")
+    Path inversionOut = Path.of("target", "patch-rules");
+
     @Option(names = "--cache", description = "Victim cache (default ${DEFAULT-VALUE}).")
     Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
 
@@ -73,23 +78,17 @@ public final class PatchRuleComparison implements Callable<Integer> {
             String name = (String) t[0];
             PatchTrigger trigger = (PatchTrigger) t[1];
             try (BackdoorScenario s = new BackdoorScenario("rules-" + trigger.row() + "-" + trigger.size(), train, pool, eval,
-                    trigger, epochs, seed, cache, out.resolve("inversion-" + trigger.row()))) {
+                    trigger, epochs, seed, cache, inversionOut.resolve("inversion-" + trigger.row()))) {
                 PatchBundle bundle = s.trainBundle(seed);
                 try (var detector = bundle.detector()) {
-                    for (PatchRule rule : PatchRules.all()) {
-                        try (PatchedModel pm = PatchedModel.builder().setModel(s.model()).setDetector(detector)
-                                .setBenignStatistics(bundle.benign()).optTau(bundle.tau()).optPatchRule(rule).build()) {
-                            BackdoorScenario.Evaluation e = s.evaluate(pm);
-                            LOG.info("{} / {}: acc {} ASR {} clean patched {} acc on those {}", name, rule.name(),
-                                    BackdoorScenario.pct(e.acc()), BackdoorScenario.pct(e.asr()),
-                                    BackdoorScenario.pct(e.cleanFlagged()), BackdoorScenario.pct(e.accOnFlagged()));
-                            rows.add(String.format(Locale.ROOT, "%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f", name, rule.name(),
-                                    s.accBefore(), s.asrBefore(), e.acc(), e.asr(), e.cleanFlagged(), e.accOnFlagged()));
-                            md.append(String.format(Locale.ROOT, "| %s | %s / %s | %s | %s | %s | %s | %s |%n", name,
-                                    BackdoorScenario.pct(s.accBefore()), BackdoorScenario.pct(s.asrBefore()), rule.name(),
-                                    BackdoorScenario.pct(e.acc()), BackdoorScenario.pct(e.asr()),
-                                    BackdoorScenario.pct(e.cleanFlagged()), BackdoorScenario.pct(e.accOnFlagged())));
-                        }
+                    for (Map.Entry<String, BackdoorScenario.Evaluation> r : evaluateEveryRule(s, bundle).entrySet()) {
+                        BackdoorScenario.Evaluation e = r.getValue();
+                        rows.add(String.format(Locale.ROOT, "%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f", name, r.getKey(),
+                                s.accBefore(), s.asrBefore(), e.acc(), e.asr(), e.cleanFlagged(), e.accOnFlagged()));
+                        md.append(String.format(Locale.ROOT, "| %s | %s / %s | %s | %s | %s | %s | %s |%n", name,
+                                BackdoorScenario.pct(s.accBefore()), BackdoorScenario.pct(s.asrBefore()), r.getKey(),
+                                BackdoorScenario.pct(e.acc()), BackdoorScenario.pct(e.asr()),
+                                BackdoorScenario.pct(e.cleanFlagged()), BackdoorScenario.pct(e.accOnFlagged())));
                     }
                 }
             }
@@ -101,4 +100,25 @@ public final class PatchRuleComparison implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Evaluates every shipped patch rule with one bundle's detector, Q and τ, and logs each.
+     *
+     * @param s the scenario (victim and evaluation data)
+     * @param bundle the trained bundle; its detector stays open (the caller's)
+     * @return per rule name, its evaluation, in {@link PatchRules#all()} order
+     */
+    public static Map<String, BackdoorScenario.Evaluation> evaluateEveryRule(BackdoorScenario s, PatchBundle bundle) {
+        Map<String, BackdoorScenario.Evaluation> out = new LinkedHashMap<>();
+        for (PatchRule rule : PatchRules.all()) {
+            try (PatchedModel pm = PatchedModel.builder().setModel(s.model()).setDetector(bundle.detector())
+                    .setBenignStatistics(bundle.benign()).optTau(bundle.tau()).optPatchRule(rule).build()) {
+                BackdoorScenario.Evaluation e = s.evaluate(pm);
+                LOG.info("{} / {}: acc {} ASR {} clean patched {} acc on those {}", s.model().getName(), rule.name(),
+                        BackdoorScenario.pct(e.acc()), BackdoorScenario.pct(e.asr()),
+                        BackdoorScenario.pct(e.cleanFlagged()), BackdoorScenario.pct(e.accOnFlagged()));
+                out.put(rule.name(), e);
+            }
+        }
+        return out;
+    }
 }
