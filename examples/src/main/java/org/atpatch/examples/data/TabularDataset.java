@@ -122,7 +122,14 @@ public record TabularDataset(TabularSpec spec, List<Vocabulary> vocabularies, do
             s.append("  categorical ").append(v.feature())
                     .append(spec.protectedAttributes().contains(v.feature()) ? " (protected)" : "")
                     .append(": ").append(v.cardinality()).append(" codes, 0 = ").append(Vocabulary.UNKNOWN)
-                    .append(", ").append(v.values()).append('\n');
+                    .append(", ").append(v.values());
+            int unknownDebug = count(debug, v.feature(), 0);
+            int unknownTest = count(test, v.feature(), 0);
+            if (unknownDebug + unknownTest > 0) {
+                s.append("; unseen in train (code 0): ").append(unknownDebug).append(" debugging, ").append(unknownTest)
+                        .append(" test rows");
+            }
+            s.append('\n');
             if (spec.protectedAttributes().contains(v.feature())) {
                 s.append("    rows per value (train / debugging / test): ");
                 for (int code = 1; code < v.cardinality(); code++) {
