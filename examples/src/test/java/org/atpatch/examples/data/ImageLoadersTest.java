@@ -132,9 +132,7 @@ class ImageLoadersTest {
         assertEquals(7, mnist.labels()[0]);
         LabelledData fashion = IdxDatasets.fashionMnist(dir, ImageSplit.TEST);
         assertEquals(10_000, fashion.size());
-        int[] thousand = new int[10];
-        Arrays.fill(thousand, 1000);
-        assertArrayEquals(thousand, perClass(fashion));
+        assertArrayEquals(thousandEach(), perClass(fashion));
     }
 
     @Test
@@ -143,9 +141,7 @@ class ImageLoadersTest {
         LabelledData test = Cifar10.load(dir, ImageSplit.TEST);
         assertEquals(10_000, test.size());
         assertEquals(new Shape(3, 32, 32), test.sampleShape());
-        int[] thousand = new int[10];
-        Arrays.fill(thousand, 1000);
-        assertArrayEquals(thousand, perClass(test));
+        assertArrayEquals(thousandEach(), perClass(test));
         assertEquals(3, test.labels()[0], "the first test image is a cat");
         LabelledData train = Cifar10.load(dir, ImageSplit.TRAIN);
         assertEquals(20_000, train.size(), "batches 1 and 2 of 5 are in shared/datasets");
@@ -156,6 +152,12 @@ class ImageLoadersTest {
             expected[c] = b1[c] + b2[c];
         }
         assertArrayEquals(expected, perClass(train));
+    }
+
+    private static int[] thousandEach() {
+        int[] c = new int[10];
+        Arrays.fill(c, 1000);
+        return c;
     }
 
     private static int[] perClass(LabelledData d) {

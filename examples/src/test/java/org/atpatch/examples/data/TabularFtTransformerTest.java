@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.atpatch.djl.FTTransformer;
 import org.atpatch.djl.debugset.ProtectedAttribute;
@@ -19,13 +18,7 @@ class TabularFtTransformerTest {
 
     @Test
     void protectedAttributesAreTheirOwnFtTransformerTokens() throws IOException {
-        String header = "\"age\";\"job\";\"marital\";\"education\";\"default\";\"balance\";\"housing\";\"loan\";"
-                + "\"contact\";\"day\";\"month\";\"duration\";\"campaign\";\"pdays\";\"previous\";\"poutcome\";\"y\"";
-        Path csv = Files.writeString(tmp.resolve("bank-full.csv"), String.join("\n", header,
-                "58;\"management\";\"married\";\"tertiary\";\"no\";2143;\"yes\";\"no\";\"unknown\";5;\"may\";261;1;-1;0;"
-                        + "\"unknown\";\"no\"",
-                "24;\"student\";\"single\";\"primary\";\"no\";-50;\"no\";\"no\";\"cellular\";6;\"may\";151;2;-1;0;"
-                        + "\"unknown\";\"yes\"") + "\n");
+        Path csv = BankFixture.write(tmp, "primary");
         TabularDataset d = BankMarketing.load(csv, new SeededSplit(1, 0, 0));
         FTTransformer ft = d.addFeaturesTo(FTTransformer.builder()).setDepth(1).setWidth(8).setHeads(2).setClasses(2).build();
         assertEquals(d.features(), ft.tokenLayout().features());

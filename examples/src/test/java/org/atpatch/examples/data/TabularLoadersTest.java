@@ -125,13 +125,7 @@ class TabularLoadersTest {
 
     @Test
     void bankReadsSemicolonSeparatedRowsAndBucketsAge() throws IOException {
-        String header = "\"age\";\"job\";\"marital\";\"education\";\"default\";\"balance\";\"housing\";\"loan\";"
-                + "\"contact\";\"day\";\"month\";\"duration\";\"campaign\";\"pdays\";\"previous\";\"poutcome\";\"y\"";
-        Path csv = Files.writeString(tmp.resolve("bank-full.csv"), String.join("\n", header,
-                "58;\"management\";\"married\";\"tertiary\";\"no\";2143;\"yes\";\"no\";\"unknown\";5;\"may\";261;1;-1;0;"
-                        + "\"unknown\";\"no\"",
-                "24;\"student\";\"single\";\"secondary\";\"no\";-50;\"no\";\"no\";\"cellular\";6;\"may\";151;2;-1;0;"
-                        + "\"unknown\";\"yes\"") + "\n");
+        Path csv = BankFixture.write(tmp, "secondary");
         TabularDataset d = BankMarketing.load(csv, NO_HOLDOUT);
         assertArrayEquals(new int[] {0, 1}, d.train().labels());
         int age = d.inputIndex("age");
@@ -140,7 +134,7 @@ class TabularLoadersTest {
         assertEquals(List.of("secondary", "tertiary"), d.vocabulary("education").values());
         assertTrue(d.features().stream().noneMatch(f -> f.equals("duration")));
         IOException e = assertThrows(IOException.class, () -> BankMarketing.load(
-                Files.writeString(tmp.resolve("bad.csv"), header + "\n" + "x;\"a\";\"b\";\"c\";\"no\";1;\"no\";\"no\";"
+                Files.writeString(tmp.resolve("bad.csv"), BankFixture.HEADER + "\n" + "x;\"a\";\"b\";\"c\";\"no\";1;\"no\";\"no\";"
                         + "\"c\";1;\"may\";1;1;1;1;\"u\";\"no\"\n"), NO_HOLDOUT));
         assertTrue(e.getMessage().contains("column 'age'") && e.getMessage().contains("'x'"), e.getMessage());
     }
