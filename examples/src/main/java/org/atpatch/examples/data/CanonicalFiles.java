@@ -59,30 +59,24 @@ public final class CanonicalFiles {
     /** compas/compas-scores-two-years.csv. */
     public static final DatasetFile COMPAS_TWO_YEARS = add(direct("compas", "compas-scores-two-years.csv",
             "c451db85908b2f7fef1d83203bedf6b71ecda0d5af468d82ae62178f91d0cc7d", COMPAS_URL));
-    /** bank/bank-full.csv (inside the UCI archive). */
-    public static final DatasetFile BANK_FULL = add(archived("bank", "bank-full.csv", SHA256,
-            "d1513ec63b385506f7cfce9f2c5caa9fe99e7ba4e8c3fa264b3aaf0f849ed32d", false, BANK_URL,
-            bankHow("bank.zip", "bank-full.csv")));
-    /** bank/bank.csv (inside the UCI archive). */
-    public static final DatasetFile BANK_SAMPLE = add(archived("bank", "bank.csv", SHA256,
-            "dc8d576e9bda0f41ee891251bd84bab9a39ce576cba715aac08adc2374a01fde", false, BANK_URL,
-            bankHow("bank.zip", "bank.csv")));
-    /** bank/bank-names.txt (inside the UCI archive). */
-    public static final DatasetFile BANK_NAMES = add(archived("bank", "bank-names.txt", SHA256,
-            "3899a77082573ed676a7dfce3765a5307915c7f11b1fe2f6f55fd3c5467c12f7", false, BANK_URL,
-            bankHow("bank.zip", "bank-names.txt")));
-    /** bank/bank-additional-full.csv (inside the UCI archive). */
-    public static final DatasetFile BANK_ADDITIONAL_FULL = add(archived("bank", "bank-additional-full.csv", SHA256,
-            "74adfc578bf77a7ff4bb1ba4a9f8709d9e3c6907342959c2c8416847e0afb4d8", false, BANK_URL,
-            bankHow("bank-additional.zip", "bank-additional-full.csv")));
-    /** bank/bank-additional.csv (inside the UCI archive). */
-    public static final DatasetFile BANK_ADDITIONAL_SAMPLE = add(archived("bank", "bank-additional.csv", SHA256,
-            "7e59cf650004d65d1c9d6b08553bad2ee9a9ad70d594f536e3c584ee6ed5df50", false, BANK_URL,
-            bankHow("bank-additional.zip", "bank-additional.csv")));
-    /** bank/bank-additional-names.txt (inside the UCI archive). */
-    public static final DatasetFile BANK_ADDITIONAL_NAMES = add(archived("bank", "bank-additional-names.txt", SHA256,
-            "10045462a4c026f858dffa159370c4270510230c1fc63c6c91ca51bba4b3df26", false, BANK_URL,
-            bankHow("bank-additional.zip", "bank-additional-names.txt")));
+    /** bank/bank-full.csv (inside the UCI archive, which fetch unpacks). */
+    public static final DatasetFile BANK_FULL = add(inBankZip("bank-full.csv",
+            "d1513ec63b385506f7cfce9f2c5caa9fe99e7ba4e8c3fa264b3aaf0f849ed32d", "bank.zip"));
+    /** bank/bank.csv (inside the UCI archive, which fetch unpacks). */
+    public static final DatasetFile BANK_SAMPLE = add(inBankZip("bank.csv",
+            "dc8d576e9bda0f41ee891251bd84bab9a39ce576cba715aac08adc2374a01fde", "bank.zip"));
+    /** bank/bank-names.txt (inside the UCI archive, which fetch unpacks). */
+    public static final DatasetFile BANK_NAMES = add(inBankZip("bank-names.txt",
+            "3899a77082573ed676a7dfce3765a5307915c7f11b1fe2f6f55fd3c5467c12f7", "bank.zip"));
+    /** bank/bank-additional-full.csv (inside the UCI archive, which fetch unpacks). */
+    public static final DatasetFile BANK_ADDITIONAL_FULL = add(inBankZip("bank-additional-full.csv",
+            "74adfc578bf77a7ff4bb1ba4a9f8709d9e3c6907342959c2c8416847e0afb4d8", "bank-additional.zip"));
+    /** bank/bank-additional.csv (inside the UCI archive, which fetch unpacks). */
+    public static final DatasetFile BANK_ADDITIONAL_SAMPLE = add(inBankZip("bank-additional.csv",
+            "7e59cf650004d65d1c9d6b08553bad2ee9a9ad70d594f536e3c584ee6ed5df50", "bank-additional.zip"));
+    /** bank/bank-additional-names.txt (inside the UCI archive, which fetch unpacks). */
+    public static final DatasetFile BANK_ADDITIONAL_NAMES = add(inBankZip("bank-additional-names.txt",
+            "10045462a4c026f858dffa159370c4270510230c1fc63c6c91ca51bba4b3df26", "bank-additional.zip"));
     /** cifar10/batches.meta.txt (inside the official archive). */
     public static final DatasetFile CIFAR10_META = add(archived("cifar10", "batches.meta.txt", SHA256,
             "558e74b5e208382e186da55784b4bac2cd52e558448e1b5800990fdb28ed8033", false, CIFAR_URL, cifarHow("batches.meta.txt")));
@@ -152,9 +146,10 @@ public final class CanonicalFiles {
         return "download " + CIFAR_URL + " and extract cifar-10-batches-bin/" + member + " into cifar10/";
     }
 
-    private static String bankHow(String innerZip, String member) {
-        return "download " + BANK_URL + ", unzip it, unzip the " + innerZip + " inside it and put " + member
-                + " into bank/";
+    private static DatasetFile inBankZip(String name, String sha256, String innerZip) {
+        return new DatasetFile("bank", name, SHA256, sha256, false, URI.create(BANK_URL), false,
+                List.of(innerZip, name), "download " + BANK_URL + ", unzip it, unzip the " + innerZip
+                        + " inside it and put " + name + " into bank/");
     }
 
     private static DatasetFile add(DatasetFile f) {
@@ -164,11 +159,12 @@ public final class CanonicalFiles {
 
     private static DatasetFile direct(String dataset, String name, String sha256, String base) {
         URI url = URI.create(base + name);
-        return new DatasetFile(dataset, name, SHA256, sha256, false, url, true, "download it from " + url);
+        return new DatasetFile(dataset, name, SHA256, sha256, false, url, true, List.of(), "download it from " + url);
     }
 
     private static DatasetFile archived(String dataset, String name, String algorithm, String checksum,
             boolean ofContent, String archive, String howTo) {
-        return new DatasetFile(dataset, name, algorithm, checksum, ofContent, URI.create(archive), false, howTo);
+        return new DatasetFile(dataset, name, algorithm, checksum, ofContent, URI.create(archive), false, List.of(),
+                howTo);
     }
 }

@@ -1,5 +1,6 @@
 package org.atpatch.examples.data;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /** Digests of dataset files, as lower-case hex. */
 final class Checksums {
@@ -31,6 +33,8 @@ final class Checksums {
             for (int r; (r = in.read(buf)) > 0; ) {
                 md.update(buf, 0, r);
             }
+        } catch (EOFException | ZipException e) {
+            throw new IOException(file + ": the gzip stream is truncated or corrupt (" + e.getMessage() + ")", e);
         }
         return HexFormat.of().formatHex(md.digest());
     }

@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.ZipFile;
 import org.atpatch.core.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -131,15 +132,16 @@ public final class DataDirectory {
     }
 
     /**
-     * Downloads a canonical file from its canonical address, unless a verified copy is already there.
+     * Downloads a canonical file from its canonical address (unpacking it from a zip archive when it
+     * comes in one), unless a verified copy is already there.
      *
-     * @param file a file that can be downloaded by itself ({@link DatasetFile#direct()})
+     * @param file a file that can be downloaded ({@link DatasetFile#fetchable()})
      * @return its path
      * @throws IOException when it cannot be downloaded, its checksum is wrong (nothing is written
-     *     then), or it is only available inside an archive (the message says how to get it)
+     *     then), or it only comes in an archive that must be unpacked by hand (the message says how)
      */
     public Path fetch(DatasetFile file) throws IOException {
-        if (!file.direct()) {
+        if (!file.fetchable()) {
             throw new IOException("dataset file " + file.relativePath() + " cannot be downloaded by itself: "
                     + file.howTo() + " (expected at " + pathOf(file) + ")");
         }
@@ -148,43 +150,36 @@ public final class DataDirectory {
 
     /**
      * Downloads a canonical file from a given address (a mirror, or a {@code file:} URI), unless a
-     * verified copy is already there. A copy with a wrong checksum is replaced.
+     * verified copy is already there. A copy with a wrong checksum is replaced. When the file has a
+     * {@linkplain DatasetFile#zipPath() zip path}, {@code source} serves the zip archive.
      *
      * @param file the file
-     * @param source an {@code http}, {@code https} or {@code file} URI that serves exactly its bytes
+     * @param source an {@code http}, {@code https} or {@code file} URI that serves exactly its bytes (or
+     *     its archive's)
      * @return its path
      * @throws IOException when it cannot be downloaded or its checksum is wrong (nothing is written then)
      */
     public Path fetch(DatasetFile file, URI source) throws IOException {
-        Path target = pathOf(file);
-        if (Files.isRegularFile(target)) {
-            try {
-                return require(file);
-            } catch (ChecksumMismatchException e) {
-                LOG.warn("{}; downloading it again", e.getMessage());
-            }
+        if (isVerified(file)) {
+            return pathOf(file);
         }
         if (file.ofContent()) {
             throw new IOException("dataset file " + file.relativePath() + " is verified by the checksum of its"
                     + " decompressed content and cannot be downloaded; " + file.howTo());
         }
+        if (!file.zipPath().isEmpty()) {
+            return fetchFromZip(List.of(file), source).get(0);
+        }
         LOG.info("downloading {} from {}", file.relativePath(), source);
-        MessageDigest md = Checksums.newDigest(file.algorithm());
-        AtomicFiles.write(target, out -> {
-            try (InputStream in = new DigestInputStream(open(source, file), md)) {
-                in.transferTo(out);
-            }
-            String actual = HexFormat.of().formatHex(md.digest());
-            if (!actual.equals(file.checksum())) {
-                throw new ChecksumMismatchException(file, source.toString(), actual);
-            }
-        });
+        try (InputStream in = open(source, file)) {
+            writeVerified(file, in, source.toString());
+        }
         return require(file);
     }
 
     /**
-     * Downloads every directly downloadable canonical file of a dataset that is not yet present and
-     * verified.
+     * Downloads every downloadable canonical file of a dataset that is not yet present and verified
+     * (an archive shared by several files is downloaded once).
      *
      * @param dataset a dataset folder name
      * @return the files' paths
@@ -192,15 +187,85 @@ public final class DataDirectory {
      */
     public List<Path> fetchDataset(String dataset) throws IOException {
         List<Path> paths = new ArrayList<>();
+        Map<URI, List<DatasetFile>> zips = new java.util.LinkedHashMap<>();
         for (DatasetFile f : CanonicalFiles.all()) {
-            if (f.dataset().equals(dataset) && f.direct()) {
+            if (!f.dataset().equals(dataset) || !f.fetchable()) {
+                continue;
+            }
+            if (f.zipPath().isEmpty()) {
                 paths.add(fetch(f));
+            } else {
+                zips.computeIfAbsent(f.url(), u -> new ArrayList<>()).add(f);
             }
         }
+        for (Map.Entry<URI, List<DatasetFile>> z : zips.entrySet()) {
+            paths.addAll(fetchFromZip(z.getValue(), z.getKey()));
+        }
         if (paths.isEmpty()) {
-            throw new IOException("dataset '" + dataset + "' has no directly downloadable files; "
+            throw new IOException("dataset '" + dataset + "' has no downloadable files; "
                     + CanonicalFiles.all().stream().filter(f -> f.dataset().equals(dataset)).findFirst()
                             .map(DatasetFile::howTo).orElse("it is not one of the known datasets"));
+        }
+        return paths;
+    }
+
+    private boolean isVerified(DatasetFile file) throws IOException {
+        if (!Files.isRegularFile(pathOf(file))) {
+            return false;
+        }
+        try {
+            require(file);
+            return true;
+        } catch (ChecksumMismatchException e) {
+            LOG.warn("{}; downloading it again", e.getMessage());
+            return false;
+        }
+    }
+
+    /** Writes the stream to the file's place atomically, only if its digest is the canonical one. */
+    private void writeVerified(DatasetFile file, InputStream in, String where) throws IOException {
+        MessageDigest md = Checksums.newDigest(file.algorithm());
+        AtomicFiles.write(pathOf(file), out -> {
+            new DigestInputStream(in, md).transferTo(out);
+            String actual = HexFormat.of().formatHex(md.digest());
+            if (!actual.equals(file.checksum())) {
+                throw new ChecksumMismatchException(file, where, actual);
+            }
+        });
+    }
+
+    /** Downloads a zip archive once and unpacks the files (all with zip paths into it) that are missing. */
+    private List<Path> fetchFromZip(List<DatasetFile> files, URI source) throws IOException {
+        List<DatasetFile> missing = new ArrayList<>();
+        for (DatasetFile f : files) {
+            if (!isVerified(f)) {
+                missing.add(f);
+            }
+        }
+        if (!missing.isEmpty()) {
+            Files.createDirectories(root);
+            Path archive = Files.createTempFile(root, ".download-", ".zip");
+            try {
+                LOG.info("downloading {} for {} file(s) of {}", source, missing.size(), missing.get(0).dataset());
+                try (InputStream in = open(source, missing.get(0))) {
+                    Files.copy(in, archive, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                try (ZipFile zip = new ZipFile(archive.toFile())) {
+                    for (DatasetFile f : missing) {
+                        try (InputStream in = ZipMembers.open(zip, f.zipPath(), source.toString())) {
+                            writeVerified(f, in, source + "!" + String.join("!", f.zipPath()));
+                        }
+                    }
+                } catch (java.util.zip.ZipException e) {
+                    throw new IOException(source + " is not a readable zip archive (" + e.getMessage() + ")", e);
+                }
+            } finally {
+                Files.deleteIfExists(archive);
+            }
+        }
+        List<Path> paths = new ArrayList<>();
+        for (DatasetFile f : files) {
+            paths.add(require(f));
         }
         return paths;
     }

@@ -1,6 +1,7 @@
 package org.atpatch.examples.data;
 
 import java.net.URI;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -21,11 +22,14 @@ import java.util.Objects;
  * @param url the canonical download location: the file itself when {@code direct}, else the archive
  *     that holds it
  * @param direct whether {@code url} serves exactly this file, so that {@link DataDirectory#fetch}
- *     may download it; otherwise {@code howTo} says how to get it out of the archive
+ *     may download it
+ * @param zipPath when {@code url} is a zip archive that {@link DataDirectory#fetch} may unpack: the
+ *     entry names leading to the file, outermost first (a zip inside the zip, then the file); empty
+ *     otherwise. A file neither direct nor in a zip (CIFAR-10's tar.gz) must be placed by hand.
  * @param howTo a one-line instruction for a user who must place the file by hand
  */
 public record DatasetFile(String dataset, String name, String algorithm, String checksum, boolean ofContent,
-        URI url, boolean direct, String howTo) {
+        URI url, boolean direct, List<String> zipPath, String howTo) {
 
     /** Validates and normalises the checksum. */
     public DatasetFile {
@@ -35,10 +39,19 @@ public record DatasetFile(String dataset, String name, String algorithm, String 
         Objects.requireNonNull(checksum, "checksum");
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(howTo, "howTo");
+        zipPath = List.copyOf(zipPath);
+        if (direct && !zipPath.isEmpty()) {
+            throw new IllegalArgumentException(dataset + "/" + name + ": a direct file has no zip path");
+        }
         checksum = checksum.toLowerCase(Locale.ROOT);
         if (!checksum.matches("[0-9a-f]+")) {
             throw new IllegalArgumentException(dataset + "/" + name + ": checksum is not hex: " + checksum);
         }
+    }
+
+    /** @return whether {@link DataDirectory#fetch} can download it (directly or out of a zip) */
+    public boolean fetchable() {
+        return direct || !zipPath.isEmpty();
     }
 
     /** @return {@code dataset/name}, the file's path relative to the data directory */

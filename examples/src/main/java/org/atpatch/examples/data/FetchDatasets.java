@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * Downloads the directly downloadable canonical files of the named datasets into the data directory
+ * Downloads the downloadable canonical files of the named datasets into the data directory
  * (checksums verified before each file is moved into place; files already present and verified are
  * not downloaded again). The only program that touches the network; loaders never download. Exits 1
  * with the reason on the first failure.
@@ -23,8 +23,8 @@ public final class FetchDatasets implements Callable<Integer> {
             + DataDirectory.ENV + ", ~/.atpatch/data)")
     private Path data;
 
-    @Parameters(arity = "1..*", description = "datasets: mnist, fashion-mnist, adult, compas (bank and cifar10 come"
-            + " in archives; the error says what to extract)")
+    @Parameters(arity = "1..*", description = "datasets: mnist, fashion-mnist, adult, compas, bank (unpacked from the UCI"
+            + " zip); cifar10 comes in a tar.gz to unpack by hand, and the error says what to extract")
     private List<String> datasets;
 
     /**

@@ -59,14 +59,44 @@ class DataDirectoryTest {
     }
 
     @Test
-    void archivedFileMessageSaysWhatToExtract() {
+    void archivedFilesSayWhatToExtract() {
         DataDirectory dir = new DataDirectory(tmp);
         MissingDataFileException e = assertThrows(MissingDataFileException.class,
                 () -> dir.require(CanonicalFiles.BANK_FULL));
         assertTrue(e.getMessage().contains("bank+marketing.zip") && e.getMessage().contains("bank.zip"),
                 e.getMessage());
-        IOException f = assertThrows(IOException.class, () -> dir.fetch(CanonicalFiles.BANK_FULL));
-        assertTrue(f.getMessage().contains("cannot be downloaded by itself"), f.getMessage());
+        DatasetFile batch = CanonicalFiles.get("cifar10", "data_batch_1.bin");
+        IOException f = assertThrows(IOException.class, () -> dir.fetch(batch));
+        assertTrue(f.getMessage().contains("cannot be downloaded by itself")
+                && f.getMessage().contains("cifar-10-batches-bin/data_batch_1.bin"), f.getMessage());
+    }
+
+    @Test
+    void fetchUnpacksAFileFromAZipInsideAZip() throws Exception {
+        byte[] outer = zip("data.zip", zip("folder/a.csv", CONTENT, "__MACOSX/folder/._a.csv", new byte[] {9}),
+                "README", new byte[] {1});
+        URI url = serve("/archive.zip", outer, 200);
+        DatasetFile f = new DatasetFile("toy", "a.csv", "SHA-256", sha256(CONTENT), false, url, false,
+                java.util.List.of("data.zip", "a.csv"), "unzip it");
+        DataDirectory dir = new DataDirectory(tmp.resolve("data"));
+        assertEquals(java.util.List.of(dir.pathOf(f)), java.util.List.of(dir.fetch(f)));
+        assertEquals(new String(CONTENT, StandardCharsets.UTF_8), Files.readString(dir.pathOf(f)));
+        assertEquals(1, listing(dir.root()), "the downloaded archive is deleted");
+        DatasetFile absent = new DatasetFile("toy", "b.csv", "SHA-256", sha256(CONTENT), false, url, false,
+                java.util.List.of("data.zip", "b.csv"), "unzip it");
+        IOException e = assertThrows(IOException.class, () -> dir.fetch(absent));
+        assertTrue(e.getMessage().contains("no entry 'b.csv'"), e.getMessage());
+    }
+
+    private static byte[] zip(String name, byte[] content, String name2, byte[] content2) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(bytes)) {
+            z.putNextEntry(new java.util.zip.ZipEntry(name));
+            z.write(content);
+            z.putNextEntry(new java.util.zip.ZipEntry(name2));
+            z.write(content2);
+        }
+        return bytes.toByteArray();
     }
 
     @Test
@@ -161,7 +191,7 @@ class DataDirectoryTest {
     }
 
     private static DatasetFile toy(String sha, URI url) {
-        return new DatasetFile("toy", "a.bin", "SHA-256", sha, false, url, true, "download it from " + url);
+        return new DatasetFile("toy", "a.bin", "SHA-256", sha, false, url, true, java.util.List.of(), "download it from " + url);
     }
 
     private static long listing(Path dir) throws IOException {

@@ -123,6 +123,21 @@ class ImageLoadersTest {
     }
 
     @Test
+    void userGzippedBatchIsCheckedByTheMd5OfItsContent() throws IOException {
+        Path cifar = Files.createDirectories(tmp.resolve("cifar10"));
+        Files.write(cifar.resolve("data_batch_3.bin.gz"), gzip(twoRecords()));
+        ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
+                () -> Cifar10.load(new DataDirectory(tmp), ImageSplit.TRAIN));
+        assertTrue(e.getMessage().contains("cifar10/data_batch_3.bin.gz") && e.getMessage().contains("MD5")
+                && e.getMessage().contains("942cd6a4bcdd0dd3c604fbe906cb4421"), e.getMessage());
+        byte[] gz = gzip(twoRecords());
+        Files.write(cifar.resolve("data_batch_3.bin.gz"), Arrays.copyOf(gz, gz.length / 2));
+        IOException t = assertThrows(IOException.class, () -> Cifar10.load(new DataDirectory(tmp), ImageSplit.TRAIN));
+        assertTrue(t.getMessage().contains("truncated") && t.getMessage().contains("data_batch_3.bin.gz"),
+                t.getMessage());
+    }
+
+    @Test
     void realMnistAndFashionMnistTestSets() throws IOException {
         DataDirectory dir = SharedDatasets.require();
         LabelledData mnist = IdxDatasets.mnist(dir, ImageSplit.TEST);
