@@ -63,6 +63,9 @@ public final class TabularVictims implements Callable<Integer> {
     @Option(names = "--seed", description = "training seed (default ${DEFAULT-VALUE})")
     private long seed = 42;
 
+    @Option(names = "--skip-uf", description = "skip the unfairness rates (they cost several forwards of the test split)")
+    private boolean skipUf;
+
     @Option(names = "--cache", description = "victim cache folder (default ~/.cache/atpatch/victims)")
     private Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
 
@@ -103,7 +106,7 @@ public final class TabularVictims implements Callable<Integer> {
             double acc = Metrics.accuracy(VictimTrainer.predict(model, d.test(), 1024), d.test().labels());
             double debugAcc = Metrics.accuracy(VictimTrainer.predict(model, d.debug(), 1024), d.debug().labels());
             StringBuilder uf = new StringBuilder();
-            for (String name : d.spec().protectedAttributes()) {
+            for (String name : skipUf ? List.<String>of() : d.spec().protectedAttributes()) {
                 ProtectedAttribute a = d.protectedAttribute(ft, name);
                 double rate = FairnessFlips.of(List.of(a), d.test().sampleSize())
                         .unfairness(d.test(), FairnessPredictor.of(model, 1024));
