@@ -1,12 +1,10 @@
 package org.atpatch.examples.data;
 
 import ai.djl.ndarray.types.Shape;
-import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.zip.GZIPInputStream;
 import org.atpatch.djl.LabelledData;
 
 /**
@@ -32,8 +30,8 @@ public final class IdxImages {
      * @throws IOException when a stream is truncated, of another format, or the counts disagree
      */
     public static LabelledData read(InputStream images, InputStream labels, int limit, String name) throws IOException {
-        try (DataInputStream img = new DataInputStream(maybeGunzip(images));
-                DataInputStream lab = new DataInputStream(maybeGunzip(labels))) {
+        try (DataInputStream img = new DataInputStream(MaybeGzip.open(images));
+                DataInputStream lab = new DataInputStream(MaybeGzip.open(labels))) {
             int magic = img.readInt();
             if (magic != IMAGES_MAGIC) {
                 throw new IOException(name + ": not an idx3 image file (magic " + magic + ")");
@@ -69,12 +67,4 @@ public final class IdxImages {
         }
     }
 
-    private static InputStream maybeGunzip(InputStream in) throws IOException {
-        BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
-        b.mark(2);
-        int b0 = b.read();
-        int b1 = b.read();
-        b.reset();
-        return b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(b, 1 << 16) : b;
-    }
 }
