@@ -25,8 +25,6 @@ import org.atpatch.djl.PatchedModel;
  *   <li>{@code patched-all-tokenstate}: the same with the token-state rule at the first layer;
  *   <li>{@code patched-all-identity} (diagnostic): the same with a rule that changes nothing, to
  *       separate the cost of the re-run from the cost of the rule;
- *   <li>{@code patched-all-gamma-lean} (diagnostic): the same with {@link LeanGamma}, a cheaper
- *       formulation of Γ prototyped here;
  *   <li>{@code patched-all-gamma-scoped} (diagnostic): the shipped Γ run inside a per-layer manager
  *       scope ({@link ScopedRule}), so its temporaries are freed layer by layer.
  * </ul>
@@ -38,7 +36,7 @@ final class BenchVariants implements AutoCloseable {
 
     /** Diagnostic variants, for the breakdown. */
     static final List<String> DIAGNOSTIC =
-            List.of("patched-all-identity", "patched-all-gamma-lean", "patched-all-gamma-scoped");
+            List.of("patched-all-identity", "patched-all-gamma-scoped");
 
     private final VitBenchFixture fixture;
     private final Map<String, PatchedModel> patched = new LinkedHashMap<>();
@@ -50,7 +48,6 @@ final class BenchVariants implements AutoCloseable {
         patched.put("patched-all-tokenstate",
                 fixture.patched(fixture.flagsEverySample(), PatchRules.tokenStateAtFirstLayer()));
         patched.put("patched-all-identity", fixture.patched(fixture.flagsEverySample(), identity()));
-        patched.put("patched-all-gamma-lean", fixture.patched(fixture.flagsEverySample(), new LeanGamma()));
         patched.put("patched-all-gamma-scoped",
                 fixture.patched(fixture.flagsEverySample(), new ScopedRule(PatchRules.gamma())));
     }
@@ -102,7 +99,7 @@ final class BenchVariants implements AutoCloseable {
         if (same != Arrays.equals(plain, logits)) {
             throw new IllegalStateException(variant + ": logits " + (same ? "differ from" : "equal") + " the unpatched model's");
         }
-        if (variant.equals("patched-all-gamma-lean") || variant.equals("patched-all-gamma-scoped")) {
+        if (variant.equals("patched-all-gamma-scoped")) {
             PatchResult g = model("patched-all-gamma").predictWithReport(x);
             float[] ref = g.logits().toFloatArray();
             g.logits().close();

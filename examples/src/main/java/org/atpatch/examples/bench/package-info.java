@@ -13,7 +13,8 @@
  *   <li>{@link org.atpatch.examples.bench.PatchSoak}, RSS over 10,000 patched predict calls.
  * </ul>
  *
- * {@code LeanGamma} and {@code ScopedRule} are diagnostic prototypes of library changes, not shipped
- * rules.
+ * {@link org.atpatch.examples.bench.DetectorCost} times the trained detector against the ViT it guards.
+ * {@code ScopedRule} is a diagnostic prototype of a library change, not a shipped rule (the earlier
+ * {@code LeanGamma} prototype is now {@code DeviceHotPatch}'s common path).
  */
 package org.atpatch.examples.bench;
