@@ -67,8 +67,9 @@ public final class DeviceHotPatch {
      * The common case, every row keeps at least the degenerate floor outside K: three passes over
      * the map. {@code out = where(j ∈ K, Q, α · A)} with the per-row scale
      * {@code α = (1 − Σ_K Q) / (Σ_{∉K} A + ε)}, and α = 1 exactly for samples with no flagged column
-     * (so they keep their bits). Prototyped as {@code LeanGamma} in the benchmarks, where it cut the
-     * all-flagged cost at batch 256 from 3.2–3.7× to 2.2–2.7× an unpatched forward (docs/performance.md).
+     * (so they keep their bits). Measured on a quiet 2-core machine (docs/performance.md §7): with
+     * every sample of a batch of 256 flagged and re-run, 3.77–3.88× an unpatched forward, against
+     * 4.71–4.94× for the general formulation, in alternating runs.
      */
     private NDArray regularRows(NDArray maps, NDArray q, NDArray flagged, NDArray mFlat, NDArray rest, Shape s) {
         long b = s.get(0);
