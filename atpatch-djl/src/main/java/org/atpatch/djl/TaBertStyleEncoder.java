@@ -8,8 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.util.PairList;
@@ -25,7 +23,7 @@ import org.atpatch.core.SerialisedRowLayout;
  * embedding (not word pieces), a value token is the embedding of the feature's value: the category
  * for a categorical feature, the bucket for a numeric feature (buckets from the boundaries given to
  * the builder). Learned position embeddings, {@code depth} {@link PreNormEncoderLayer}s, a final
- * norm and a linear head on CLS.
+ * norm and a linear head on CLS (the trunk {@link VisionTransformer} also has).
  *
  * <p><b>Trained from scratch.</b> The original TaBERT is a BERT pre-trained on text and tables; no
  * pretrained weights are used or available here, so this is the architecture's shape (row
@@ -56,11 +54,7 @@ public final class TaBertStyleEncoder extends AbstractBlock implements Intercept
     private final int maxBoundaries;
     private final Parameter nameEmbedding;
     private final Parameter valueEmbedding;
-    private final Parameter cls;
-    private final Parameter position;
-    private final List<PreNormEncoderLayer> layers = new ArrayList<>();
-    private final LayerNorm norm;
-    private final Linear head;
+    private final ClsEncoder encoder;
 
     private TaBertStyleEncoder(Builder b) {
         numeric = List.copyOf(b.numeric);
@@ -94,13 +88,7 @@ public final class TaBertStyleEncoder extends AbstractBlock implements Intercept
         TruncatedNormalInitializer init = new TruncatedNormalInitializer(0.02f);
         nameEmbedding = param("name_embedding", new Shape(all.size(), width), init);
         valueEmbedding = param("value_embedding", new Shape(values.total(), width), init);
-        cls = param("cls", new Shape(1, 1, width), init);
-        position = param("position", new Shape(1, layout.size(), width), init);
-        for (int l = 0; l < depth; l++) {
-            layers.add(addChildBlock("layer" + l, new PreNormEncoderLayer(width, heads, mlpRatio)));
-        }
-        norm = addChildBlock("norm", LayerNorm.builder().axis(1).build());
-        head = addChildBlock("head", Linear.builder().setUnits(classes).build());
+        encoder = addChildBlock("encoder", new ClsEncoder(2 * all.size(), b));
         AttentionLayers.of(this); // number the layers now, so interceptors work before any wrapping
     }
 
@@ -143,15 +131,7 @@ public final class TaBertStyleEncoder extends AbstractBlock implements Intercept
                 .add(ps.getValue(nameEmbedding, x.getDevice(), training));
         // (B, F, 2, W) -> (B, 2F, W): name_1, value_1, name_2, value_2, ...
         NDArray pairs = NDArrays.stack(new NDList(nameTokens, valueTokens), 2).reshape(b, 2L * features, width);
-        NDArray clsTokens = m.zeros(new Shape(b, 1, width), x.getDataType(), x.getDevice())
-                .add(ps.getValue(cls, x.getDevice(), training));
-        NDArray h = NDArrays.concat(new NDList(clsTokens, pairs), 1)
-                .add(ps.getValue(position, x.getDevice(), training));
-        for (PreNormEncoderLayer layer : layers) {
-            h = layer.forward(ps, new NDList(h), training).singletonOrThrow();
-        }
-        NDArray normed = norm.forward(ps, new NDList(h.get(":, 0, :")), training).singletonOrThrow();
-        return head.forward(ps, new NDList(normed), training);
+        return encoder.forward(ps, new NDList(pairs), training);
     }
 
     @Override
@@ -161,12 +141,7 @@ public final class TaBertStyleEncoder extends AbstractBlock implements Intercept
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        long b = inputShapes[0].get(0);
-        for (PreNormEncoderLayer layer : layers) {
-            layer.initialize(manager, dataType, new Shape(b, layout.size(), width));
-        }
-        norm.initialize(manager, dataType, new Shape(b, width));
-        head.initialize(manager, dataType, new Shape(b, width));
+        encoder.initialize(manager, dataType, new Shape(inputShapes[0].get(0), 2L * layout.features().size(), width));
     }
 
     @Override

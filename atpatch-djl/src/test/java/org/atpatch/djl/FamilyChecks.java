@@ -81,4 +81,31 @@ final class FamilyChecks {
                     Arrays.copyOfRange(got, classes, got.length), 0f, "unflagged samples stay bitwise");
         }
     }
+
+    /**
+     * Trains a fresh model twice from the same seed on a learnable toy task: both runs must give the
+     * same logits bit for bit (no freed scalar read by autograd, DESIGN §4), and the model must fit
+     * the training data to at least {@code minAccuracy}.
+     */
+    static void trainsDeterministically(java.util.function.Supplier<Model> fresh, LabelledData data, int epochs,
+            double minAccuracy) {
+        float[][] logits = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            try (Model model = fresh.get()) {
+                VictimTrainer.builder().optEpochs(epochs).optBatchSize(16).optLearningRate(3e-3f).optSeed(1)
+                        .optProgress(false).build().fit(model, data);
+                int[] predicted = VictimTrainer.predict(model, data, 64);
+                int right = 0;
+                for (int i = 0; i < predicted.length; i++) {
+                    right += predicted[i] == data.labels()[i] ? 1 : 0;
+                }
+                assertTrue(right >= minAccuracy * predicted.length,
+                        "trained to " + right + "/" + predicted.length + " on the toy task");
+                try (NDManager m = model.getNDManager().newSubManager()) {
+                    logits[run] = unpatched(model, data.batch(m, 0, data.size()));
+                }
+            }
+        }
+        assertArrayEquals(logits[0], logits[1], 0f, "two seeded trainings must agree bit for bit");
+    }
 }

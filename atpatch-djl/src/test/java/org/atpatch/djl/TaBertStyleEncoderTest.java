@@ -86,6 +86,23 @@ class TaBertStyleEncoderTest {
     }
 
     @Test
+    void trainsDeterministically() {
+        // Label: age at least 25 (a bucket boundary) and race code below 3.
+        java.util.Random r = new java.util.Random(6);
+        int n = 64;
+        float[] x = new float[n * 4];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i * 4] = 18 + r.nextInt(50);
+            x[i * 4 + 1] = r.nextInt(12);
+            x[i * 4 + 2] = r.nextInt(2);
+            x[i * 4 + 3] = r.nextInt(6);
+            y[i] = x[i * 4] >= 25 && x[i * 4 + 3] < 3 ? 1 : 0;
+        }
+        FamilyChecks.trainsDeterministically(() -> model(9), new LabelledData(x, y, new Shape(4)), 12, 0.9);
+    }
+
+    @Test
     void inputChecks() {
         try (Model model = model(5)) {
             try (NDManager m = model.getNDManager().newSubManager()) {

@@ -84,6 +84,31 @@ class TabTransformerTest {
     }
 
     @Test
+    void trainsDeterministically() {
+        // Label: sex == 1 and age above 0, so the token path and the numeric path both matter.
+        java.util.Random r = new java.util.Random(4);
+        int n = 64;
+        float[] x = new float[n * 5];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[i * 5] = (float) r.nextGaussian();
+            x[i * 5 + 1] = (float) r.nextGaussian();
+            x[i * 5 + 2] = r.nextInt(4);
+            x[i * 5 + 3] = r.nextInt(2);
+            x[i * 5 + 4] = r.nextInt(5);
+            y[i] = x[i * 5 + 3] == 1 && x[i * 5] > 0 ? 1 : 0;
+        }
+        FamilyChecks.trainsDeterministically(() -> {
+            Engine.getInstance().setRandomSeed(8);
+            Model model = Model.newInstance("tab");
+            TabTransformer t = census();
+            model.setBlock(t);
+            t.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 5));
+            return model;
+        }, new LabelledData(x, y, new Shape(5)), 12, 0.9);
+    }
+
+    @Test
     void inputChecks() {
         try (Model model = Model.newInstance("tab")) {
             TabTransformer t = census();
