@@ -29,4 +29,16 @@ public interface InterceptableTransformer extends Block {
 
     /** @return a stable string naming the architecture and every size that shapes its maps */
     String fingerprint();
+
+    /**
+     * How many attention maps a layer produces per sample: 1 for the families whose maps are
+     * {@code (batch, H, N, N)}; the window count for windowed attention ({@link SwinTransformer}),
+     * whose maps are {@code (batch · windows, H, N, N)}, sample-major.
+     *
+     * @param layer an attention layer
+     * @return maps per sample, at least 1
+     */
+    default int mapsPerSample(int layer) {
+        return 1;
+    }
 }

@@ -61,6 +61,16 @@ public final class PatchedModel implements AutoCloseable {
         this.device = model.getNDManager().getDevice();
         this.family = block instanceof InterceptableTransformer t ? t : null;
         this.layers = AttentionLayers.of(block);
+        if (family != null) {
+            for (int l = 0; l < layers.depth(); l++) {
+                if (family.mapsPerSample(l) != 1) {
+                    throw new IllegalArgumentException("layer " + l + " of " + block.getClass().getSimpleName()
+                            + " produces " + family.mapsPerSample(l) + " attention maps per sample (one per window); "
+                            + "the patched model detects and patches one (B, H, N, N) map per sample and layer, and "
+                            + "folding per-window flags into per-sample patches is not supported yet");
+                }
+            }
+        }
         this.fingerprint = ModelFingerprint.of(block);
         this.tokens = family != null ? family.tokenLayout().size() : b.benign.tokens();
         this.state = newState(b.detector, b.ownsDetector, b.benign, b.tau, b.rule, b.mode, b.flaggable, b.provenance);
@@ -327,7 +337,7 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     private PatchResult twoPass(PatchState s, NDArray x, boolean report) {
-        Detection detection = new Detection();
+        Detection detection = new Detection(x.getShape().get(0));
         NDArray logits = forward(x, detection);
         NDArray probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
         checkFinite(detection.headMeans, probs);
@@ -351,7 +361,7 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     private PatchResult streaming(PatchState s, NDArray x, boolean report) {
-        Streaming st = new Streaming(s);
+        Streaming st = new Streaming(s, x.getShape().get(0));
         NDArray logits = forward(x, st);
         NDArray probs = NDArrays.stack(new NDList(st.probs), 1);
         checkFinite(st.headMeans, probs);
@@ -445,6 +455,15 @@ public final class PatchedModel implements AutoCloseable {
         s.release();
     }
 
+    /** A model (e.g. a user's windowed attention) whose maps are not one per sample is refused. */
+    private static void requireOneMapPerSample(int layer, NDArray probs, long batch) {
+        if (probs.getShape().get(0) != batch) {
+            throw new IllegalArgumentException("layer " + layer + "'s attention maps have batch " + probs.getShape().get(0)
+                    + " for " + batch + " samples: the patched model needs one (B, H, N, N) map per sample and layer "
+                    + "(windowed attention is not supported yet)");
+        }
+    }
+
     private static boolean[] allTrue(int n) {
         boolean[] a = new boolean[n];
         Arrays.fill(a, true);
@@ -454,9 +473,15 @@ public final class PatchedModel implements AutoCloseable {
     /** Pass 1: records each layer's head-averaged map, changes nothing. */
     private final class Detection implements AttentionInterceptor {
         final List<NDArray> headMeans = new ArrayList<>(layers.depth());
+        final long batch;
+
+        Detection(long batch) {
+            this.batch = batch;
+        }
 
         @Override
         public NDArray onAttention(int layer, NDArray probs) {
+            requireOneMapPerSample(layer, probs, batch);
             headMeans.add(probs.mean(new int[] {1}));
             return probs;
         }
@@ -490,8 +515,11 @@ public final class PatchedModel implements AutoCloseable {
         final List<NDArray> probs = new ArrayList<>(layers.depth());
         NDArray union;
 
-        Streaming(PatchState s) {
+        final long batch;
+
+        Streaming(PatchState s, long batch) {
             this.s = s;
+            this.batch = batch;
         }
 
         @Override
@@ -501,6 +529,7 @@ public final class PatchedModel implements AutoCloseable {
 
         @Override
         public NDArray onAttention(int layer, NDArray map) {
+            requireOneMapPerSample(layer, map, batch);
             NDArray h = map.mean(new int[] {1});
             headMeans.add(h);
             NDArray p = s.detector.detect(h, layer);
