@@ -6,9 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
@@ -31,9 +29,7 @@ final class SwinBlock extends AbstractBlock {
     private final LayerNorm norm1;
     private final InterceptableSelfAttention attention;
     private final Parameter biasTable;
-    private final LayerNorm norm2;
-    private final Linear fc1;
-    private final Linear fc2;
+    private final ResidualMlp mlp;
 
     SwinBlock(ShiftedWindows geometry, int width, int heads, double mlpRatio) {
         this.geometry = geometry;
@@ -45,9 +41,7 @@ final class SwinBlock extends AbstractBlock {
         biasTable = addParameter(Parameter.builder().setName("relative_position_bias").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape((long) side * side, heads)).optInitializer(new TruncatedNormalInitializer(0.02f))
                 .build());
-        norm2 = addChildBlock("norm2", LayerNorm.builder().axis(2).build());
-        fc1 = addChildBlock("fc1", Linear.builder().setUnits(Math.round(width * mlpRatio)).build());
-        fc2 = addChildBlock("fc2", Linear.builder().setUnits(width).build());
+        mlp = addChildBlock("mlp", new ResidualMlp(width, mlpRatio));
     }
 
     ShiftedWindows geometry() {
@@ -66,9 +60,7 @@ final class SwinBlock extends AbstractBlock {
         NDArray attended = attention.forward(ps, new NDList(windowed, scoreBias(ps, x, b, training)), training)
                 .singletonOrThrow();
         x = x.add(TokenGather.rows(attended.reshape(b, nw * n, width), geometry.inverse));
-        h = norm2.forward(ps, new NDList(x), training).singletonOrThrow();
-        h = Activation.gelu(fc1.forward(ps, new NDList(h), training).singletonOrThrow());
-        return new NDList(x.add(fc2.forward(ps, new NDList(h), training).singletonOrThrow()));
+        return mlp.forward(ps, new NDList(x), training);
     }
 
     /** Relative position bias (+ shift mask), {@code (B·windows, heads, n, n)}, in the batch's manager. */
@@ -99,8 +91,6 @@ final class SwinBlock extends AbstractBlock {
         long n = (long) geometry.window * geometry.window;
         norm1.initialize(manager, dataType, s);
         attention.initialize(manager, dataType, new Shape(s.get(0) * geometry.windows, n, width));
-        norm2.initialize(manager, dataType, s);
-        fc1.initialize(manager, dataType, s);
-        fc2.initialize(manager, dataType, fc1.getOutputShapes(new Shape[] {s})[0]);
+        mlp.initialize(manager, dataType, s);
     }
 }

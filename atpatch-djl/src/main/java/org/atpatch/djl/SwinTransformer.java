@@ -35,24 +35,27 @@ import org.atpatch.core.WindowTokenLayout;
  * token (and so which image region) a window's column stands for depends on the layer (shift,
  * stage) and is given by {@link #windowTokens(int)} and {@link #region(int, int, int)}.
  * {@link AttentionRecorder#recordLayers} captures these maps, and Q accumulated from them is the
- * mean window map of each layer. {@link PatchedModel} refuses this family for now: its detection,
- * flag union and patching are per sample on {@code (B, H, N, N)} maps, and folding per-window flags
- * into per-sample patches across shifted windows and stages is not built yet.
+ * mean window map of each layer.
+ *
+ * <p><b>Windows and the patched model.</b> The detector scores every window's map on its own. A
+ * flagged window column is folded back to its sample ({@link #foldToSample}): it names a token of
+ * that layer's stage grid, which stands for a {@code 2^s × 2^s} block of the first stage's grid;
+ * the union over windows and layers is kept per sample on the first stage's grid ({@link
+ * #sampleTokens()} tokens), and a sample is flagged when any of its windows is. When a flagged
+ * sample is re-run, each layer patches the window columns that hold a flagged token ({@link
+ * #unfoldToMaps}: a merged token when any token of its block is flagged), wherever the layer's
+ * shift puts them. Patch reports name first-stage grid tokens. Streaming mode and token-state rules
+ * are not available for this family (the widths differ between stages).
  *
  * <p>Input {@code (batch, channels, size, size)}, output logits {@code (batch, classes)}.
  */
-public final class SwinTransformer extends AbstractBlock implements InterceptableTransformer {
+public final class SwinTransformer extends TransformerFamily {
 
     private final int imageSize;
     private final int channels;
     private final int patchSize;
     private final int window;
     private final int[] stageDepths;
-    private final int depth;
-    private final int width;
-    private final int heads;
-    private final double mlpRatio;
-    private final int classes;
     private final WindowTokenLayout layout;
     private final Linear patchEmbedding;
     private final LayerNorm embeddingNorm;
@@ -64,16 +67,12 @@ public final class SwinTransformer extends AbstractBlock implements Interceptabl
     private final Linear head;
 
     private SwinTransformer(Builder b) {
+        super(b);
         imageSize = b.imageSize;
         channels = b.channels;
         patchSize = b.patchSize;
         window = b.window;
         stageDepths = b.stageDepths.clone();
-        depth = b.depth;
-        width = b.width;
-        heads = b.heads;
-        mlpRatio = b.mlpRatio;
-        classes = b.classes;
         layout = new WindowTokenLayout(window);
         patchEmbedding = addChildBlock("patch_embedding", Linear.builder().setUnits(width).build());
         embeddingNorm = addChildBlock("embedding_norm", LayerNorm.builder().axis(2).build());
@@ -128,11 +127,6 @@ public final class SwinTransformer extends AbstractBlock implements Interceptabl
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
-    }
-
-    @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         long b = inputShapes[0].get(0);
         long g = imageSize / patchSize;
@@ -154,6 +148,44 @@ public final class SwinTransformer extends AbstractBlock implements Interceptabl
     @Override
     public int mapsPerSample(int layer) {
         return blocks.get(checkLayer(layer)).geometry().windows;
+    }
+
+    /** @return the tokens of the first stage's grid, where flags of every layer are collected */
+    @Override
+    public int sampleTokens() {
+        int g = imageSize / patchSize;
+        return g * g;
+    }
+
+    /**
+     * Window columns → first-stage grid tokens: undo the layer's window partition and shift, then
+     * give each first-stage token the value of the merged token (stage {@code s}: a {@code 2^s ×
+     * 2^s} block) that holds it.
+     */
+    @Override
+    public NDArray foldToSample(int layer, NDArray perMap) {
+        ShiftedWindows g = blocks.get(checkLayer(layer)).geometry();
+        long n = (long) g.window * g.window;
+        long b = perMap.getShape().get(0) / g.windows;
+        long f = 1L << stageOfLayer[layer];
+        NDArray grid = TokenGather.rows(perMap.reshape(b, g.windows * n, 1), g.inverse);
+        return grid.reshape(b, g.grid, 1, g.grid, 1).broadcast(new Shape(b, g.grid, f, g.grid, f))
+                .reshape(b, (long) sampleTokens());
+    }
+
+    /**
+     * First-stage grid tokens → window columns: each merged token takes the largest value of its
+     * {@code 2^s × 2^s} block, then the layer's shift and window partition are applied.
+     */
+    @Override
+    public NDArray unfoldToMaps(int layer, NDArray perSample) {
+        ShiftedWindows g = blocks.get(checkLayer(layer)).geometry();
+        long n = (long) g.window * g.window;
+        long b = perSample.getShape().get(0);
+        long f = 1L << stageOfLayer[layer];
+        NDArray grid = perSample.reshape(b, g.grid, f, g.grid, f).max(new int[] {4}).max(new int[] {2})
+                .reshape(b, (long) g.grid * g.grid, 1);
+        return TokenGather.rows(grid, g.partition).reshape(b * g.windows, n);
     }
 
     /**
@@ -223,25 +255,10 @@ public final class SwinTransformer extends AbstractBlock implements Interceptabl
         return layout;
     }
 
-    @Override
-    public int depth() {
-        return depth;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
     /** @return the width of the first stage (stage {@code s} has {@code width · 2^s}) */
     @Override
     public int width() {
         return width;
-    }
-
-    /** @return the number of classes */
-    public int classes() {
-        return classes;
     }
 
     @Override
@@ -255,7 +272,7 @@ public final class SwinTransformer extends AbstractBlock implements Interceptabl
     private static final class PatchMerging extends AbstractBlock {
         private final int grid;
         private final int width;
-        private final LayerNorm norm;
+            private final LayerNorm norm;
         private final Linear reduction;
 
         PatchMerging(int grid, int width) {

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
@@ -25,18 +24,14 @@ final class T2TLayer extends AbstractBlock {
     private final LayerNorm norm1;
     private final Linear qkv;
     private final Linear proj;
-    private final LayerNorm norm2;
-    private final Linear fc1;
-    private final Linear fc2;
+    private final ResidualMlp mlp;
 
     T2TLayer(int width, double mlpRatio) {
         this.width = width;
         norm1 = addChildBlock("norm1", LayerNorm.builder().axis(2).build());
         qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * width).build());
         proj = addChildBlock("proj", Linear.builder().setUnits(width).build());
-        norm2 = addChildBlock("norm2", LayerNorm.builder().axis(2).build());
-        fc1 = addChildBlock("fc1", Linear.builder().setUnits(Math.round(width * mlpRatio)).build());
-        fc2 = addChildBlock("fc2", Linear.builder().setUnits(width).build());
+        mlp = addChildBlock("mlp", new ResidualMlp(width, mlpRatio));
     }
 
     @Override
@@ -52,9 +47,7 @@ final class T2TLayer extends AbstractBlock {
         NDArray scale = x.getManager().create((float) (1.0 / Math.sqrt(width))).toDevice(x.getDevice(), false);
         NDArray probs = split.get(0).matMul(split.get(1).transpose(0, 2, 1)).mul(scale).softmax(-1);
         x = x.add(proj.forward(ps, new NDList(probs.matMul(split.get(2))), training).singletonOrThrow());
-        h = norm2.forward(ps, new NDList(x), training).singletonOrThrow();
-        h = Activation.gelu(fc1.forward(ps, new NDList(h), training).singletonOrThrow());
-        return new NDList(x.add(fc2.forward(ps, new NDList(h), training).singletonOrThrow()));
+        return mlp.forward(ps, new NDList(x), training);
     }
 
     @Override
@@ -68,8 +61,6 @@ final class T2TLayer extends AbstractBlock {
         norm1.initialize(manager, dataType, s);
         qkv.initialize(manager, dataType, s);
         proj.initialize(manager, dataType, s);
-        norm2.initialize(manager, dataType, s);
-        fc1.initialize(manager, dataType, s);
-        fc2.initialize(manager, dataType, fc1.getOutputShapes(new Shape[] {s})[0]);
+        mlp.initialize(manager, dataType, s);
     }
 }

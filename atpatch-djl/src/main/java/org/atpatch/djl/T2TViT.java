@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -34,16 +33,11 @@ import org.atpatch.core.ImageRegionLayout;
  * ignores the token transformers, which mix every token of a grid with every other: it is where a
  * token's own input comes from, not the only pixels it depends on.
  */
-public final class T2TViT extends AbstractBlock implements InterceptableTransformer {
+public final class T2TViT extends TransformerFamily {
 
     private final int imageSize;
     private final int channels;
     private final int tokenWidth;
-    private final int depth;
-    private final int width;
-    private final int heads;
-    private final double mlpRatio;
-    private final int classes;
     private final List<SoftSplit> splits = new ArrayList<>();
     private final List<Linear> projections = new ArrayList<>();
     private final List<T2TLayer> tokenLayers = new ArrayList<>();
@@ -51,14 +45,10 @@ public final class T2TViT extends AbstractBlock implements InterceptableTransfor
     private final ImageRegionLayout layout;
 
     private T2TViT(Builder b) {
+        super(b);
         imageSize = b.imageSize;
         channels = b.channels;
         tokenWidth = b.tokenWidth;
-        depth = b.depth;
-        width = b.width;
-        heads = b.heads;
-        mlpRatio = b.mlpRatio;
-        classes = b.classes;
         int side = imageSize;
         for (int[] ksp : b.splits) {
             SoftSplit s = new SoftSplit(ksp[0], ksp[1], ksp[2], side);
@@ -134,11 +124,6 @@ public final class T2TViT extends AbstractBlock implements InterceptableTransfor
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
-    }
-
-    @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         long b = inputShapes[0].get(0);
         long dim = channels;
@@ -162,26 +147,6 @@ public final class T2TViT extends AbstractBlock implements InterceptableTransfor
     @Override
     public ImageRegionLayout tokenLayout() {
         return layout;
-    }
-
-    @Override
-    public int depth() {
-        return depth;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    /** @return the number of classes */
-    public int classes() {
-        return classes;
     }
 
     @Override

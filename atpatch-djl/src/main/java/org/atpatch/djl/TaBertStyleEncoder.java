@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
@@ -38,17 +37,12 @@ import org.atpatch.core.SerialisedRowLayout;
  * <p>Token layout: a {@link SerialisedRowLayout}; a protected attribute owns two columns, its name
  * and its value token ({@link SerialisedRowLayout#columnsOf}), both of which the detector may flag.
  */
-public final class TaBertStyleEncoder extends AbstractBlock implements InterceptableTransformer {
+public final class TaBertStyleEncoder extends TransformerFamily {
 
     private final List<String> numeric;
     private final List<String> categorical;
     private final double[][] boundaries;
     private final CategoricalCodes values;
-    private final int depth;
-    private final int width;
-    private final int heads;
-    private final double mlpRatio;
-    private final int classes;
     private final SerialisedRowLayout layout;
     private final float[] paddedBoundaries;
     private final int maxBoundaries;
@@ -57,14 +51,10 @@ public final class TaBertStyleEncoder extends AbstractBlock implements Intercept
     private final ClsEncoder encoder;
 
     private TaBertStyleEncoder(Builder b) {
+        super(b);
         numeric = List.copyOf(b.numeric);
         categorical = List.copyOf(b.categorical);
         boundaries = b.boundaries.stream().map(double[]::clone).toArray(double[][]::new);
-        depth = b.depth;
-        width = b.width;
-        heads = b.heads;
-        mlpRatio = b.mlpRatio;
-        classes = b.classes;
         List<String> all = new ArrayList<>(numeric);
         all.addAll(categorical);
         layout = new SerialisedRowLayout(all);
@@ -135,11 +125,6 @@ public final class TaBertStyleEncoder extends AbstractBlock implements Intercept
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
-    }
-
-    @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         encoder.initialize(manager, dataType, new Shape(inputShapes[0].get(0), 2L * layout.features().size(), width));
     }
@@ -152,26 +137,6 @@ public final class TaBertStyleEncoder extends AbstractBlock implements Intercept
     @Override
     public SerialisedRowLayout tokenLayout() {
         return layout;
-    }
-
-    @Override
-    public int depth() {
-        return depth;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    /** @return the number of classes */
-    public int classes() {
-        return classes;
     }
 
     @Override

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
@@ -38,16 +37,11 @@ import org.atpatch.core.FeatureTokenLayout;
  * column the attention can over-attend to, and every column may be flagged. A numeric feature is not
  * a column: make a protected attribute categorical (bucket it) to debug it with AtPatch.
  */
-public final class TabTransformer extends AbstractBlock implements InterceptableTransformer {
+public final class TabTransformer extends TransformerFamily {
 
     private final List<String> numeric;
     private final List<String> categorical;
     private final CategoricalCodes codes;
-    private final int depth;
-    private final int width;
-    private final int heads;
-    private final double mlpRatio;
-    private final int classes;
     private final int[] headHidden;
     private final FeatureTokenLayout layout;
     private final Parameter valueEmbedding;
@@ -56,14 +50,10 @@ public final class TabTransformer extends AbstractBlock implements Interceptable
     private final List<Linear> mlp = new ArrayList<>();
 
     private TabTransformer(Builder b) {
+        super(b);
         numeric = List.copyOf(b.numeric);
         categorical = List.copyOf(b.categorical);
         codes = b.codes();
-        depth = b.depth;
-        width = b.width;
-        heads = b.heads;
-        mlpRatio = b.mlpRatio;
-        classes = b.classes;
         headHidden = b.headHidden.clone();
         layout = new FeatureTokenLayout(categorical, false);
         TruncatedNormalInitializer init = new TruncatedNormalInitializer(0.02f);
@@ -117,11 +107,6 @@ public final class TabTransformer extends AbstractBlock implements Interceptable
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
-    }
-
-    @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         long b = inputShapes[0].get(0);
         for (PreNormEncoderLayer layer : layers) {
@@ -142,26 +127,6 @@ public final class TabTransformer extends AbstractBlock implements Interceptable
     @Override
     public FeatureTokenLayout tokenLayout() {
         return layout;
-    }
-
-    @Override
-    public int depth() {
-        return depth;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    /** @return the number of classes */
-    public int classes() {
-        return classes;
     }
 
     @Override

@@ -108,16 +108,99 @@ class SwinTransformerTest {
                     }
                 }
                 // Q from per-window maps: the mean window map of each layer.
-                BenignStatistics stats = BenignStatistics.empty(4, 2, 16, 8);
+                BenignStatistics stats = BenignStatistics.empty(4, 2, 16, 0); // Q only: no token-state points
                 for (LayerAttention la : maps) {
                     stats.attention().add(la.layer(), la.maps());
                 }
-                // One map per sample is what a trace and the patched model need: both refuse, naming why.
+                // A trace holds one map per sample: record refuses, naming the method to use.
                 assertMessage("recordLayers", () -> AttentionRecorder.record(model, x, false));
-                assertMessage("per window", () -> PatchedModel.builder().setModel(model)
-                        .setDetector(Fixtures.scripted(new int[3][0])).setBenignStatistics(stats).build());
+                assertMessage("two-pass", () -> PatchedModel.builder().setModel(model)
+                        .setDetector(windowScripted(-1, -1, -1)).setBenignStatistics(stats)
+                        .optMode(PatchMode.STREAMING).build());
             }
         }
+    }
+
+    /** Token 13 of the 8 × 8 first-stage grid is (row 1, col 5); where each layer's windows hold it. */
+    @Test
+    void flagsFoldToSampleTokensAndUnfoldToEachLayersWindows() {
+        SwinTransformer s = swin();
+        assertEquals(64, s.sampleTokens());
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] one = new float[2 * 64];
+            one[64 + 13] = 1f; // sample 1
+            NDArray token = m.create(one, new Shape(2, 64));
+            // layer 0: window (0,1) = 1, column (1,1) = 5; layer 1, shifted by 2: (7,3) -> window (1,0) = 2,
+            // column (3,3) = 15; layers 2-3 (4 × 4 grid, one window): merged token (0,2) -> column 2.
+            int[][] where = {{1, 5}, {2, 15}, {0, 2}, {0, 2}};
+            for (int l = 0; l < 4; l++) {
+                int windows = s.mapsPerSample(l);
+                float[] cols = s.unfoldToMaps(l, token).toFloatArray();
+                float[] want = new float[2 * windows * 16];
+                want[(windows + where[l][0]) * 16 + where[l][1]] = 1f;
+                assertArrayEquals(want, cols, 0f, "layer " + l);
+                float[] back = s.foldToSample(l, m.create(cols, new Shape(2L * windows, 16))).toFloatArray();
+                float[] wantBack = new float[2 * 64];
+                int[] tokens = l < 2 ? new int[] {13} : new int[] {4, 5, 12, 13}; // stage 1: the 2 × 2 block
+                for (int t : tokens) {
+                    wantBack[64 + t] = 1f;
+                }
+                assertArrayEquals(wantBack, back, 0f, "layer " + l);
+            }
+        }
+    }
+
+    @Test
+    void patchedModelFoldsWindowFlagsPerSample() {
+        try (Model model = model(6)) {
+            try (NDManager m = model.getNDManager().newSubManager()) {
+                NDArray x = m.randomUniform(0, 1, new Shape(3, 1, 16, 16));
+                BenignStatistics stats = BenignStatistics.empty(4, 2, 16, 0); // Q only: no token-state points
+                for (LayerAttention la : AttentionRecorder.recordLayers(model, x)) {
+                    stats.attention().add(la.layer(), la.maps());
+                }
+                float[] plain = FamilyChecks.unpatched(model, x);
+                try (PatchedModel pm = PatchedModel.builder().setModel(model).setDetector(windowScripted(-1, -1, -1))
+                        .setBenignStatistics(stats).build()) {
+                    PatchResult r = pm.predictWithReport(x);
+                    assertArrayEquals(plain, r.logits().toFloatArray(), 0f, "nothing flagged: bitwise unpatched");
+                    assertTrue(r.reports().stream().noneMatch(PatchReport::patched));
+                }
+                // Sample 1, layer 0, window 1, column 5 = first-stage token 13.
+                try (PatchedModel pm = PatchedModel.builder().setModel(model).setDetector(windowScripted(1, 1, 5))
+                        .setBenignStatistics(stats).build()) {
+                    PatchResult r = pm.predictWithReport(x);
+                    float[] got = r.logits().toFloatArray();
+                    assertTrue(r.reports().get(1).patched());
+                    assertArrayEquals(new int[] {13}, r.reports().get(1).flags().union());
+                    assertTrue(!r.reports().get(0).patched() && !r.reports().get(2).patched());
+                    assertArrayEquals(Arrays.copyOfRange(plain, 0, 3), Arrays.copyOfRange(got, 0, 3), 0f);
+                    assertArrayEquals(Arrays.copyOfRange(plain, 6, 9), Arrays.copyOfRange(got, 6, 9), 0f);
+                    assertTrue(!Arrays.equals(Arrays.copyOfRange(plain, 3, 6), Arrays.copyOfRange(got, 3, 6)),
+                            "the flagged sample is patched");
+                }
+            }
+        }
+    }
+
+    /**
+     * A detector that flags, at layer 0 only, column {@code column} of window {@code window} of
+     * sample {@code sample} (4 windows per sample at layer 0); nothing when {@code sample < 0}.
+     */
+    private static org.atpatch.detector.ColumnDetector windowScripted(int sample, int window, int column) {
+        return new org.atpatch.detector.ColumnDetector() {
+            @Override
+            public NDArray detect(NDArray maps, int layer) {
+                long rows = maps.getShape().get(0);
+                long n = maps.getShape().get(1);
+                float[] p = new float[(int) (rows * n)];
+                Arrays.fill(p, 0.01f);
+                if (sample >= 0 && layer == 0) {
+                    p[(int) (((long) sample * 4 + window) * n + column)] = 0.9f;
+                }
+                return maps.getManager().create(p, new Shape(rows, n));
+            }
+        };
     }
 
     @Test
