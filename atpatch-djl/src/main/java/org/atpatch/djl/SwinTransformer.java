@@ -109,10 +109,7 @@ public final class SwinTransformer extends TransformerFamily {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         Shape s = x.getShape();
-        if (s.dimension() != 4 || !s.slice(1).equals(sampleInputShape())) {
-            throw new IllegalArgumentException("SwinTransformer expects images shaped (batch, " + channels + ", "
-                    + imageSize + ", " + imageSize + "), got " + s);
-        }
+        requireInput(s, "images");
         long b = s.get(0);
         long g = imageSize / patchSize;
         NDArray patches = x.reshape(b, channels, g, patchSize, g, patchSize).transpose(0, 2, 4, 1, 3, 5)

@@ -105,10 +105,7 @@ public final class T2TViT extends TransformerFamily {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         Shape s = x.getShape();
-        if (s.dimension() != 4 || !s.slice(1).equals(sampleInputShape())) {
-            throw new IllegalArgumentException("T2TViT expects images shaped (batch, " + channels + ", " + imageSize
-                    + ", " + imageSize + "), got " + s);
-        }
+        requireInput(s, "images");
         long b = s.get(0);
         // Pixels as a row-major token grid: (B, C, S, S) -> (B, S·S, C).
         NDArray t = x.reshape(b, channels, (long) imageSize * imageSize).transpose(0, 2, 1);
@@ -159,7 +156,7 @@ public final class T2TViT extends TransformerFamily {
     /**
      * Builds a {@link T2TViT}. Without {@link #addSoftSplit} calls the paper's three splits are
      * used ({@code k7 s4 p2, k3 s2 p1, k3 s2 p1}, made for 224-pixel images); small images want
-     * smaller strides, e.g. {@code k3 s2 p1, k3 s1 p1, k3 s1 p1} on 32 × 32 CIFAR-10 (an 16 × 16
+     * smaller strides, e.g. {@code k3 s2 p1, k3 s1 p1, k3 s1 p1} on 32 × 32 CIFAR-10 (a 16 × 16
      * backbone grid) or {@code k3 s2 p1, k3 s2 p1, k3 s1 p1} (8 × 8).
      */
     public static final class Builder extends EncoderBuilder<Builder> {

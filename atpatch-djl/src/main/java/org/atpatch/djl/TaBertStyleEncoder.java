@@ -98,10 +98,8 @@ public final class TaBertStyleEncoder extends TransformerFamily {
         NDArray x = inputs.singletonOrThrow();
         Shape s = x.getShape();
         int features = layout.features().size();
-        if (s.dimension() != 2 || s.get(1) != features) {
-            throw new IllegalArgumentException("TaBertStyleEncoder expects (batch, " + features + ") features ("
-                    + numeric.size() + " numeric values, then " + categorical.size() + " categorical codes), got " + s);
-        }
+        requireInput(s, "features (" + numeric.size() + " numeric values, then " + categorical.size()
+                + " categorical codes)");
         long b = s.get(0);
         NDManager m = x.getManager();
         NDArray codes = x;

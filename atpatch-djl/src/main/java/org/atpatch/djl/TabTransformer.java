@@ -81,11 +81,7 @@ public final class TabTransformer extends TransformerFamily {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         Shape s = x.getShape();
-        int features = numeric.size() + categorical.size();
-        if (s.dimension() != 2 || s.get(1) != features) {
-            throw new IllegalArgumentException("TabTransformer expects (batch, " + features + ") features ("
-                    + numeric.size() + " numeric, then " + categorical.size() + " categorical codes), got " + s);
-        }
+        requireInput(s, "features (" + numeric.size() + " numeric, then " + categorical.size() + " categorical codes)");
         long b = s.get(0);
         NDArray oneHot = codes.oneHot(x.get(":, " + numeric.size() + ":"));
         NDArray h = oneHot.matMul(ps.getValue(valueEmbedding, x.getDevice(), training))

@@ -44,6 +44,21 @@ public abstract class TransformerFamily extends AbstractBlock implements Interce
         return classes;
     }
 
+    /**
+     * Checks a batch's shape against {@link #sampleInputShape()}.
+     *
+     * @param s the input's shape
+     * @param what what the input holds, for the message (e.g. "images", "features (2 numeric, ...)")
+     * @throws IllegalArgumentException naming the expected and the given shape
+     */
+    void requireInput(Shape s, String what) {
+        Shape sample = sampleInputShape();
+        if (s.dimension() != sample.dimension() + 1 || !s.slice(1).equals(sample)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " expects " + what + " shaped (batch, "
+                    + sample.toString().replaceAll("[()]", "") + "), got " + s);
+        }
+    }
+
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
