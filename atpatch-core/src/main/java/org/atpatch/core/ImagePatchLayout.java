@@ -9,7 +9,7 @@ package org.atpatch.core;
  * @param patch patch side in pixels; must divide both
  * @param cls whether column 0 is a CLS token
  */
-public record ImagePatchLayout(int height, int width, int patch, boolean cls) implements TokenLayout {
+public record ImagePatchLayout(int height, int width, int patch, boolean cls) implements ImageTokenLayout {
 
     /** Validates the geometry. */
     public ImagePatchLayout {
@@ -46,6 +46,7 @@ public record ImagePatchLayout(int height, int width, int patch, boolean cls) im
      * @param column a non-special column
      * @return {@code {row0, col0, row1 (exclusive), col1 (exclusive)}}
      */
+    @Override
     public int[] region(int column) {
         check(column);
         if (isSpecial(column)) {

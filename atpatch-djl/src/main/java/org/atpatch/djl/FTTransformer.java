@@ -48,8 +48,7 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
     private final List<PreNormEncoderLayer> layers = new ArrayList<>();
     private final LayerNorm norm;
     private final Linear head;
-    private final float[] offsets;
-    private final float[] upper;
+    private final CategoricalCodes codes;
 
     private FTTransformer(Builder b) {
         numeric = List.copyOf(b.numeric);
@@ -63,14 +62,8 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
         List<String> all = new ArrayList<>(numeric);
         all.addAll(categorical);
         layout = new FeatureTokenLayout(all, true);
-        offsets = new float[cardinalities.length];
-        upper = new float[cardinalities.length];
-        int total = 0;
-        for (int i = 0; i < cardinalities.length; i++) {
-            offsets[i] = total;
-            upper[i] = cardinalities[i];
-            total += cardinalities[i];
-        }
+        codes = new CategoricalCodes(categorical, cardinalities);
+        int total = codes.total();
         TruncatedNormalInitializer init = new TruncatedNormalInitializer(0.02f);
         numericWeight = numeric.isEmpty() ? null : param("numeric_weight", new Shape(numeric.size(), width), init);
         numericBias = numeric.isEmpty() ? null : param("numeric_bias", new Shape(numeric.size(), width), init);
@@ -120,11 +113,7 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
                     .add(ps.getValue(numericBias, x.getDevice(), training)));
         }
         if (!categorical.isEmpty()) {
-            NDArray codes = x.get(":, " + numeric.size() + ":");
-            checkCodes(codes);
-            int total = (int) offsets[offsets.length - 1] + cardinalities[cardinalities.length - 1];
-            NDArray index = codes.add(m.create(offsets, new Shape(1, offsets.length)).toDevice(x.getDevice(), false));
-            NDArray oneHot = index.toType(DataType.INT64, false).oneHot(total, DataType.FLOAT32);
+            NDArray oneHot = codes.oneHot(x.get(":, " + numeric.size() + ":"));
             tokens.add(oneHot.matMul(ps.getValue(categoryEmbedding, x.getDevice(), training))
                     .add(ps.getValue(categoryBias, x.getDevice(), training)));
         }
@@ -135,17 +124,6 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
         NDArray first = h.get(":, 0, :");
         NDArray normed = Activation.relu(norm.forward(ps, new NDList(first), training).singletonOrThrow());
         return head.forward(ps, new NDList(normed), training);
-    }
-
-    /** One scalar read per batch: categorical codes must be whole numbers inside their range. */
-    private void checkCodes(NDArray codes) {
-        NDArray up = codes.getManager().create(upper, new Shape(1, upper.length)).toDevice(codes.getDevice(), false);
-        boolean bad = codes.lt(0).logicalOr(codes.gte(up)).logicalOr(codes.neq(codes.floor()))
-                .any().getBoolean();
-        if (bad) {
-            throw new IllegalArgumentException("categorical codes must be integers in [0, cardinality) for "
-                    + categorical + " with cardinalities " + java.util.Arrays.toString(cardinalities));
-        }
     }
 
     @Override

@@ -15,8 +15,11 @@ import ai.djl.util.PairList;
  * layer.<l>.attn.probs}) between the softmax and {@code probs · V}. DJL's own transformer blocks keep
  * the probabilities private, hence this block (DESIGN §4).
  *
- * <p>Input and output {@code (batch, N, width)}. The layer index is assigned when a model is
- * wrapped: {@link AttentionLayers} numbers the blocks of a tree in forward order.
+ * <p>Input and output {@code (batch, N, width)}. An optional second input, an additive score bias
+ * {@code (batch, heads, N, N)} (a relative position bias, or a large negative value where a query
+ * may not see a key, as in shifted-window attention), is added to {@code QKᵀ/√d} before the
+ * softmax. The layer index is assigned when a model is wrapped: {@link AttentionLayers} numbers the
+ * blocks of a tree in forward order.
  */
 public final class InterceptableSelfAttention extends AbstractBlock {
 
@@ -65,7 +68,11 @@ public final class InterceptableSelfAttention extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
+        if (inputs.isEmpty() || inputs.size() > 2) {
+            throw new IllegalArgumentException("attention layer " + layer
+                    + " takes the tokens and optionally a score bias, got " + inputs.size() + " inputs");
+        }
+        NDArray x = inputs.get(0);
         Shape s = x.getShape();
         if (s.dimension() != 3 || s.get(2) != width) {
             throw new IllegalArgumentException(
@@ -84,6 +91,14 @@ public final class InterceptableSelfAttention extends AbstractBlock {
         // temporary scalar at once, and autograd would read freed memory in backward.
         NDArray scale = x.getManager().create((float) (1.0 / Math.sqrt(dh))).toDevice(x.getDevice(), false);
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale);
+        if (inputs.size() == 2) {
+            NDArray bias = inputs.get(1);
+            if (!bias.getShape().equals(scores.getShape())) {
+                throw new IllegalArgumentException("attention layer " + layer + "'s score bias must be shaped "
+                        + scores.getShape() + ", got " + bias.getShape());
+            }
+            scores = scores.add(bias);
+        }
         NDArray probs = scores.softmax(-1);
         probs = Interception.attention(interceptor, layer, probs);
         if (!probs.getShape().equals(new Shape(b, heads, n, n))) {

@@ -35,6 +35,14 @@ import org.atpatch.detector.DjlOffline;
  * per-batch finiteness flag and the per-sample "anything flagged" vector (plus the probabilities,
  * for {@link #predictWithReport}).
  *
+ * <p>Windowed attention ({@link SwinTransformer}, one map per window, {@link
+ * InterceptableTransformer#mapsPerSample}): the detector scores each window's map, the family folds
+ * window columns into per-sample tokens ({@link InterceptableTransformer#foldToSample}), the union
+ * and the "anything flagged" test are per sample on those tokens, and the re-run patches in each
+ * layer the window columns that hold a flagged token ({@link
+ * InterceptableTransformer#unfoldToMaps}). Reports then name those per-sample tokens. Two-pass
+ * mode only.
+ *
  * <p>Thread-safe: per-call state lives in per-call interceptors, and each call opens and closes its
  * own NDManager scope. Closing the patched model frees the benign statistics' device copy; the
  * wrapped model and detector stay the caller's to close.
@@ -48,6 +56,8 @@ public final class PatchedModel implements AutoCloseable {
     private final AttentionLayers layers;
     private final String fingerprint;
     private final int tokens;
+    /** The family when its layers produce several maps (windows) per sample, else null. */
+    private final InterceptableTransformer windowed;
     private volatile PatchState state;
     private volatile boolean closed;
 
@@ -61,6 +71,11 @@ public final class PatchedModel implements AutoCloseable {
         this.device = model.getNDManager().getDevice();
         this.family = block instanceof InterceptableTransformer t ? t : null;
         this.layers = AttentionLayers.of(block);
+        boolean perWindow = false;
+        for (int l = 0; family != null && l < layers.depth(); l++) {
+            perWindow |= family.mapsPerSample(l) != 1;
+        }
+        this.windowed = perWindow ? family : null;
         this.fingerprint = ModelFingerprint.of(block);
         this.tokens = family != null ? family.tokenLayout().size() : b.benign.tokens();
         this.state = newState(b.detector, b.ownsDetector, b.benign, b.tau, b.rule, b.mode, b.flaggable, b.provenance);
@@ -70,6 +85,10 @@ public final class PatchedModel implements AutoCloseable {
     private PatchState newState(ColumnDetector detector, boolean ownsDetector, BenignStatistics stats, double tau,
             PatchRule rule, PatchMode mode, boolean[] flaggableOverride, java.util.Map<String, String> provenance) {
         Checks.requireTau(tau);
+        if (windowed != null && mode == PatchMode.STREAMING) {
+            throw new IllegalArgumentException("streaming mode is not available for a model with several attention maps "
+                    + "(windows) per sample; use the two-pass mode");
+        }
         int depth = layers.depth();
         if (stats.layers() != depth) {
             throw new IllegalArgumentException("Q has " + stats.layers() + " layers but the model has "
@@ -327,11 +346,27 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     private PatchResult twoPass(PatchState s, NDArray x, boolean report) {
-        Detection detection = new Detection();
+        Detection detection = new Detection(x.getShape().get(0));
         NDArray logits = forward(x, detection);
-        NDArray probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
-        checkFinite(detection.headMeans, probs);
-        NDArray flags = flag(s, probs);
+        NDArray probs;
+        NDArray flags;
+        if (windowed == null) {
+            probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
+            checkFinite(detection.headMeans, probs);
+            flags = flag(s, probs);
+        } else {
+            // One map per window: detect each window, then fold columns to the sample's tokens, (B, L, T).
+            NDList p = new NDList(layers.depth());
+            NDList f = new NDList(layers.depth());
+            for (int l = 0; l < layers.depth(); l++) {
+                NDArray pl = s.detector.detect(detection.headMeans.get(l), l);
+                p.add(windowed.foldToSample(l, pl));
+                f.add(windowed.foldToSample(l, flag(s, pl).toType(DataType.FLOAT32, false)).gt(0));
+            }
+            probs = NDArrays.stack(p, 1);
+            flags = NDArrays.stack(f, 1);
+            checkFinite(detection.headMeans, probs);
+        }
         NDArray union = flags.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B, N)
         NDArray sampleFlagged = union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B)
         boolean[] patched = sampleFlagged.toBooleanArray();
@@ -340,10 +375,10 @@ public final class PatchedModel implements AutoCloseable {
             count += p ? 1 : 0;
         }
         if (count == patched.length) {
-            logits = forward(x, new Patching(s, union));
+            logits = forward(x, new Patching(s, union, windowed));
         } else if (count > 0) {
             NDArray index = sampleFlagged.nonzero().squeeze(1);
-            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(s, union.get(new NDIndex("{}", index))));
+            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(s, union.get(new NDIndex("{}", index)), windowed));
             logits = logits.duplicate();
             logits.set(new NDIndex("{}", sampleFlagged), rerun);
         }
@@ -351,7 +386,7 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     private PatchResult streaming(PatchState s, NDArray x, boolean report) {
-        Streaming st = new Streaming(s);
+        Streaming st = new Streaming(s, x.getShape().get(0));
         NDArray logits = forward(x, st);
         NDArray probs = NDArrays.stack(new NDList(st.probs), 1);
         checkFinite(st.headMeans, probs);
@@ -374,8 +409,9 @@ public final class PatchedModel implements AutoCloseable {
     /** One scalar host read: fails when any map (or the detector's output) is NaN or infinite. */
     private void checkFinite(List<NDArray> headMeans, NDArray probs) {
         NDList sums = new NDList(headMeans.size());
+        long samples = probs.getShape().get(0);
         for (NDArray h : headMeans) {
-            sums.add(h.sum(new int[] {1, 2}));
+            sums.add(h.sum(new int[] {1, 2}).reshape(samples, -1).sum(new int[] {1})); // windows folded per sample
         }
         NDArray perLayer = NDArrays.stack(sums, 1).add(probs.sum(new int[] {2})); // (B, L)
         NDArray bad = perLayer.isNaN().logicalOr(perLayer.isInfinite());
@@ -445,6 +481,19 @@ public final class PatchedModel implements AutoCloseable {
         s.release();
     }
 
+    /**
+     * A model whose maps are not one per sample (a user's windowed attention) without saying so
+     * through {@link InterceptableTransformer#mapsPerSample} is refused rather than misaligned.
+     */
+    private void requireMapsPerSample(int layer, NDArray probs, long batch) {
+        long expected = batch * (family != null ? family.mapsPerSample(layer) : 1);
+        if (probs.getShape().get(0) != expected) {
+            throw new IllegalArgumentException("layer " + layer + "'s attention maps have batch " + probs.getShape().get(0)
+                    + " for " + batch + " samples, expected " + expected + ": a model with several maps per sample "
+                    + "must be an InterceptableTransformer that declares mapsPerSample and folds its flags");
+        }
+    }
+
     private static boolean[] allTrue(int n) {
         boolean[] a = new boolean[n];
         Arrays.fill(a, true);
@@ -454,32 +503,45 @@ public final class PatchedModel implements AutoCloseable {
     /** Pass 1: records each layer's head-averaged map, changes nothing. */
     private final class Detection implements AttentionInterceptor {
         final List<NDArray> headMeans = new ArrayList<>(layers.depth());
+        final long batch;
+
+        Detection(long batch) {
+            this.batch = batch;
+        }
 
         @Override
         public NDArray onAttention(int layer, NDArray probs) {
+            requireMapsPerSample(layer, probs, batch);
             headMeans.add(probs.mean(new int[] {1}));
             return probs;
         }
     }
 
-    /** Pass 2: applies the patch rule on fixed per-sample columns. */
+    /** Pass 2: applies the patch rule on fixed per-sample columns (per-window columns for windowed models). */
     private static final class Patching implements AttentionInterceptor {
         final PatchState s;
         final NDArray flagged;
+        final InterceptableTransformer windowed;
 
-        Patching(PatchState s, NDArray flagged) {
+        Patching(PatchState s, NDArray flagged, InterceptableTransformer windowed) {
             this.s = s;
             this.flagged = flagged;
+            this.windowed = windowed;
+        }
+
+        private NDArray columns(int layer) {
+            return windowed == null ? flagged
+                    : windowed.unfoldToMaps(layer, flagged.toType(DataType.FLOAT32, false)).gt(0);
         }
 
         @Override
         public NDArray onTokenStates(int layer, NDArray states) {
-            return s.rule.patchTokenStates(layer, states, flagged, s.benign);
+            return s.rule.patchTokenStates(layer, states, columns(layer), s.benign);
         }
 
         @Override
         public NDArray onAttention(int layer, NDArray probs) {
-            return s.rule.patchAttention(layer, probs, flagged, s.benign);
+            return s.rule.patchAttention(layer, probs, columns(layer), s.benign);
         }
     }
 
@@ -490,8 +552,11 @@ public final class PatchedModel implements AutoCloseable {
         final List<NDArray> probs = new ArrayList<>(layers.depth());
         NDArray union;
 
-        Streaming(PatchState s) {
+        final long batch;
+
+        Streaming(PatchState s, long batch) {
             this.s = s;
+            this.batch = batch;
         }
 
         @Override
@@ -501,6 +566,7 @@ public final class PatchedModel implements AutoCloseable {
 
         @Override
         public NDArray onAttention(int layer, NDArray map) {
+            requireMapsPerSample(layer, map, batch);
             NDArray h = map.mean(new int[] {1});
             headMeans.add(h);
             NDArray p = s.detector.detect(h, layer);

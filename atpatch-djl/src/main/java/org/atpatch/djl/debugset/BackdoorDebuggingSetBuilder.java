@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.atpatch.core.ImagePatchLayout;
+import org.atpatch.core.ImageTokenLayout;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.InterceptableTransformer;
@@ -35,7 +35,7 @@ public final class BackdoorDebuggingSetBuilder {
     private final LabelledData clean;
     private final List<Trigger> triggers = new ArrayList<>();
     private final List<String> origins = new ArrayList<>();
-    private ImagePatchLayout layout;
+    private ImageTokenLayout layout;
     private OverlapRule rule = OverlapRule.defaultRule();
     private int pairsPerTrigger = 500;
     private int cleanOnly = 200;
@@ -59,7 +59,7 @@ public final class BackdoorDebuggingSetBuilder {
         }
         this.model = model;
         this.clean = clean;
-        if (model.getBlock() instanceof InterceptableTransformer t && t.tokenLayout() instanceof ImagePatchLayout l) {
+        if (model.getBlock() instanceof InterceptableTransformer t && t.tokenLayout() instanceof ImageTokenLayout l) {
             layout = l;
         }
     }
@@ -129,7 +129,7 @@ public final class BackdoorDebuggingSetBuilder {
      *     with an image layout
      * @return this
      */
-    public BackdoorDebuggingSetBuilder optLayout(ImagePatchLayout v) {
+    public BackdoorDebuggingSetBuilder optLayout(ImageTokenLayout v) {
         layout = v;
         return this;
     }

@@ -1,6 +1,6 @@
 package org.atpatch.djl.debugset;
 
-import org.atpatch.core.ImagePatchLayout;
+import org.atpatch.core.ImageTokenLayout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +23,7 @@ public final class TriggerLabelling {
      * @param rule the overlap rule
      * @return {@code [layout.size()]}, true for anomalous columns
      */
-    public static boolean[] columns(float[] mask, ImagePatchLayout layout, OverlapRule rule) {
+    public static boolean[] columns(float[] mask, ImageTokenLayout layout, OverlapRule rule) {
         check(mask, layout, rule);
         double total = 0;
         for (float v : mask) {
@@ -47,7 +47,7 @@ public final class TriggerLabelling {
      * @param rule the overlap rule
      * @return {@code [layout.size()]}, at least one true
      */
-    public static boolean[] columnsOrStrongest(float[] mask, ImagePatchLayout layout, OverlapRule rule) {
+    public static boolean[] columnsOrStrongest(float[] mask, ImageTokenLayout layout, OverlapRule rule) {
         boolean[] out = columns(mask, layout, rule);
         for (boolean b : out) {
             if (b) {
@@ -66,7 +66,7 @@ public final class TriggerLabelling {
      * @param layout the token layout
      * @return the non-special column whose region holds the most mask mass
      */
-    public static int strongestColumn(float[] mask, ImagePatchLayout layout) {
+    public static int strongestColumn(float[] mask, ImageTokenLayout layout) {
         check(mask, layout, OverlapRule.defaultRule());
         int best = -1;
         double bestMass = -1;
@@ -82,7 +82,7 @@ public final class TriggerLabelling {
         return best;
     }
 
-    private static void check(float[] mask, ImagePatchLayout layout, OverlapRule rule) {
+    private static void check(float[] mask, ImageTokenLayout layout, OverlapRule rule) {
         if (mask == null || layout == null || rule == null) {
             throw new IllegalArgumentException("mask, layout and rule are required");
         }
