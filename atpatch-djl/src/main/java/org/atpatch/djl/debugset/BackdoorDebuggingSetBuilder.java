@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
+import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.ImageTokenLayout;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.DebuggingSet;
@@ -182,7 +183,9 @@ public final class BackdoorDebuggingSetBuilder {
      * place teach the detector that place instead of the over-attention; with the translations, pairs
      * spread over every position where the inverted trigger still fires (with
      * {@link #optKeepOnlySuccessful} on, places where it does not fire add no pair). The pair budget
-     * per trigger is shared among the translations.
+     * per trigger is shared among the translations. Only models with a non-overlapping patch grid
+     * ({@link ImagePatchLayout}) are translated; for other layouts (overlapping soft splits) each
+     * trigger keeps its one place.
      *
      * @param v whether to translate
      * @return this
@@ -291,10 +294,10 @@ public final class BackdoorDebuggingSetBuilder {
     /** The trigger at its own place first, then at every other whole-patch translation, in seeded order. */
     private List<Trigger> translations(Trigger t, Random random) {
         int[] b = t.maskBounds();
-        if (b[0] < 0) {
-            return List.of(t);
+        if (b[0] < 0 || !(layout instanceof ImagePatchLayout grid)) {
+            return List.of(t); // only a non-overlapping patch grid defines whole-patch translations
         }
-        int step = layout.patch();
+        int step = grid.patch();
         List<Trigger> out = new ArrayList<>();
         for (int dy = -(b[0] / step) * step; b[2] + dy < t.height(); dy += step) {
             for (int dx = -(b[1] / step) * step; b[3] + dx < t.width(); dx += step) {
