@@ -77,9 +77,9 @@ public final class Quickstart implements Callable<Integer> {
                 PatchedModel patched = PatchedModel.fromBundle(trainAndCompare(scenario), scenario.model())) {
             BackdoorScenario.Evaluation after = scenario.evaluate(patched);
             double seconds = (System.nanoTime() - start) / 1e9;
-            LOG.info("AtPatch ({}): clean accuracy {} -> {}, attack success rate {} -> {}; {} of clean inputs patched",
-                    patched.patchRule().name(), pct(scenario.accBefore()), pct(after.acc()), pct(scenario.asrBefore()),
-                    pct(after.asr()), pct(after.cleanFlagged()));
+            LOG.info("AtPatch ({}): clean accuracy {} -> {}, attack success rate {} -> {}; {} of clean inputs and {} of"
+                    + " triggered inputs patched", patched.patchRule().name(), pct(scenario.accBefore()), pct(after.acc()),
+                    pct(scenario.asrBefore()), pct(after.asr()), pct(after.cleanFlagged()), pct(after.triggeredFlagged()));
             System.out.println(String.format(Locale.ROOT,
                     "RESULT {\"acc_before\":%.4f,\"asr_before\":%.4f,\"acc_after\":%.4f,\"asr_after\":%.4f,\"seconds\":%.1f}",
                     scenario.accBefore(), scenario.asrBefore(), after.acc(), after.asr(), seconds));

@@ -127,16 +127,17 @@ public final class BackdoorScenario implements AutoCloseable {
      * @return the evaluation
      */
     public Evaluation evaluate(PatchedModel patched) {
-        int[] flags = patchedCount(patched);
+        int[] flags = patchedCount(patched, eval);
         double acc = flags[2] / (double) eval.size();
         double asr = Metrics.attackSuccessRate(VictimTrainer.predict(patched, triggered, 256), triggered.labels(),
                 trigger.target());
         return new Evaluation(acc, asr, flags[0] / (double) eval.size(),
-                flags[0] == 0 ? Double.NaN : flags[1] / (double) flags[0]);
+                flags[0] == 0 ? Double.NaN : flags[1] / (double) flags[0],
+                patchedCount(patched, triggered)[0] / (double) triggered.size());
     }
 
-    /** Clean inputs the patched model patched, how many of those it got right, and all it got right. */
-    private int[] patchedCount(PatchedModel patched) {
+    /** Inputs the patched model patched, how many of those it got right, and all it got right. */
+    private static int[] patchedCount(PatchedModel patched, LabelledData eval) {
         int count = 0;
         int correct = 0;
         int allCorrect = 0;
@@ -165,8 +166,9 @@ public final class BackdoorScenario implements AutoCloseable {
      * @param asr attack success rate
      * @param cleanFlagged share of clean inputs that were patched
      * @param accOnFlagged accuracy on those (NaN when none)
+     * @param triggeredFlagged share of the triggered inputs (true label not the target) that were patched
      */
-    public record Evaluation(double acc, double asr, double cleanFlagged, double accOnFlagged) {}
+    public record Evaluation(double acc, double asr, double cleanFlagged, double accOnFlagged, double triggeredFlagged) {}
 
     /** @return the victim */
     public Model model() {

@@ -72,8 +72,8 @@ public final class PatchRuleComparison implements Callable<Integer> {
                 new Object[] {"interior (rows/cols 12-15)", new PatchTrigger(12, 12, 4, 1f, true, target)},
                 new Object[] {"straddling 3x3 (rows/cols 22-24)", new PatchTrigger(22, 22, 3, 1f, true, target)});
         List<String> rows = new ArrayList<>();
-        rows.add("trigger,rule,acc_before,asr_before,acc_after,asr_after,clean_patched,acc_on_patched");
-        StringBuilder md = new StringBuilder("| trigger | acc / ASR before | rule | acc after | ASR after | clean inputs patched | acc on those |\n|---|---|---|---|---|---|---|\n");
+        rows.add("trigger,rule,acc_before,asr_before,acc_after,asr_after,clean_patched,acc_on_patched,triggered_patched");
+        StringBuilder md = new StringBuilder("| trigger | acc / ASR before | rule | acc after | ASR after | clean inputs patched | acc on those | triggered inputs patched |\n|---|---|---|---|---|---|---|---|\n");
         for (Object[] t : triggers) {
             String name = (String) t[0];
             PatchTrigger trigger = (PatchTrigger) t[1];
@@ -83,12 +83,14 @@ public final class PatchRuleComparison implements Callable<Integer> {
                 try (var detector = bundle.detector()) {
                     for (Map.Entry<String, BackdoorScenario.Evaluation> r : evaluateEveryRule(s, bundle).entrySet()) {
                         BackdoorScenario.Evaluation e = r.getValue();
-                        rows.add(String.format(Locale.ROOT, "%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f", name, r.getKey(),
-                                s.accBefore(), s.asrBefore(), e.acc(), e.asr(), e.cleanFlagged(), e.accOnFlagged()));
-                        md.append(String.format(Locale.ROOT, "| %s | %s / %s | %s | %s | %s | %s | %s |%n", name,
+                        rows.add(String.format(Locale.ROOT, "%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f", name, r.getKey(),
+                                s.accBefore(), s.asrBefore(), e.acc(), e.asr(), e.cleanFlagged(), e.accOnFlagged(),
+                                e.triggeredFlagged()));
+                        md.append(String.format(Locale.ROOT, "| %s | %s / %s | %s | %s | %s | %s | %s | %s |%n", name,
                                 BackdoorScenario.pct(s.accBefore()), BackdoorScenario.pct(s.asrBefore()), r.getKey(),
                                 BackdoorScenario.pct(e.acc()), BackdoorScenario.pct(e.asr()),
-                                BackdoorScenario.pct(e.cleanFlagged()), BackdoorScenario.pct(e.accOnFlagged())));
+                                BackdoorScenario.pct(e.cleanFlagged()), BackdoorScenario.pct(e.accOnFlagged()),
+                                BackdoorScenario.pct(e.triggeredFlagged())));
                     }
                 }
             }
@@ -113,9 +115,10 @@ public final class PatchRuleComparison implements Callable<Integer> {
             try (PatchedModel pm = PatchedModel.builder().setModel(s.model()).setDetector(bundle.detector())
                     .setBenignStatistics(bundle.benign()).optTau(bundle.tau()).optPatchRule(rule).build()) {
                 BackdoorScenario.Evaluation e = s.evaluate(pm);
-                LOG.info("{} / {}: acc {} ASR {} clean patched {} acc on those {}", s.model().getName(), rule.name(),
-                        BackdoorScenario.pct(e.acc()), BackdoorScenario.pct(e.asr()),
-                        BackdoorScenario.pct(e.cleanFlagged()), BackdoorScenario.pct(e.accOnFlagged()));
+                LOG.info("{} / {}: acc {} ASR {} clean patched {} acc on those {}; triggered inputs patched {}",
+                        s.model().getName(), rule.name(), BackdoorScenario.pct(e.acc()), BackdoorScenario.pct(e.asr()),
+                        BackdoorScenario.pct(e.cleanFlagged()), BackdoorScenario.pct(e.accOnFlagged()),
+                        BackdoorScenario.pct(e.triggeredFlagged()));
                 out.put(rule.name(), e);
             }
         }
