@@ -49,10 +49,11 @@ public final class PatchRules {
     /**
      * The rule {@link AtPatch} and {@link PatchedModel} use unless told otherwise: the paper's Γ.
      * Measured side by side with the real detector ({@code docs/results/patch-rules.md}: the
-     * quickstart's corner-trigger victim and an interior-trigger victim), every rule left ASR within
-     * about 4 points of the others (44.5–48.4 % and 15.0–19.7 %), because detection recall, not the
-     * rule, was the limit; no rule beat Γ by more than that noise, Γ is what the paper's tables use,
-     * and among the rules that cut ASR most it kept the best accuracy on the clean inputs it patched.
+     * quickstart's corner-trigger victim twice and an interior-trigger victim), the rules left ASR
+     * within 4–10 points of each other (44.5–48.4 %, 47.9–57.6 % and 15.0–19.7 %): the token-state
+     * rules were 5–7 points below Γ on one corner victim and tied with it on the others, and no rule
+     * came near the target, because detection and the patch both fall short there. Γ stays the
+     * default until a rule wins clearly: it is what the paper's tables use.
      * DESIGN §3's oracle-detector measurement, where only the token-state rules removed a trigger on
      * an attention sink, is why those rules ship; re-measure when detection improves.
      *
