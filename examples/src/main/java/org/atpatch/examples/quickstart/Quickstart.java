@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import org.atpatch.detector.DetectorTrainingData;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchBundle;
@@ -46,6 +47,10 @@ public final class Quickstart implements Callable<Integer> {
 
     @Option(names = "--all-rules", description = "Also evaluate every shipped patch rule on the same detector and Q.")
     boolean allRules;
+
+    @Option(names = "--over-attention-ratio", description = "Keep a pair's column label only where the column gets this many times"
+            + " the clean map's attention (default ${DEFAULT-VALUE}: keep every label).")
+    double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
 
     /** Debugging pool: the first test images, disjoint from the evaluation images after them. */
     static final int POOL = 800;
@@ -91,7 +96,7 @@ public final class Quickstart implements Callable<Integer> {
 
     /** Trains the bundle; with {@code --all-rules}, first evaluates every patch rule on it. */
     private PatchBundle trainAndCompare(BackdoorScenario scenario) {
-        PatchBundle bundle = scenario.trainBundle(seed);
+        PatchBundle bundle = scenario.trainBundle(seed, overAttentionRatio);
         if (allRules) {
             PatchRuleComparison.evaluateEveryRule(scenario, bundle);
         }

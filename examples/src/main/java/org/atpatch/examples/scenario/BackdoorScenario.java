@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import org.atpatch.core.Metrics;
 import org.atpatch.detector.DetectorConfig;
+import org.atpatch.detector.DetectorTrainingData;
 import org.atpatch.detector.TauSelection;
 import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.DebuggingSet;
@@ -105,8 +106,19 @@ public final class BackdoorScenario implements AutoCloseable {
      * @return the bundle (detector, Q, token states) with the product's default rule
      */
     public PatchBundle trainBundle(long seed) {
-        return AtPatch.builder().setModel(model).optSeed(seed).optDetectorConfig(detectorConfig()).build()
-                .trainBundle(debugSet);
+        return trainBundle(seed, DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO);
+    }
+
+    /**
+     * Trains AtPatch on the debugging set, confirming pair labels by over-attention.
+     *
+     * @param seed the detector's seed
+     * @param overAttentionRatio see {@link AtPatch.Builder#optOverAttentionRatio}
+     * @return the bundle with the product's default rule
+     */
+    public PatchBundle trainBundle(long seed, double overAttentionRatio) {
+        return AtPatch.builder().setModel(model).optSeed(seed).optDetectorConfig(detectorConfig())
+                .optOverAttentionRatio(overAttentionRatio).build().trainBundle(debugSet);
     }
 
     /**
