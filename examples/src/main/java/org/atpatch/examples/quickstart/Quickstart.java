@@ -82,9 +82,12 @@ public final class Quickstart implements Callable<Integer> {
                 PatchedModel patched = PatchedModel.fromBundle(trainAndCompare(scenario), scenario.model())) {
             BackdoorScenario.Evaluation after = scenario.evaluate(patched);
             double seconds = (System.nanoTime() - start) / 1e9;
-            LOG.info("AtPatch ({}): clean accuracy {} -> {}, attack success rate {} -> {}; {} of clean inputs and {} of"
-                    + " triggered inputs patched", patched.patchRule().name(), pct(scenario.accBefore()), pct(after.acc()),
-                    pct(scenario.asrBefore()), pct(after.asr()), pct(after.cleanFlagged()), pct(after.triggeredFlagged()));
+            // On stdout with the RESULT line: a log line on stderr can overtake it when a tool merges the streams.
+            System.out.println(String.format(Locale.ROOT, "AtPatch (%s): clean accuracy %s -> %s, attack success rate %s -> %s;"
+                    + " %s of clean inputs and %s of triggered inputs patched", patched.patchRule().name(),
+                    pct(scenario.accBefore()), pct(after.acc()), pct(scenario.asrBefore()), pct(after.asr()),
+                    pct(after.cleanFlagged()), pct(after.triggeredFlagged())));
+            System.err.flush();
             System.out.println(String.format(Locale.ROOT,
                     "RESULT {\"acc_before\":%.4f,\"asr_before\":%.4f,\"acc_after\":%.4f,\"asr_after\":%.4f,\"seconds\":%.1f}",
                     scenario.accBefore(), scenario.asrBefore(), after.acc(), after.asr(), seconds));
