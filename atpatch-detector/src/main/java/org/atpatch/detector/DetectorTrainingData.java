@@ -236,6 +236,18 @@ public final class DetectorTrainingData {
     /** The default of {@link Builder#optOverAttentionRatio}. */
     public static final double DEFAULT_OVER_ATTENTION_RATIO = 0;
 
+    /**
+     * @param ratio an over-attention ratio (see {@link Builder#optOverAttentionRatio})
+     * @return it, when it is {@code >= 0} and finite
+     * @throws IllegalArgumentException otherwise
+     */
+    public static double requireOverAttentionRatio(double ratio) {
+        if (!(ratio >= 0) || Double.isInfinite(ratio)) {
+            throw new IllegalArgumentException("over-attention ratio must be >= 0 and finite, got " + ratio);
+        }
+        return ratio;
+    }
+
     /** Collects maps; all must share one N. */
     public static final class Builder {
         private int tokens = -1;
@@ -277,10 +289,7 @@ public final class DetectorTrainingData {
          * @return this builder
          */
         public Builder optOverAttentionRatio(double ratio) {
-            if (!(ratio >= 0) || Double.isInfinite(ratio)) {
-                throw new IllegalArgumentException("over-attention ratio must be >= 0 and finite, got " + ratio);
-            }
-            this.overAttentionRatio = ratio;
+            this.overAttentionRatio = requireOverAttentionRatio(ratio);
             return this;
         }
 
@@ -422,15 +431,16 @@ public final class DetectorTrainingData {
             addTraceInGroups(clean, ColumnLabels.of(none), ids);
             boolean[][][] confirmed = new boolean[b][depth][];
             for (int l = 0; l < depth; l++) {
-                float[][] cleanMass = columnMass(clean.layer(l));
-                float[][] anomalousMass = columnMass(anomalous.layer(l));
+                // Without a ratio every label stays: no need to head-average the maps a second time.
+                float[][] cleanMass = overAttentionRatio > 0 ? columnMass(clean.layer(l)) : null;
+                float[][] anomalousMass = overAttentionRatio > 0 ? columnMass(anomalous.layer(l)) : null;
                 for (int s = 0; s < b; s++) {
                     boolean[] given = anomalousLabels.get(s, l);
                     confirmed[s][l] = new boolean[n];
                     for (int j = 0; j < n; j++) {
                         if (given[j]) {
                             labelsGiven++;
-                            if (anomalousMass[s][j] >= overAttentionRatio * cleanMass[s][j]) {
+                            if (anomalousMass == null || anomalousMass[s][j] >= overAttentionRatio * cleanMass[s][j]) {
                                 confirmed[s][l][j] = true;
                                 labelsConfirmed++;
                             }

@@ -281,7 +281,7 @@ public final class AtPatch {
             if (rule == null || mode == null) {
                 throw new IllegalArgumentException("patch rule and mode must not be null");
             }
-            DetectorTrainingData.builder().optOverAttentionRatio(overAttentionRatio); // validates
+            DetectorTrainingData.requireOverAttentionRatio(overAttentionRatio);
             if (captureBatchSize <= 0) {
                 throw new IllegalArgumentException("capture batch size must be positive, got " + captureBatchSize);
             }

@@ -3,22 +3,21 @@ package org.atpatch.examples.quickstart;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DetectorTrainingData;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchedModel;
-import org.atpatch.examples.data.EmbeddedFashionMnist;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.PatchTrigger;
 import org.atpatch.examples.scenario.BackdoorScenario;
 import org.atpatch.examples.scenario.PatchRuleComparison;
+import org.atpatch.examples.scenario.ScenarioOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,17 +32,11 @@ public final class Quickstart implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Quickstart.class);
 
-    @Option(names = "--seed", description = "Seed for the target class, poisoning, training and defence (default ${DEFAULT-VALUE}).")
-    long seed = 7;
-
-    @Option(names = "--epochs", description = "Victim training epochs (default ${DEFAULT-VALUE}).")
-    int epochs = 8;
+    @Mixin
+    ScenarioOptions options = new ScenarioOptions();
 
     @Option(names = "--out", description = "Where the inversion report and PNGs go (default ${DEFAULT-VALUE}).")
     Path out = Path.of("target", "quickstart");
-
-    @Option(names = "--cache", description = "Cache of trained victims, keyed by configuration hash (default ${DEFAULT-VALUE}).")
-    Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
 
     @Option(names = "--all-rules", description = "Also evaluate every shipped patch rule on the same detector and Q.")
     boolean allRules;
@@ -51,9 +44,6 @@ public final class Quickstart implements Callable<Integer> {
     @Option(names = "--over-attention-ratio", description = "Keep a pair's column label only where the column gets this many times"
             + " the clean map's attention (default ${DEFAULT-VALUE}: keep every label).")
     double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
-
-    /** Debugging pool: the first test images, disjoint from the evaluation images after them. */
-    static final int POOL = 800;
 
     /**
      * Runs the quickstart.
@@ -68,17 +58,14 @@ public final class Quickstart implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         long start = System.nanoTime();
-        LabelledData train = EmbeddedFashionMnist.train();
-        LabelledData test = EmbeddedFashionMnist.test();
-        LabelledData pool = test.range(0, POOL);
-        LabelledData eval = test.range(POOL, test.size());
-        int target = new Random(seed).nextInt(10);
+        ScenarioOptions.Data data = options.data();
+        int target = options.target();
         PatchTrigger trigger = new PatchTrigger(24, 24, 4, 1f, true, target);
         LOG.info("data: {} training, {} debugging pool, {} evaluation images; BadNets 4x4 checkerboard at (24, 24) -> class {}",
-                train.size(), pool.size(), eval.size(), target);
+                data.train().size(), data.pool().size(), data.eval().size(), target);
 
-        try (BackdoorScenario scenario = new BackdoorScenario("quickstart", train, pool, eval, trigger, epochs, seed,
-                        cache, out);
+        try (BackdoorScenario scenario = new BackdoorScenario("quickstart", data.train(), data.pool(), data.eval(), trigger,
+                        options.epochs(), options.seed(), options.cache(), out);
                 PatchedModel patched = PatchedModel.fromBundle(trainAndCompare(scenario), scenario.model())) {
             BackdoorScenario.Evaluation after = scenario.evaluate(patched);
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -99,7 +86,7 @@ public final class Quickstart implements Callable<Integer> {
 
     /** Trains the bundle; with {@code --all-rules}, first evaluates every patch rule on it. */
     private PatchBundle trainAndCompare(BackdoorScenario scenario) {
-        PatchBundle bundle = scenario.trainBundle(seed, overAttentionRatio);
+        PatchBundle bundle = scenario.trainBundle(options.seed(), overAttentionRatio);
         if (allRules) {
             PatchRuleComparison.evaluateEveryRule(scenario, bundle);
         }

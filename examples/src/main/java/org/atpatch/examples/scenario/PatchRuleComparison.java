@@ -10,18 +10,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchRule;
 import org.atpatch.djl.PatchRules;
 import org.atpatch.djl.PatchedModel;
-import org.atpatch.examples.data.EmbeddedFashionMnist;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.PatchTrigger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,20 +36,14 @@ public final class PatchRuleComparison implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PatchRuleComparison.class);
 
-    @Option(names = "--seed", description = "Seed (default ${DEFAULT-VALUE}).")
-    long seed = 7;
-
-    @Option(names = "--epochs", description = "Victim training epochs (default ${DEFAULT-VALUE}).")
-    int epochs = 8;
+    @Mixin
+    ScenarioOptions options = new ScenarioOptions();
 
     @Option(names = "--out", description = "Results folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("target", "patch-rules");
 
     @Option(names = "--inversion-out", description = "Where the inversion reports go (default ${DEFAULT-VALUE}).")
     Path inversionOut = Path.of("target", "patch-rules");
-
-    @Option(names = "--cache", description = "Victim cache (default ${DEFAULT-VALUE}).")
-    Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
 
     /**
      * @param args options; {@code --help} lists them
@@ -62,11 +55,8 @@ public final class PatchRuleComparison implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        LabelledData train = EmbeddedFashionMnist.train();
-        LabelledData test = EmbeddedFashionMnist.test();
-        LabelledData pool = test.range(0, 800);
-        LabelledData eval = test.range(800, test.size());
-        int target = new java.util.Random(seed).nextInt(10);
+        ScenarioOptions.Data data = options.data();
+        int target = options.target();
         List<Object[]> triggers = List.of(
                 new Object[] {"corner (rows/cols 24-27)", new PatchTrigger(24, 24, 4, 1f, true, target)},
                 new Object[] {"interior (rows/cols 12-15)", new PatchTrigger(12, 12, 4, 1f, true, target)},
@@ -77,9 +67,9 @@ public final class PatchRuleComparison implements Callable<Integer> {
         for (Object[] t : triggers) {
             String name = (String) t[0];
             PatchTrigger trigger = (PatchTrigger) t[1];
-            try (BackdoorScenario s = new BackdoorScenario("rules-" + trigger.row() + "-" + trigger.size(), train, pool, eval,
-                    trigger, epochs, seed, cache, inversionOut.resolve("inversion-" + trigger.row()))) {
-                PatchBundle bundle = s.trainBundle(seed);
+            try (BackdoorScenario s = new BackdoorScenario("rules-" + trigger.row() + "-" + trigger.size(), data.train(),
+                    data.pool(), data.eval(), trigger, options.epochs(), options.seed(), options.cache(), inversionOut.resolve("inversion-" + trigger.row()))) {
+                PatchBundle bundle = s.trainBundle(options.seed());
                 try (var detector = bundle.detector()) {
                     for (Map.Entry<String, BackdoorScenario.Evaluation> r : evaluateEveryRule(s, bundle).entrySet()) {
                         BackdoorScenario.Evaluation e = r.getValue();
