@@ -1,15 +1,11 @@
 package org.atpatch.djl;
 
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.atpatch.core.AttentionTrace;
 import org.atpatch.core.BenignStatistics;
-import org.atpatch.core.ColumnLabels;
 import org.atpatch.detector.AttentionDetector;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DetectorTrainer;
@@ -118,30 +114,9 @@ public final class AtPatch {
                 .optOverAttentionRatio(overAttentionRatio);
 
         long t0 = System.nanoTime();
+        AttentionCapture.capture(model, debugSet, captureBatchSize, states, stats, data);
         List<DebuggingSet.Pair> pairs = debugSet.pairs();
-        for (int from = 0; from < pairs.size(); from += captureBatchSize) {
-            List<DebuggingSet.Pair> batch = pairs.subList(from, Math.min(pairs.size(), from + captureBatchSize));
-            boolean[][] columns = new boolean[batch.size()][];
-            for (int i = 0; i < batch.size(); i++) {
-                columns[i] = batch.get(i).columns();
-            }
-            AttentionTrace clean = record(batch.stream().map(DebuggingSet.Pair::clean).toList(), sample, states);
-            AttentionTrace anomalous = record(batch.stream().map(DebuggingSet.Pair::anomalous).toList(), sample, false);
-            clean.accumulateInto(stats);
-            data.addPairs(clean, anomalous, ColumnLabels.sameForAllLayers(columns, depth));
-        }
         List<float[]> cleanOnly = debugSet.cleanOnly();
-        long group = -1;
-        for (int from = 0; from < cleanOnly.size(); from += captureBatchSize) {
-            List<float[]> batch = cleanOnly.subList(from, Math.min(cleanOnly.size(), from + captureBatchSize));
-            AttentionTrace clean = record(batch, sample, states);
-            clean.accumulateInto(stats);
-            long[] groups = new long[batch.size()];
-            for (int i = 0; i < groups.length; i++) {
-                groups[i] = group--;
-            }
-            data.addTrace(clean, ColumnLabels.sameForAllLayers(new boolean[batch.size()][debugSet.tokens()], depth), groups);
-        }
         double captureSeconds = (System.nanoTime() - t0) / 1e9;
         long[] labels = data.pairLabelCounts();
         if (overAttentionRatio > 0) {
@@ -168,18 +143,6 @@ public final class AtPatch {
                 String.format("%.1f", trainSeconds));
         return new PatchBundle(detector, stats, detector.tau(), rule.name(), mode, ModelFingerprint.of(model.getBlock()),
                 provenance);
-    }
-
-    private AttentionTrace record(List<float[]> inputs, Shape sample, boolean states) {
-        int per = (int) sample.size();
-        float[] flat = new float[inputs.size() * per];
-        for (int i = 0; i < inputs.size(); i++) {
-            System.arraycopy(inputs.get(i), 0, flat, i * per, per);
-        }
-        try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray x = m.create(flat, new Shape(inputs.size()).addAll(sample));
-            return AttentionRecorder.record(model, x, states);
-        }
     }
 
     private static int widthOf(Model model) {

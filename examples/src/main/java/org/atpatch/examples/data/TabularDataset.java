@@ -1,7 +1,11 @@
 package org.atpatch.examples.data;
 
 import java.util.List;
+import org.atpatch.core.FeatureTokenLayout;
+import org.atpatch.core.SerialisedRowLayout;
+import org.atpatch.core.TokenLayout;
 import org.atpatch.djl.FTTransformer;
+import org.atpatch.djl.InterceptableTransformer;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.debugset.ProtectedAttribute;
 
@@ -83,27 +87,40 @@ public record TabularDataset(TabularSpec spec, List<Vocabulary> vocabularies, do
 
     /**
      * The protected attribute for the fairness debugging set and the unfairness rate, with value set A =
-     * the attribute's known codes {@code 1..k} (never the unknown bucket).
+     * the attribute's known codes {@code 1..k} (never the unknown bucket), and its token columns in
+     * the model's layout: the feature's token for a {@link FeatureTokenLayout} (FT-Transformer,
+     * TabTransformer), its name and value tokens for a {@link SerialisedRowLayout} (TaBERT-style).
      *
-     * @param model an FT-Transformer built with {@link #addFeaturesTo(FTTransformer.Builder)}
+     * @param model a tabular transformer built over this dataset's features in input order
      * @param name one of {@code spec().protectedAttributes()}
-     * @return the attribute, its column the feature's token
+     * @return the attribute
+     * @throws IllegalArgumentException if {@code name} is not protected, or the model's layout has no
+     *     token for it
      */
-    public ProtectedAttribute protectedAttribute(FTTransformer model, String name) {
+    public ProtectedAttribute protectedAttribute(InterceptableTransformer model, String name) {
         if (!spec.protectedAttributes().contains(name)) {
             throw new IllegalArgumentException(spec.name() + ": '" + name + "' is not a protected attribute; they are "
                     + spec.protectedAttributes());
         }
-        if (!model.tokenLayout().features().equals(features())) {
-            throw new IllegalArgumentException("the model's features " + model.tokenLayout().features()
-                    + " are not this dataset's " + features());
+        if (!model.sampleInputShape().equals(new ai.djl.ndarray.types.Shape(features().size()))) {
+            throw new IllegalArgumentException("the model takes inputs shaped " + model.sampleInputShape()
+                    + " but " + spec.name() + " rows have " + features().size() + " features");
         }
         int k = vocabulary(name).values().size();
         float[] codes = new float[k];
         for (int i = 0; i < k; i++) {
             codes[i] = i + 1;
         }
-        return ProtectedAttribute.of(model, name, codes);
+        TokenLayout layout = model.tokenLayout();
+        int[] columns;
+        if (layout instanceof FeatureTokenLayout f) {
+            columns = new int[] {f.columnOf(name)};
+        } else if (layout instanceof SerialisedRowLayout r) {
+            columns = r.columnsOf(name);
+        } else {
+            throw new IllegalArgumentException("cannot place attribute '" + name + "' in a " + layout.getClass().getSimpleName());
+        }
+        return ProtectedAttribute.of(layout, name, inputIndex(name), codes, columns);
     }
 
     /** @return a multi-line description: features, vocabularies, scaling, splits and label rates */

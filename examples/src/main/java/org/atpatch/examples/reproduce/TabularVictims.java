@@ -1,8 +1,5 @@
 package org.atpatch.examples.reproduce;
 
-import ai.djl.Model;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,30 +7,24 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.atpatch.core.Metrics;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.djl.FTTransformer;
 import org.atpatch.djl.VictimTrainer;
 import org.atpatch.djl.debugset.FairnessFlips;
 import org.atpatch.djl.debugset.FairnessPredictor;
-import org.atpatch.djl.debugset.ProtectedAttribute;
-import org.atpatch.examples.data.AdultCensus;
-import org.atpatch.examples.data.BankMarketing;
-import org.atpatch.examples.data.Compas;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.TabularDataset;
-import org.atpatch.examples.data.VictimCache;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Trains (or loads from the {@link VictimCache}) an FT-Transformer victim on a tabular benchmark whose
+ * Trains (or loads from the {@link VictimCache}) a tabular victim ({@link TabularFamily}) on a benchmark whose
  * protected attributes are each one token, then prints its clean test accuracy and the unfairness
  * rate UF of each protected attribute on the test split. The last line is
  * {@code RESULT {...}} with the numbers.
  */
 @Command(name = "tabular-victims", mixinStandardHelpOptions = true,
-        description = "Train or load an FT-Transformer victim on Adult, COMPAS or Bank and print its accuracy.")
+        description = "Train or load a tabular victim on Adult, COMPAS or Bank and print its accuracy and UF.")
 public final class TabularVictims implements Callable<Integer> {
 
     @Option(names = "--dataset", description = "adult, compas or bank (default ${DEFAULT-VALUE})")
@@ -41,6 +32,9 @@ public final class TabularVictims implements Callable<Integer> {
 
     @Option(names = "--data", description = "data directory (default: -Datpatch.data, $ATPATCH_DATA, ~/.atpatch/data)")
     private Path data;
+
+    @Option(names = "--family", description = "tab, tabert or ft (default: the paper's family for the dataset)")
+    private String family;
 
     @Option(names = "--depth", description = "encoder layers (default ${DEFAULT-VALUE})")
     private int depth = 3;
@@ -81,43 +75,31 @@ public final class TabularVictims implements Callable<Integer> {
         DjlOffline.configure();
         long t0 = System.nanoTime();
         DataDirectory dir = data == null ? DataDirectory.fromEnvironment() : new DataDirectory(data);
-        TabularDataset d = switch (dataset) {
-            case "adult" -> AdultCensus.load(dir, AdultCensus.DEFAULT_SPLIT);
-            case "compas" -> Compas.load(dir, Compas.DEFAULT_SPLIT);
-            case "bank" -> BankMarketing.load(dir, BankMarketing.DEFAULT_SPLIT);
-            default -> throw new CommandLine.ParameterException(new CommandLine(this),
-                    "unknown dataset '" + dataset + "': adult, compas or bank");
-        };
+        TabularDataset d;
+        TabularFamily f;
+        try {
+            d = TabularVictim.load(dir, dataset);
+            f = family == null ? TabularFamily.forDataset(dataset) : TabularFamily.byName(family);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
         System.out.print(d.describe());
-        FTTransformer ft = d.addFeaturesTo(FTTransformer.builder())
-                .setDepth(depth).setWidth(width).setHeads(heads).optMlpRatio(2).setClasses(2)
-                .build();
-        try (Model model = Model.newInstance("ft-" + dataset)) {
-            model.setBlock(ft);
-            ft.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, d.features().size()));
-            VictimTrainer trainer = VictimTrainer.builder()
-                    .optEpochs(epochs).optBatchSize(batch).optLearningRate(lr).optSeed(seed).optProgress(false)
-                    .build();
-            String config = ft.fingerprint() + "|data=" + VictimCache.hash(d.describe()) + "|epochs=" + epochs
-                    + "|batch=" + batch + "|lr=" + lr + "|seed=" + seed + "|trainer=VictimTrainer defaults";
-            long t1 = System.nanoTime();
-            boolean cached = new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, d.train()));
-            double trainSeconds = (System.nanoTime() - t1) / 1e9;
-            double acc = Metrics.accuracy(VictimTrainer.predict(model, d.test(), 1024), d.test().labels());
-            double debugAcc = Metrics.accuracy(VictimTrainer.predict(model, d.debug(), 1024), d.debug().labels());
+        try (TabularVictim v = TabularVictim.trainOrLoad(d, f,
+                new TabularVictim.Settings(depth, width, heads, epochs, batch, lr, seed), cache)) {
+            double acc = v.testAccuracy();
+            double debugAcc = Metrics.accuracy(VictimTrainer.predict(v.model(), d.debug(), 1024), d.debug().labels());
             StringBuilder uf = new StringBuilder();
             for (String name : skipUf ? List.<String>of() : d.spec().protectedAttributes()) {
-                ProtectedAttribute a = d.protectedAttribute(ft, name);
-                double rate = FairnessFlips.of(List.of(a), d.test().sampleSize())
-                        .unfairness(d.test(), FairnessPredictor.of(model, 1024));
+                double rate = FairnessFlips.of(List.of(v.attribute(name)), d.test().sampleSize())
+                        .unfairness(d.test(), FairnessPredictor.of(v.model(), 1024));
                 System.out.printf(Locale.ROOT, "UF(%s) on test = %.4f%n", name, rate);
                 uf.append(String.format(Locale.ROOT, ",\"uf_%s\":%.5f", name, rate));
             }
-            System.out.printf(Locale.ROOT, "%s: test accuracy %.4f, debugging accuracy %.4f (%s in %.1f s)%n",
-                    dataset, acc, debugAcc, cached ? "loaded from cache" : "trained", trainSeconds);
-            System.out.printf(Locale.ROOT, "RESULT {\"dataset\":\"%s\",\"test_acc\":%.5f,\"debug_acc\":%.5f%s,"
-                    + "\"cached\":%b,\"train_seconds\":%.1f,\"total_seconds\":%.1f}%n", dataset, acc, debugAcc, uf,
-                    cached, trainSeconds, (System.nanoTime() - t0) / 1e9);
+            System.out.printf(Locale.ROOT, "%s (%s): test accuracy %.4f, debugging accuracy %.4f (%s in %.1f s)%n",
+                    dataset, f, acc, debugAcc, v.cached() ? "loaded from cache" : "trained", v.trainSeconds());
+            System.out.printf(Locale.ROOT, "RESULT {\"dataset\":\"%s\",\"family\":\"%s\",\"test_acc\":%.5f,"
+                    + "\"debug_acc\":%.5f%s,\"cached\":%b,\"train_seconds\":%.1f,\"total_seconds\":%.1f}%n",
+                    dataset, f, acc, debugAcc, uf, v.cached(), v.trainSeconds(), (System.nanoTime() - t0) / 1e9);
         }
         return 0;
     }

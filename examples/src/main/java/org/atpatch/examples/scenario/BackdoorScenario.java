@@ -126,8 +126,10 @@ public final class BackdoorScenario implements AutoCloseable {
      * set; on a few hundred pairs it leaves the detector uncalibrated (measured on the end-to-end test's
      * victim: validation FPR 0.99 at τ = 0.1 after 50 epochs, although its column ROC-AUC was 0.999).
      * lr 3e-3 with cosine decay converges in the same epochs, and τ is chosen on the validation split.
+     *
+     * @return a fresh detector configuration builder with those settings
      */
-    static DetectorConfig.Builder detectorConfig() {
+    public static DetectorConfig.Builder detectorConfig() {
         return DetectorConfig.builder().optLearningRate(3e-3).optCosineDecay(true).optTauSelection(TauSelection.maxF1());
     }
 
@@ -139,38 +141,11 @@ public final class BackdoorScenario implements AutoCloseable {
      * @return the evaluation
      */
     public Evaluation evaluate(PatchedModel patched) {
-        int[] flags = patchedCount(patched, eval);
-        double acc = flags[2] / (double) eval.size();
+        PatchedCounts clean = PatchedCounts.of(patched, eval, 256);
         double asr = Metrics.attackSuccessRate(VictimTrainer.predict(patched, triggered, 256), triggered.labels(),
                 trigger.target());
-        return new Evaluation(acc, asr, flags[0] / (double) eval.size(),
-                flags[0] == 0 ? Double.NaN : flags[1] / (double) flags[0],
-                patchedCount(patched, triggered)[0] / (double) triggered.size());
-    }
-
-    /** Inputs the patched model patched, how many of those it got right, and all it got right. */
-    private static int[] patchedCount(PatchedModel patched, LabelledData eval) {
-        int count = 0;
-        int correct = 0;
-        int allCorrect = 0;
-        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
-            for (int from = 0; from < eval.size(); from += 256) {
-                int to = Math.min(eval.size(), from + 256);
-                try (ai.djl.ndarray.NDManager sub = m.newSubManager()) {
-                    var result = patched.predictWithReport(eval.batch(sub, from, to));
-                    long[] arg = result.logits().argMax(1).toLongArray();
-                    for (int i = 0; i < arg.length; i++) {
-                        boolean right = arg[i] == eval.labels()[from + i];
-                        allCorrect += right ? 1 : 0;
-                        if (result.reports().get(i).patched()) {
-                            count++;
-                            correct += right ? 1 : 0;
-                        }
-                    }
-                }
-            }
-        }
-        return new int[] {count, correct, allCorrect};
+        return new Evaluation(clean.accuracy(), asr, clean.patchedShare(), clean.accuracyOnPatched(),
+                PatchedCounts.of(patched, triggered, 256).patchedShare());
     }
 
     /**

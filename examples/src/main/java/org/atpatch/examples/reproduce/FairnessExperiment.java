@@ -1,0 +1,215 @@
+package org.atpatch.examples.reproduce;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.atpatch.detector.DetectorEvaluation;
+import org.atpatch.djl.AtPatch;
+import org.atpatch.djl.AttentionCapture;
+import org.atpatch.djl.DebuggingSet;
+import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchBundle;
+import org.atpatch.djl.PatchRule;
+import org.atpatch.djl.PatchRules;
+import org.atpatch.djl.PatchedModel;
+import org.atpatch.djl.VictimTrainer;
+import org.atpatch.djl.debugset.FairnessDebuggingSetBuilder;
+import org.atpatch.djl.debugset.FairnessFlips;
+import org.atpatch.djl.debugset.FairnessPredictor;
+import org.atpatch.djl.debugset.ProtectedAttribute;
+import org.atpatch.examples.scenario.BackdoorScenario;
+import org.atpatch.examples.scenario.PatchedCounts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One fairness configuration end to end (Table 3, the tabular rows of Table 4, RQ3's ablation,
+ * efficiency and over-attention): the victim's accuracy and UF on the test split; the fairness
+ * debugging set from the debugging split (attribute flips, Eq. 4); AtPatch trained on it; accuracy,
+ * UF and the share of patched inputs on the test split through the paper's Γ, the product's default
+ * rule, "w/o Det" (random columns) and "w/o Rec" (replace without rescaling); the detector scored on a
+ * balanced evaluation set built the same way from the test split; offline and online timings.
+ */
+public final class FairnessExperiment {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FairnessExperiment.class);
+    private static final int BATCH = 256;
+
+    /**
+     * The harness's settings for every configuration.
+     *
+     * @param seed seed of the debugging set, detector and ablation
+     * @param detectorEpochs detector training epochs
+     * @param maxPairs most pairs in the debugging set
+     * @param evalPairs most pairs in the balanced evaluation set
+     * @param timingSamples most inputs per online timing
+     * @param extraRules patch rules to measure besides Γ and the product default
+     */
+    public record Settings(long seed, int detectorEpochs, int maxPairs, int evalPairs, int timingSamples,
+            List<PatchRule> extraRules) {}
+
+    /**
+     * Accuracy and unfairness of one method on the test split.
+     *
+     * @param method {@code original}, the rule's name, {@code w/o Det} or {@code w/o Rec}
+     * @param acc clean accuracy
+     * @param uf unfairness rate
+     * @param patchedShare share of test inputs patched (0 for the original)
+     */
+    public record Outcome(String method, double acc, double uf, double patchedShare) {}
+
+    /**
+     * Everything measured for one configuration.
+     *
+     * @param config the configuration
+     * @param family the victim's family
+     * @param outcomes original first, then Γ, the default rule when it differs, the extra rules, w/o Det, w/o Rec
+     * @param detector the detector on the balanced evaluation set
+     * @param evalPairs pairs in that set (as many anomalous as clean inputs)
+     * @param debugPairs pairs in the debugging set
+     * @param debugCleanOnly clean-only inputs in the debugging set
+     * @param seconds offline phases: debugging set, attention capture, detector training
+     * @param msPerSample online: unpatched, clean inputs through AtPatch, divergent inputs through AtPatch
+     * @param overAttention mass on the attribute's columns in divergent vs clean maps
+     */
+    public record Result(FairnessConfig config, String family, List<Outcome> outcomes, DetectorEvaluation detector,
+            int evalPairs, int debugPairs, int debugCleanOnly, Map<String, Double> seconds,
+            Map<String, Double> msPerSample, OverAttention overAttention) {}
+
+    private FairnessExperiment() {}
+
+    /**
+     * Runs one configuration.
+     *
+     * @param victim the trained victim of the configuration's dataset
+     * @param config the configuration
+     * @param s the settings
+     * @return the measurements
+     */
+    public static Result run(TabularVictim victim, FairnessConfig config, Settings s) {
+        Model model = victim.model();
+        LabelledData test = victim.data().test();
+        ProtectedAttribute attribute = victim.attribute(config.attribute());
+        FairnessFlips flips = FairnessFlips.of(List.of(attribute), test.sampleSize());
+        List<Outcome> outcomes = new ArrayList<>();
+        double accBefore = victim.testAccuracy();
+        outcomes.add(new Outcome("original", accBefore, flips.unfairness(test, FairnessPredictor.of(model, 1024)), 0));
+        LOG.info("{}: original acc {} UF {}", config.name(), accBefore, outcomes.get(0).uf());
+
+        DebuggingSet debugSet = FairnessDebuggingSetBuilder.of(model, victim.data().debug())
+                .setAttributes(List.of(attribute)).optMaxPairs(s.maxPairs()).optSeed(s.seed()).build();
+        LOG.info("{}: debugging set {}", config.name(), debugSet);
+        PatchBundle bundle = AtPatch.builder().setModel(model).optSeed(s.seed())
+                .optDetectorConfig(BackdoorScenario.detectorConfig().optEpochs(s.detectorEpochs()))
+                .build().trainBundle(debugSet);
+        try {
+            Map<String, Double> seconds = new LinkedHashMap<>();
+            seconds.put("debugging_set", Double.parseDouble(bundle.provenance().getOrDefault("debugSet.seconds", "NaN")));
+            seconds.put("attention_capture", Double.parseDouble(bundle.provenance().get("seconds.capture")));
+            seconds.put("detector_training", Double.parseDouble(bundle.provenance().get("seconds.detectorTraining")));
+
+            List<PatchRule> rules = new ArrayList<>(List.of(PatchRules.gamma()));
+            for (PatchRule r : concat(PatchRules.productDefault(), s.extraRules())) {
+                if (rules.stream().noneMatch(q -> q.name().equals(r.name()))) {
+                    rules.add(r);
+                }
+            }
+            for (PatchRule rule : rules) {
+                outcomes.add(outcome(rule.name(), patched(bundle, model, rule, false), test, flips));
+            }
+            Engine.getInstance().setRandomSeed((int) s.seed());
+            outcomes.add(outcome("w/o Det", patched(bundle, model, PatchRules.productDefault(), true), test, flips));
+            outcomes.add(outcome("w/o Rec", patched(bundle, model, PatchRules.replaceWithoutRescaling(), false), test,
+                    flips));
+            outcomes.forEach(o -> LOG.info("{}: {}", config.name(), o));
+
+            FairnessDebuggingSetBuilder.Result eval = FairnessDebuggingSetBuilder.of(model, test)
+                    .setAttributes(List.of(attribute)).optMaxPairs(s.evalPairs()).optCleanOnly(0).optSeed(s.seed() + 1)
+                    .buildWithDetails();
+            DebuggingSet evalSet = eval.set();
+            DetectorEvaluation detector = bundle.detector().evaluate(AttentionCapture.mapsOf(model, evalSet, BATCH));
+            LOG.info("{}: detector on {} balanced pairs: {}", config.name(), evalSet.pairs().size(), detector);
+
+            List<float[]> divergent = evalSet.pairs().stream().map(DebuggingSet.Pair::anomalous).toList();
+            List<float[]> clean = evalSet.pairs().stream().map(DebuggingSet.Pair::clean).toList();
+            OverAttention over = OverAttention.measure(model, divergent, clean, evalSet.sampleShape(),
+                    attribute.columns(), victim.block().tokenLayout().isSpecial(0), BATCH);
+            Map<String, Double> ms = timings(model, bundle, test, eval, divergent, s.timingSamples());
+            return new Result(config, victim.family().name(), outcomes, detector, evalSet.pairs().size(),
+                    debugSet.pairs().size(), debugSet.cleanOnly().size(), seconds, ms, over);
+        } finally {
+            bundle.detector().close();
+        }
+    }
+
+    private static List<PatchRule> concat(PatchRule first, List<PatchRule> rest) {
+        List<PatchRule> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
+    }
+
+    private static PatchedModel patched(PatchBundle bundle, Model model, PatchRule rule, boolean randomColumns) {
+        PatchedModel.Builder b = PatchedModel.builder().setModel(model).setBenignStatistics(bundle.benign())
+                .optTau(bundle.tau()).optPatchRule(rule).optMode(bundle.mode());
+        if (randomColumns) {
+            var layout = ((org.atpatch.djl.InterceptableTransformer) model.getBlock()).tokenLayout();
+            b.setDetector(new RandomColumnDetector(layout)).optTau(0.5);
+        } else {
+            b.setDetector(bundle.detector());
+        }
+        return b.build();
+    }
+
+    private static Outcome outcome(String method, PatchedModel patched, LabelledData test, FairnessFlips flips) {
+        try (patched) {
+            PatchedCounts counts = PatchedCounts.of(patched, test, BATCH);
+            double uf = flips.unfairness(test, FairnessPredictor.of(patched, 1024));
+            return new Outcome(method, counts.accuracy(), uf, counts.patchedShare());
+        }
+    }
+
+    /** Online ms per sample, median of 3 timed runs after a warm-up, batches of {@value #BATCH}. */
+    private static Map<String, Double> timings(Model model, PatchBundle bundle, LabelledData test,
+            FairnessDebuggingSetBuilder.Result eval, List<float[]> divergent, int most) {
+        int[] cleanIdx = new int[Math.min(most, test.size())];
+        int n = 0;
+        for (int i = 0; i < test.size() && n < cleanIdx.length; i++) {
+            if (eval.clean()[i]) {
+                cleanIdx[n++] = i;
+            }
+        }
+        LabelledData cleanInputs = test.subset(Arrays.copyOf(cleanIdx, n));
+        List<float[]> div = divergent.subList(0, Math.min(most, divergent.size()));
+        float[] flat = new float[div.size() * test.sampleSize()];
+        for (int i = 0; i < div.size(); i++) {
+            System.arraycopy(div.get(i), 0, flat, i * test.sampleSize(), test.sampleSize());
+        }
+        LabelledData divInputs = new LabelledData(flat, new int[div.size()], test.sampleShape());
+        Map<String, Double> ms = new LinkedHashMap<>();
+        ms.put("unpatched", median(() -> VictimTrainer.predict(model, cleanInputs, BATCH), cleanInputs.size()));
+        try (PatchedModel p = patched(bundle, model, PatchRules.productDefault(), false)) {
+            ms.put("atpatch_clean", median(() -> VictimTrainer.predict(p, cleanInputs, BATCH), cleanInputs.size()));
+            ms.put("atpatch_divergent", median(() -> VictimTrainer.predict(p, divInputs, BATCH), divInputs.size()));
+        }
+        return ms;
+    }
+
+    private static double median(Runnable run, int samples) {
+        if (samples == 0) {
+            return Double.NaN;
+        }
+        run.run();
+        double[] t = new double[3];
+        for (int r = 0; r < t.length; r++) {
+            long t0 = System.nanoTime();
+            run.run();
+            t[r] = (System.nanoTime() - t0) / 1e6 / samples;
+        }
+        Arrays.sort(t);
+        return t[1];
+    }
+}

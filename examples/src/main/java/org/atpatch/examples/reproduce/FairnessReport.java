@@ -1,0 +1,163 @@
+package org.atpatch.examples.reproduce;
+
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.atpatch.core.AtomicFiles;
+import org.atpatch.core.DetectionMetrics;
+import org.atpatch.examples.reproduce.FairnessExperiment.Outcome;
+import org.atpatch.examples.reproduce.FairnessExperiment.Result;
+
+/**
+ * Writes the fairness results under one folder: {@code table3.csv} (Acc and UF, original vs AtPatch
+ * with each rule), {@code table4.csv} (the detector, RQ2's strict map-level metrics on the balanced
+ * evaluation set), {@code ablation.csv} (RQ3), {@code efficiency.csv}, {@code over-attention.csv},
+ * {@code victims.csv}, {@code results.json} (everything), {@code pr-<configuration>.csv}, the plots
+ * {@code acc.png}, {@code uf.png}, {@code pr-curves.png}, and {@code README.md} with the tables in
+ * markdown and the command that made them.
+ */
+public final class FairnessReport {
+
+    private final Path dir;
+    private final String command;
+    private final ResultTable victims = new ResultTable("dataset", "family", "test_acc", "train_seconds", "cached");
+    private final Map<String, Object> victimJson = new LinkedHashMap<>();
+
+    /**
+     * @param dir the results folder (created when needed)
+     * @param command the command line that reproduces the run, recorded in the README
+     */
+    public FairnessReport(Path dir, String command) {
+        this.dir = dir;
+        this.command = command;
+    }
+
+    /**
+     * Records a victim.
+     *
+     * @param dataset its dataset
+     * @param v the victim
+     */
+    public void victim(String dataset, TabularVictim v) {
+        double acc = v.testAccuracy();
+        victims.add(dataset, v.family().name(), acc, v.trainSeconds(), v.cached());
+        victimJson.put(dataset, Map.of("family", v.family().name(), "test_acc", acc, "train_seconds", v.trainSeconds(),
+                "cached", v.cached()));
+    }
+
+    /**
+     * @param results the configurations run so far
+     * @return Table 3 in the paper's layout (percentages), one column pair per method
+     */
+    public ResultTable table3(List<Result> results) {
+        List<String> methods = results.get(0).outcomes().stream().map(Outcome::method).toList();
+        String[] header = new String[2 + 2 * methods.size() + 1];
+        header[0] = "configuration";
+        header[1] = "family";
+        for (int m = 0; m < methods.size(); m++) {
+            header[2 + 2 * m] = "Acc % (" + methods.get(m) + ")";
+            header[3 + 2 * m] = "UF % (" + methods.get(m) + ")";
+        }
+        header[header.length - 1] = "patched % of test (" + methods.get(1) + ")";
+        ResultTable t = new ResultTable(header);
+        for (Result r : results) {
+            Object[] row = new Object[header.length];
+            row[0] = r.config().name();
+            row[1] = r.family();
+            for (int m = 0; m < methods.size(); m++) {
+                row[2 + 2 * m] = ResultTable.percent(r.outcomes().get(m).acc());
+                row[3 + 2 * m] = ResultTable.percent(r.outcomes().get(m).uf());
+            }
+            row[row.length - 1] = ResultTable.percent(r.outcomes().get(1).patchedShare());
+            t.add(row);
+        }
+        return t;
+    }
+
+    /**
+     * Rewrites every file for the results so far.
+     *
+     * @param results the configurations run so far (non-empty)
+     * @throws IOException when a file cannot be written
+     */
+    public void write(List<Result> results) throws IOException {
+        Files.createDirectories(dir);
+        ResultTable t3 = table3(results);
+        ResultTable t4 = new ResultTable("configuration", "precision", "recall", "f1", "fpr", "fnr", "column_roc_auc",
+                "tau", "eval_pairs");
+        ResultTable ablation = new ResultTable("configuration", "method", "acc", "uf", "patched_share");
+        ResultTable eff = new ResultTable("configuration", "debugging_set_s", "attention_capture_s",
+                "detector_training_s", "ms_per_sample_unpatched", "ms_per_sample_atpatch_clean",
+                "ms_per_sample_atpatch_divergent");
+        ResultTable over = new ResultTable(OverAttention.header());
+        ResultTable overSummary = new ResultTable("configuration", "max ratio, all rows", "max ratio, CLS row");
+        Map<String, Map<String, Double>> acc = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> uf = new LinkedHashMap<>();
+        Map<String, List<org.atpatch.core.PrCurve.Point>> curves = new LinkedHashMap<>();
+        for (Result r : results) {
+            String c = r.config().name();
+            DetectionMetrics m = r.detector().metrics();
+            t4.add(c, m.precision(), m.recall(), m.f1(), m.fpr(), m.fnr(), r.detector().rocAuc(), r.detector().tau(),
+                    r.evalPairs());
+            for (Outcome o : r.outcomes()) {
+                ablation.add(c, o.method(), o.acc(), o.uf(), o.patchedShare());
+                acc.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.acc());
+                uf.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.uf());
+            }
+            eff.add(c, r.seconds().get("debugging_set"), r.seconds().get("attention_capture"),
+                    r.seconds().get("detector_training"), r.msPerSample().get("unpatched"),
+                    r.msPerSample().get("atpatch_clean"), r.msPerSample().get("atpatch_divergent"));
+            r.overAttention().addTo(over, c);
+            overSummary.add(c, r.overAttention().maxRatioAll(), r.overAttention().maxRatioCls());
+            curves.put(c, r.detector().curve());
+            r.detector().writePrCurveCsv(dir.resolve("pr-" + c + ".csv"));
+        }
+        t3.writeCsv(dir.resolve("table3.csv"));
+        t4.writeCsv(dir.resolve("table4.csv"));
+        ablation.writeCsv(dir.resolve("ablation.csv"));
+        eff.writeCsv(dir.resolve("efficiency.csv"));
+        over.writeCsv(dir.resolve("over-attention.csv"));
+        victims.writeCsv(dir.resolve("victims.csv"));
+        Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 3)", "Acc (%)", acc);
+        Charts.bars(dir.resolve("uf.png"), "Unfairness rate (Table 3)", "UF (%)", uf);
+        Charts.prCurves(dir.resolve("pr-curves.png"), "Detector precision-recall over tau (Table 4)", curves);
+        writeJson(results);
+        String md = "# Fairness reproduction (Table 3, Table 4 tabular rows, RQ3)\n\nMade by:\n\n```bash\n" + command
+                + "\n```\n\n## Victims\n\n" + victims.markdown() + "\n## Table 3: accuracy and unfairness on the test split\n\n"
+                + t3.markdown() + "\n## Table 4: detector on the balanced evaluation set (strict map-level)\n\n"
+                + t4.markdown() + "\n## RQ3 ablation\n\n" + ablation.markdown() + "\n## Efficiency\n\n" + eff.markdown()
+                + "\n## Over-attention on the protected attribute's columns (divergent / clean maps)\n\n"
+                + overSummary.markdown() + "\nPer layer and head: `over-attention.csv`.\n";
+        AtomicFiles.write(dir.resolve("README.md"), out -> out.write(md.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private void writeJson(List<Result> results) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("command", command);
+        json.put("victims", victimJson);
+        json.put("results", results.stream().map(r -> {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("configuration", r.config());
+            o.put("family", r.family());
+            o.put("outcomes", r.outcomes());
+            DetectionMetrics m = r.detector().metrics();
+            o.put("detector", Map.of("tau", r.detector().tau(), "precision", m.precision(), "recall", m.recall(),
+                    "f1", m.f1(), "fpr", m.fpr(), "fnr", m.fnr(), "column_roc_auc", r.detector().rocAuc(),
+                    "confusion", m));
+            o.put("eval_pairs", r.evalPairs());
+            o.put("debug_pairs", r.debugPairs());
+            o.put("debug_clean_only", r.debugCleanOnly());
+            o.put("seconds", r.seconds());
+            o.put("ms_per_sample", r.msPerSample());
+            o.put("over_attention", r.overAttention().cells());
+            return o;
+        }).toList());
+        String text = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json);
+        AtomicFiles.write(dir.resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,125 @@
+package org.atpatch.examples.reproduce;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.atpatch.detector.DjlOffline;
+import org.atpatch.djl.PatchRules;
+import org.atpatch.examples.data.DataDirectory;
+import org.atpatch.examples.data.ExecArgs;
+import org.atpatch.examples.data.TabularDataset;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The fairness reproduction harness (Table 3, the tabular rows of Table 4, RQ3's ablation, efficiency,
+ * over-attention): runs any subset of the seven configurations end to end and writes CSV, JSON,
+ * markdown and PNG under the output folder ({@link FairnessReport}). Victims are trained once per
+ * dataset (or loaded from the victim cache). The results are rewritten after every configuration,
+ * so an interrupted run keeps what it finished.
+ */
+@Command(name = "reproduce-fairness", mixinStandardHelpOptions = true,
+        description = "Reproduce Table 3 (fairness) on Adult, COMPAS and Bank.")
+public final class ReproduceFairness implements Callable<Integer> {
+
+    @Option(names = "--configs", split = ",", description = "configurations, comma-separated, or all (default ${DEFAULT-VALUE}): "
+            + "census-race, census-gender, census-age, compas-gender, compas-race, bank-age, bank-edu")
+    private List<String> configs = List.of("all");
+
+    @Option(names = "--data", description = "data directory (default: -Datpatch.data, $ATPATCH_DATA, ~/.atpatch/data)")
+    private Path data;
+
+    @Option(names = "--out", description = "results folder (default ${DEFAULT-VALUE})")
+    private Path out = Path.of("docs", "results", "fairness");
+
+    @Option(names = "--cache", description = "victim cache folder (default ~/.cache/atpatch/victims)")
+    private Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
+
+    @Option(names = "--seed", description = "seed of victims, debugging sets and detectors (default ${DEFAULT-VALUE})")
+    private long seed = 42;
+
+    @Option(names = "--victim-epochs", description = "victim training epochs (default ${DEFAULT-VALUE})")
+    private int victimEpochs = 20;
+
+    @Option(names = "--detector-epochs", description = "detector training epochs (default ${DEFAULT-VALUE})")
+    private int detectorEpochs = 50;
+
+    @Option(names = "--max-pairs", description = "most pairs in a debugging set (default ${DEFAULT-VALUE})")
+    private int maxPairs = 2000;
+
+    @Option(names = "--eval-pairs", description = "most pairs in the balanced detector evaluation set (default ${DEFAULT-VALUE})")
+    private int evalPairs = 1000;
+
+    @Option(names = "--rules", split = ",", description = "extra patch rules to measure besides gamma and the product default, "
+            + "comma-separated (PatchRules names, e.g. token-state,token-state-every-layer)")
+    private List<String> rules = List.of();
+
+    /**
+     * @param args the command line (or one exec:exec property)
+     */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ReproduceFairness()).execute(ExecArgs.split(args)));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        DjlOffline.configure();
+        long t0 = System.nanoTime();
+        List<FairnessConfig> selected;
+        try {
+            selected = FairnessConfig.select(configs);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
+        DataDirectory dir = data == null ? DataDirectory.fromEnvironment() : new DataDirectory(data);
+        FairnessExperiment.Settings settings = new FairnessExperiment.Settings(seed, detectorEpochs, maxPairs, evalPairs, 1024,
+                rules.stream().map(PatchRules::byName).toList());
+        String command = "mvn -B -pl examples exec:exec@reproduce-fairness -Datpatch.data=" + dir.root()
+                + " -Dreproduce.args=\"" + String.join(" ", commandLine()) + "\"";
+        FairnessReport report = new FairnessReport(out, command);
+        List<FairnessExperiment.Result> results = new ArrayList<>();
+        String loaded = null;
+        TabularVictim victim = null;
+        try {
+            for (FairnessConfig c : selected) {
+                if (!c.dataset().equals(loaded)) {
+                    if (victim != null) {
+                        victim.close();
+                    }
+                    TabularDataset d = TabularVictim.load(dir, c.dataset());
+                    victim = TabularVictim.trainOrLoad(d, TabularFamily.forDataset(c.dataset()),
+                            new TabularVictim.Settings(3, 32, 4, victimEpochs, 256, 1e-3f, seed), cache);
+                    report.victim(c.dataset(), victim);
+                    loaded = c.dataset();
+                }
+                System.out.printf(Locale.ROOT, "== %s (%s, %s) ==%n", c.name(), c.dataset(), victim.family());
+                long c0 = System.nanoTime();
+                results.add(FairnessExperiment.run(victim, c, settings));
+                System.out.printf(Locale.ROOT, "%s done in %.1f s%n", c.name(), (System.nanoTime() - c0) / 1e9);
+                report.write(results);
+            }
+        } finally {
+            if (victim != null) {
+                victim.close();
+            }
+        }
+        System.out.print(report.table3(results).markdown());
+        System.out.printf(Locale.ROOT, "results in %s (%.1f s)%n", out.toAbsolutePath(), (System.nanoTime() - t0) / 1e9);
+        return 0;
+    }
+
+    private List<String> commandLine() {
+        List<String> a = new ArrayList<>(List.of("--configs", String.join(",", configs), "--seed", Long.toString(seed)));
+        a.addAll(List.of("--victim-epochs", Integer.toString(victimEpochs), "--detector-epochs",
+                Integer.toString(detectorEpochs), "--max-pairs", Integer.toString(maxPairs), "--eval-pairs",
+                Integer.toString(evalPairs)));
+        if (!rules.isEmpty()) {
+            a.addAll(List.of("--rules", String.join(",", rules)));
+        }
+        return a;
+    }
+}
