@@ -13,15 +13,16 @@ import java.util.Map;
  * pass reaches the trigger's mask and pattern but never the victim's weights: the victim stays frozen
  * without touching its parameters' flags (other threads may be using the model). The detached views
  * share storage with the parameters (no copy) and live in the store's manager, a per-step scope the
- * caller closes.
+ * caller closes. Public so other gradient searches on a frozen model (the examples' Trojan trigger
+ * optimisation) reuse it.
  */
-final class FrozenParameterStore extends ParameterStore {
+public final class FrozenParameterStore extends ParameterStore {
 
     private final NDManager scope;
     private final Map<String, NDArray> detached = new HashMap<>();
 
     /** @param scope the manager the detached views are attached to; closing it frees them */
-    FrozenParameterStore(NDManager scope) {
+    public FrozenParameterStore(NDManager scope) {
         super(scope, false);
         this.scope = scope;
     }

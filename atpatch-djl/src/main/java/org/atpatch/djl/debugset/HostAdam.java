@@ -2,9 +2,10 @@ package org.atpatch.djl.debugset;
 
 /**
  * Adam on a host float array: the mask and pattern of one class are a few thousand values, so the
- * update costs nothing on the host and keeps the device graph free of optimiser state.
+ * update costs nothing on the host and keeps the device graph free of optimiser state. Public so
+ * other host-side searches (the examples' Trojan trigger optimisation) reuse it.
  */
-final class HostAdam {
+public final class HostAdam {
 
     private final double learningRate;
     private final double beta1;
@@ -14,7 +15,14 @@ final class HostAdam {
     private final float[] v;
     private int t;
 
-    HostAdam(int size, double learningRate, double beta1, double beta2, double epsilon) {
+    /**
+     * @param size the number of parameters
+     * @param learningRate the step size
+     * @param beta1 first-moment decay
+     * @param beta2 second-moment decay
+     * @param epsilon denominator guard
+     */
+    public HostAdam(int size, double learningRate, double beta1, double beta2, double epsilon) {
         this.learningRate = learningRate;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -30,7 +38,7 @@ final class HostAdam {
      * @param grad gradients of several tensors side by side
      * @param offset where this tensor's gradient starts in {@code grad}
      */
-    void step(float[] param, float[] grad, int offset) {
+    public void step(float[] param, float[] grad, int offset) {
         t++;
         double c1 = 1 - Math.pow(beta1, t);
         double c2 = 1 - Math.pow(beta2, t);

@@ -1,12 +1,13 @@
 package org.atpatch.examples.data;
 
-import java.util.Random;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.examples.attack.Attack;
+import org.atpatch.examples.attack.SquarePatch;
 
 /**
- * A BadNets trigger: a square stamped at a fixed position of every channel, either solid or a
- * checkerboard of {@code value} and {@code 1 − value} (distinct on bright and dark content alike),
- * and the poisoning that teaches a victim to map it to a target class.
+ * The BadNets attack: a square stamped at a fixed position of every channel, either solid or a
+ * checkerboard of {@code value} and {@code 1 − value} (distinct on bright and dark content alike);
+ * the victim is trained from scratch on data {@link #poison poisoned} with it.
  *
  * @param row top pixel row
  * @param col left pixel column
@@ -15,7 +16,16 @@ import org.atpatch.djl.LabelledData;
  * @param checkerboard whether the square alternates {@code value} and {@code 1 − value}
  * @param target the target class
  */
-public record PatchTrigger(int row, int col, int size, float value, boolean checkerboard, int target) {
+public record PatchTrigger(int row, int col, int size, float value, boolean checkerboard, int target) implements Attack {
+
+    /** Validates what does not depend on the image: size, value and target (the position is checked when stamping). */
+    public PatchTrigger {
+        new SquarePatch(row, col, size);
+        if (!(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException("trigger value must lie in [0, 1], got " + value);
+        }
+        Attack.requireTarget(target);
+    }
 
     /**
      * A solid square.
@@ -31,67 +41,29 @@ public record PatchTrigger(int row, int col, int size, float value, boolean chec
     }
 
     /**
-     * Stamps the trigger on every sample.
+     * Stamps the trigger on every sample; the same as {@link #applyTrigger}.
      *
      * @param data clean data (labels kept)
      * @return triggered copies
      */
     public LabelledData apply(LabelledData data) {
-        float[] x = data.inputs().clone();
-        long[] s = data.sampleShape().getShape(); // (C, H, W)
-        int c = (int) s[0];
-        int h = (int) s[1];
-        int w = (int) s[2];
-        if (row < 0 || col < 0 || row + size > h || col + size > w) {
-            throw new IllegalArgumentException("trigger at (" + row + ", " + col + ") size " + size + " does not fit " + h + "x" + w);
-        }
-        int per = data.sampleSize();
-        for (int i = 0; i < data.size(); i++) {
-            for (int ch = 0; ch < c; ch++) {
-                for (int r = row; r < row + size; r++) {
-                    for (int q = col; q < col + size; q++) {
-                        boolean odd = checkerboard && ((r - row) + (q - col)) % 2 == 1;
-                        x[i * per + ch * h * w + r * w + q] = odd ? 1f - value : value;
-                    }
-                }
-            }
-        }
-        return new LabelledData(x, data.labels().clone(), data.sampleShape());
+        return new SquarePatch(row, col, size).stamp(data,
+                (ch, dr, dc) -> checkerboard && (dr + dc) % 2 == 1 ? 1f - value : value);
     }
 
-    /**
-     * BadNets poisoning: a random {@code rate} of the samples get the trigger and the target label.
-     *
-     * @param data clean training data
-     * @param rate fraction poisoned, in {@code (0, 1)}
-     * @param seed the seed
-     * @return the poisoned training set, same size and order
-     */
-    public LabelledData poison(LabelledData data, double rate, long seed) {
-        if (!(rate > 0 && rate < 1)) {
-            throw new IllegalArgumentException("poison rate must lie in (0, 1), got " + rate);
-        }
-        Random r = new Random(seed);
-        LabelledData triggered = apply(data);
-        float[] x = data.inputs().clone();
-        int[] y = data.labels().clone();
-        int per = data.sampleSize();
-        for (int i = 0; i < data.size(); i++) {
-            if (r.nextDouble() < rate) {
-                System.arraycopy(triggered.inputs(), i * per, x, i * per, per);
-                y[i] = target;
-            }
-        }
-        return new LabelledData(x, y, data.sampleShape());
+    @Override
+    public LabelledData applyTrigger(LabelledData clean) {
+        return apply(clean);
     }
 
-    /**
-     * The samples whose true label is not the target, for measuring attack success.
-     *
-     * @param data test data
-     * @return those samples
-     */
-    public LabelledData nonTarget(LabelledData data) {
-        return data.subset(java.util.stream.IntStream.range(0, data.size()).filter(i -> data.labels()[i] != target).toArray());
+    @Override
+    public String name() {
+        return "BadNets";
+    }
+
+    @Override
+    public String fingerprint() {
+        return "BadNets(row=" + row + ",col=" + col + ",size=" + size + ",value=" + value + ",checkerboard="
+                + checkerboard + ",target=" + target + ")";
     }
 }

@@ -74,7 +74,7 @@ public final class BackdoorScenario implements AutoCloseable {
             vit.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 1, 28, 28));
             VictimTrainer trainer = VictimTrainer.builder().optEpochs(epochs).optSeed(seed).build();
             String config = vit.fingerprint() + "|" + name + "|train=" + train.size() + "#" + VictimCache.hash(
-                    java.util.Arrays.toString(train.labels())).substring(0, 12) + "|" + trigger + "|rate=0.1|epochs="
+                    java.util.Arrays.toString(train.labels())).substring(0, 12) + "|" + trigger.fingerprint() + "|rate=0.1|epochs="
                     + epochs + "|seed=" + seed;
             new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, trigger.poison(train, 0.1, seed)));
             accBefore = Metrics.accuracy(VictimTrainer.predict(model, eval, 256), eval.labels());
