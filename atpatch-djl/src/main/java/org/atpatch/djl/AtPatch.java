@@ -141,7 +141,8 @@ public final class AtPatch {
         LOG.info("AtPatch offline phases: debugging set {} s, attention capture {} s, detector training {} s",
                 debugSet.provenance().getOrDefault("seconds", "?"), String.format("%.1f", captureSeconds),
                 String.format("%.1f", trainSeconds));
-        return new PatchBundle(detector, stats, detector.tau(), rule.name(), mode, ModelFingerprint.of(model.getBlock()),
+        PatchRule chosen = rule != null ? rule : PatchRules.productDefaultFor(layers, states);
+        return new PatchBundle(detector, stats, detector.tau(), chosen.name(), mode, ModelFingerprint.of(model.getBlock()),
                 provenance);
     }
 
@@ -160,7 +161,7 @@ public final class AtPatch {
         private Double lambda;
         private Integer epochs;
         private Long seed;
-        private PatchRule rule = PatchRules.productDefault();
+        private PatchRule rule;
         private PatchMode mode = PatchMode.TWO_PASS;
         private int captureBatchSize = 64;
         private double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
@@ -197,9 +198,13 @@ public final class AtPatch {
             return this;
         }
 
-        /** @param rule the patch rule, default {@link PatchRules#productDefault()} @return this */
+        /**
+         * @param rule the patch rule; default {@link PatchRules#productDefaultFor}: the product default
+         *     where the model has token-state points, Γ otherwise
+         * @return this
+         */
         public Builder optPatchRule(PatchRule rule) {
-            this.rule = rule;
+            this.rule = java.util.Objects.requireNonNull(rule, "rule");
             return this;
         }
 
@@ -241,8 +246,8 @@ public final class AtPatch {
             if (model == null || model.getBlock() == null) {
                 throw new IllegalArgumentException("setModel(...) with an initialised block is required");
             }
-            if (rule == null || mode == null) {
-                throw new IllegalArgumentException("patch rule and mode must not be null");
+            if (mode == null) {
+                throw new IllegalArgumentException("mode must not be null");
             }
             DetectorTrainingData.requireOverAttentionRatio(overAttentionRatio);
             if (captureBatchSize <= 0) {

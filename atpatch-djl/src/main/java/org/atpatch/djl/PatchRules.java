@@ -47,20 +47,47 @@ public final class PatchRules {
     }
 
     /**
-     * The rule {@link AtPatch} and {@link PatchedModel} use unless told otherwise: the paper's Γ.
-     * Measured side by side with the real detector ({@code docs/results/patch-rules.md}: the
-     * quickstart's corner-trigger victim twice and an interior-trigger victim), the rules left ASR
-     * within 4–10 points of each other (44.5–48.4 %, 47.9–57.6 % and 15.0–19.7 %): the token-state
-     * rules were 5–7 points below Γ on one corner victim and tied with it on the others, and no rule
-     * came near the target, because detection and the patch both fall short there. Γ stays the
-     * default until a rule wins clearly: it is what the paper's tables use.
-     * DESIGN §3's oracle-detector measurement, where only the token-state rules removed a trigger on
-     * an attention sink, is why those rules ship; re-measure when detection improves.
+     * The product's default rule: the token-state patch at the first block ({@link
+     * #tokenStateAtFirstLayer()}). Measured side by side with the real detector on every victim here
+     * ({@code docs/results/patch-rules.md}, {@code docs/results/fairness/}):
+     *
+     * <ul>
+     *   <li>fairness (Table 3, seven configurations, τ = 0.1, same detector, Q and τ for every rule):
+     *       Γ only reweights attention, so the flagged attribute's <em>value</em> still reaches CLS
+     *       through its value vector and through every token that attended to it; it cut UF by
+     *       10–58 % of its value (e.g. COMPAS-race 38.6 % → 30.8 %). Replacing the attribute token's
+     *       input state by its clean mean removes the attribute from the forward pass, so a flagged x
+     *       and its flagged flips become the same input: UF 0.00–0.22 % on all seven, accuracy within
+     *       the same points as Γ except where the attribute carries signal for the label (Census-age
+     *       and Bank-age, −1.3 points);
+     *   <li>backdoors (the quickstart's corner-trigger victim twice, an interior-trigger victim):
+     *       ASR 49.6 % vs Γ's 54.6 %, 44.6 % vs 44.8 %, and a tie, clean accuracy within 0.2
+     *       points; DESIGN §3's oracle measurement, where only token-state removed a trigger on an
+     *       attention sink, points the same way.
+     * </ul>
+     *
+     * It needs a {@link TokenStatePoint} in front of every attention layer and benign token states;
+     * {@link #productDefaultFor} falls back to Γ where those are missing (windowed Swin attention,
+     * custom architectures). The paper's Γ stays selectable ({@link #gamma()}) and the reproduction
+     * tables report both.
      *
      * @return the product default
      */
     public static PatchRule productDefault() {
-        return gamma();
+        return tokenStateAtFirstLayer();
+    }
+
+    /**
+     * The default rule for a given model: {@link #productDefault()} when the model has a token-state
+     * point in front of every attention layer and the benign statistics hold token states, otherwise
+     * the paper's Γ. {@link AtPatch} and {@link PatchedModel} use it when no rule is set.
+     *
+     * @param layers the model's attention layers
+     * @param hasBenignTokenStates whether the benign statistics keep token states
+     * @return the rule
+     */
+    public static PatchRule productDefaultFor(AttentionLayers layers, boolean hasBenignTokenStates) {
+        return layers.hasTokenStatePoints() && hasBenignTokenStates ? productDefault() : gamma();
     }
 
     /** @return the paper's Γ with default ε and degenerate floor */

@@ -78,7 +78,9 @@ public final class PatchedModel implements AutoCloseable {
         this.windowed = perWindow ? family : null;
         this.fingerprint = ModelFingerprint.of(block);
         this.tokens = family != null ? family.tokenLayout().size() : b.benign.tokens();
-        this.state = newState(b.detector, b.ownsDetector, b.benign, b.tau, b.rule, b.mode, b.flaggable, b.provenance);
+        PatchRule rule = b.rule != null ? b.rule
+                : PatchRules.productDefaultFor(layers, b.benign.tokenStates().isPresent());
+        this.state = newState(b.detector, b.ownsDetector, b.benign, b.tau, rule, b.mode, b.flaggable, b.provenance);
     }
 
     /** Checks a configuration against the model and puts it on the device. */
@@ -583,7 +585,7 @@ public final class PatchedModel implements AutoCloseable {
         private ColumnDetector detector;
         private BenignStatistics benign;
         private double tau = 0.1;
-        private PatchRule rule = PatchRules.productDefault();
+        private PatchRule rule;
         private PatchMode mode = PatchMode.TWO_PASS;
         private boolean[] flaggable;
         private boolean ownsDetector;
@@ -621,9 +623,14 @@ public final class PatchedModel implements AutoCloseable {
             return this;
         }
 
-        /** @param rule the patch rule, default {@link PatchRules#gamma()} @return this */
+        /**
+         * @param rule the patch rule; default {@link PatchRules#productDefaultFor}: the product default
+         *     where the model has token-state points and the statistics hold benign token states, Γ
+         *     otherwise
+         * @return this
+         */
         public Builder optPatchRule(PatchRule rule) {
-            this.rule = rule;
+            this.rule = java.util.Objects.requireNonNull(rule, "rule");
             return this;
         }
 
@@ -654,8 +661,8 @@ public final class PatchedModel implements AutoCloseable {
             if (benign == null) {
                 throw new IllegalArgumentException("setBenignStatistics(...) is required");
             }
-            if (rule == null || mode == null) {
-                throw new IllegalArgumentException("patch rule and mode must not be null");
+            if (mode == null) {
+                throw new IllegalArgumentException("mode must not be null");
             }
             return new PatchedModel(this);
         }

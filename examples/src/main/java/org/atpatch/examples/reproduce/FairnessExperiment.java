@@ -48,14 +48,16 @@ public final class FairnessExperiment {
      * @param evalPairs most pairs in the balanced evaluation set
      * @param timingSamples most inputs per online timing
      * @param extraRules patch rules to measure besides Γ and the product default
+     * @param tau τ for the patched models, or NaN for the one chosen on the detector's validation split
      */
     public record Settings(long seed, int detectorEpochs, int maxPairs, int evalPairs, int timingSamples,
-            List<PatchRule> extraRules) {}
+            List<PatchRule> extraRules, double tau) {}
 
     /**
      * Accuracy and unfairness of one method on the test split.
      *
-     * @param method {@code original}, the rule's name, {@code w/o Det} or {@code w/o Rec}
+     * @param method {@code original}, the rule's name (marked {@code (default)} for the product's), {@code w/o
+     *     Det} or {@code w/o Rec}
      * @param acc clean accuracy
      * @param uf unfairness rate
      * @param patchedShare share of test inputs patched (0 for the original)
@@ -103,26 +105,33 @@ public final class FairnessExperiment {
         DebuggingSet debugSet = FairnessDebuggingSetBuilder.of(model, victim.data().debug())
                 .setAttributes(List.of(attribute)).optMaxPairs(s.maxPairs()).optSeed(s.seed()).build();
         LOG.info("{}: debugging set {}", config.name(), debugSet);
-        PatchBundle bundle = AtPatch.builder().setModel(model).optSeed(s.seed())
+        PatchBundle trained = AtPatch.builder().setModel(model).optSeed(s.seed())
                 .optDetectorConfig(BackdoorScenario.detectorConfig().optEpochs(s.detectorEpochs()))
                 .build().trainBundle(debugSet);
+        PatchBundle bundle = Double.isNaN(s.tau()) ? trained : new PatchBundle(trained.detector(), trained.benign(),
+                s.tau(), trained.patchRule(), trained.mode(), trained.modelFingerprint(), trained.provenance());
+        if (!Double.isNaN(s.tau())) {
+            bundle.detector().setTau(s.tau());
+        }
         try {
             Map<String, Double> seconds = new LinkedHashMap<>();
             seconds.put("debugging_set", Double.parseDouble(bundle.provenance().getOrDefault("debugSet.seconds", "NaN")));
             seconds.put("attention_capture", Double.parseDouble(bundle.provenance().get("seconds.capture")));
             seconds.put("detector_training", Double.parseDouble(bundle.provenance().get("seconds.detectorTraining")));
 
+            PatchRule productDefault = PatchRules.byName(bundle.patchRule());
             List<PatchRule> rules = new ArrayList<>(List.of(PatchRules.gamma()));
-            for (PatchRule r : concat(PatchRules.productDefault(), s.extraRules())) {
+            for (PatchRule r : concat(productDefault, s.extraRules())) {
                 if (rules.stream().noneMatch(q -> q.name().equals(r.name()))) {
                     rules.add(r);
                 }
             }
             for (PatchRule rule : rules) {
-                outcomes.add(outcome(rule.name(), patched(bundle, model, rule, false), test, flips));
+                String label = rule.name() + (rule.name().equals(productDefault.name()) ? " (default)" : "");
+                outcomes.add(outcome(label, patched(bundle, model, rule, false), test, flips));
             }
             Engine.getInstance().setRandomSeed((int) s.seed());
-            outcomes.add(outcome("w/o Det", patched(bundle, model, PatchRules.productDefault(), true), test, flips));
+            outcomes.add(outcome("w/o Det", patched(bundle, model, productDefault, true), test, flips));
             outcomes.add(outcome("w/o Rec", patched(bundle, model, PatchRules.replaceWithoutRescaling(), false), test,
                     flips));
             outcomes.forEach(o -> LOG.info("{}: {}", config.name(), o));
@@ -191,7 +200,7 @@ public final class FairnessExperiment {
         LabelledData divInputs = new LabelledData(flat, new int[div.size()], test.sampleShape());
         Map<String, Double> ms = new LinkedHashMap<>();
         ms.put("unpatched", median(() -> VictimTrainer.predict(model, cleanInputs, BATCH), cleanInputs.size()));
-        try (PatchedModel p = patched(bundle, model, PatchRules.productDefault(), false)) {
+        try (PatchedModel p = patched(bundle, model, PatchRules.byName(bundle.patchRule()), false)) {
             ms.put("atpatch_clean", median(() -> VictimTrainer.predict(p, cleanInputs, BATCH), cleanInputs.size()));
             ms.put("atpatch_divergent", median(() -> VictimTrainer.predict(p, divInputs, BATCH), divInputs.size()));
         }

@@ -58,6 +58,10 @@ public final class ReproduceFairness implements Callable<Integer> {
             + "comma-separated (PatchRules names, e.g. token-state,token-state-every-layer)")
     private List<String> rules = List.of();
 
+    @Option(names = "--tau", description = "τ for every patched model: a number in (0, 1), or max-f1 to choose it per "
+            + "detector on its validation split (default ${DEFAULT-VALUE}, the paper's τ)")
+    private String tau = "0.1";
+
     /**
      * @param args the command line (or one exec:exec property)
      */
@@ -76,8 +80,9 @@ public final class ReproduceFairness implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
         DataDirectory dir = data == null ? DataDirectory.fromEnvironment() : new DataDirectory(data);
+        double chosenTau = parseTau();
         FairnessExperiment.Settings settings = new FairnessExperiment.Settings(seed, detectorEpochs, maxPairs, evalPairs, 1024,
-                rules.stream().map(PatchRules::byName).toList());
+                rules.stream().map(PatchRules::byName).toList(), chosenTau);
         String command = "mvn -B -pl examples exec:exec@reproduce-fairness -Datpatch.data=" + dir.root()
                 + " -Dreproduce.args=\"" + String.join(" ", commandLine()) + "\"";
         FairnessReport report = new FairnessReport(out, command);
@@ -112,11 +117,28 @@ public final class ReproduceFairness implements Callable<Integer> {
         return 0;
     }
 
+    private double parseTau() {
+        if (tau.equals("max-f1")) {
+            return Double.NaN;
+        }
+        try {
+            double t = Double.parseDouble(tau);
+            if (t > 0 && t < 1) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandLine.ParameterException(new CommandLine(this), "--tau must be a number in (0, 1) or max-f1, got '"
+                + tau + "'");
+    }
+
     private List<String> commandLine() {
         List<String> a = new ArrayList<>(List.of("--configs", String.join(",", configs), "--seed", Long.toString(seed)));
         a.addAll(List.of("--victim-epochs", Integer.toString(victimEpochs), "--detector-epochs",
                 Integer.toString(detectorEpochs), "--max-pairs", Integer.toString(maxPairs), "--eval-pairs",
                 Integer.toString(evalPairs)));
+        a.addAll(List.of("--tau", tau));
         if (!rules.isEmpty()) {
             a.addAll(List.of("--rules", String.join(",", rules)));
         }
