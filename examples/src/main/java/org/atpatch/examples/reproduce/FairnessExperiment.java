@@ -114,25 +114,14 @@ public final class FairnessExperiment {
             bundle.detector().setTau(s.tau());
         }
         try {
-            Map<String, Double> seconds = new LinkedHashMap<>();
-            seconds.put("debugging_set", Double.parseDouble(bundle.provenance().getOrDefault("debugSet.seconds", "NaN")));
-            seconds.put("attention_capture", Double.parseDouble(bundle.provenance().get("seconds.capture")));
-            seconds.put("detector_training", Double.parseDouble(bundle.provenance().get("seconds.detectorTraining")));
-
-            PatchRule productDefault = PatchRules.byName(bundle.patchRule());
-            List<PatchRule> rules = new ArrayList<>(List.of(PatchRules.gamma()));
-            for (PatchRule r : concat(productDefault, s.extraRules())) {
-                if (rules.stream().noneMatch(q -> q.name().equals(r.name()))) {
-                    rules.add(r);
-                }
-            }
-            for (PatchRule rule : rules) {
-                String label = rule.name() + (rule.name().equals(productDefault.name()) ? " (default)" : "");
-                outcomes.add(outcome(label, patched(bundle, model, rule, false), test, flips));
+            Map<String, Double> seconds = Timing.offlineSeconds(bundle);
+            for (PatchRule rule : PatchVariants.rules(bundle, s.extraRules())) {
+                outcomes.add(outcome(PatchVariants.label(bundle, rule), PatchVariants.patched(bundle, model, rule), test,
+                        flips));
             }
             Engine.getInstance().setRandomSeed((int) s.seed());
-            outcomes.add(outcome("w/o Det", patched(bundle, model, productDefault, true), test, flips));
-            outcomes.add(outcome("w/o Rec", patched(bundle, model, PatchRules.replaceWithoutRescaling(), false), test,
+            outcomes.add(outcome(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(bundle, model), test, flips));
+            outcomes.add(outcome(PatchVariants.WITHOUT_RESCALING, PatchVariants.withoutRescaling(bundle, model), test,
                     flips));
             outcomes.forEach(o -> LOG.info("{}: {}", config.name(), o));
 
@@ -153,24 +142,6 @@ public final class FairnessExperiment {
         } finally {
             bundle.detector().close();
         }
-    }
-
-    private static List<PatchRule> concat(PatchRule first, List<PatchRule> rest) {
-        List<PatchRule> all = new ArrayList<>(List.of(first));
-        all.addAll(rest);
-        return all;
-    }
-
-    private static PatchedModel patched(PatchBundle bundle, Model model, PatchRule rule, boolean randomColumns) {
-        PatchedModel.Builder b = PatchedModel.builder().setModel(model).setBenignStatistics(bundle.benign())
-                .optTau(bundle.tau()).optPatchRule(rule).optMode(bundle.mode());
-        if (randomColumns) {
-            var layout = ((org.atpatch.djl.InterceptableTransformer) model.getBlock()).tokenLayout();
-            b.setDetector(new RandomColumnDetector(layout)).optTau(0.5);
-        } else {
-            b.setDetector(bundle.detector());
-        }
-        return b.build();
     }
 
     private static Outcome outcome(String method, PatchedModel patched, LabelledData test, FairnessFlips flips) {
@@ -199,26 +170,11 @@ public final class FairnessExperiment {
         }
         LabelledData divInputs = new LabelledData(flat, new int[div.size()], test.sampleShape());
         Map<String, Double> ms = new LinkedHashMap<>();
-        ms.put("unpatched", median(() -> VictimTrainer.predict(model, cleanInputs, BATCH), cleanInputs.size()));
-        try (PatchedModel p = patched(bundle, model, PatchRules.byName(bundle.patchRule()), false)) {
-            ms.put("atpatch_clean", median(() -> VictimTrainer.predict(p, cleanInputs, BATCH), cleanInputs.size()));
-            ms.put("atpatch_divergent", median(() -> VictimTrainer.predict(p, divInputs, BATCH), divInputs.size()));
+        ms.put("unpatched", Timing.msPerSample(() -> VictimTrainer.predict(model, cleanInputs, BATCH), cleanInputs.size()));
+        try (PatchedModel p = PatchVariants.patched(bundle, model, PatchVariants.defaultRule(bundle))) {
+            ms.put("atpatch_clean", Timing.msPerSample(() -> VictimTrainer.predict(p, cleanInputs, BATCH), cleanInputs.size()));
+            ms.put("atpatch_divergent", Timing.msPerSample(() -> VictimTrainer.predict(p, divInputs, BATCH), divInputs.size()));
         }
         return ms;
-    }
-
-    private static double median(Runnable run, int samples) {
-        if (samples == 0) {
-            return Double.NaN;
-        }
-        run.run();
-        double[] t = new double[3];
-        for (int r = 0; r < t.length; r++) {
-            long t0 = System.nanoTime();
-            run.run();
-            t[r] = (System.nanoTime() - t0) / 1e6 / samples;
-        }
-        Arrays.sort(t);
-        return t[1];
     }
 }

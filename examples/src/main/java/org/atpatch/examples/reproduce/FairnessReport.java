@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.atpatch.core.AtomicFiles;
-import org.atpatch.core.DetectionMetrics;
 import org.atpatch.examples.reproduce.FairnessExperiment.Outcome;
 import org.atpatch.examples.reproduce.FairnessExperiment.Result;
 
@@ -89,8 +88,7 @@ public final class FairnessReport {
     public void write(List<Result> results) throws IOException {
         Files.createDirectories(dir);
         ResultTable t3 = table3(results);
-        ResultTable t4 = new ResultTable("configuration", "precision", "recall", "f1", "fpr", "fnr", "column_roc_auc",
-                "tau", "eval_pairs");
+        ResultTable t4 = DetectorRows.table();
         ResultTable ablation = new ResultTable("configuration", "method", "acc", "uf", "patched_share");
         ResultTable eff = new ResultTable("configuration", "debugging_set_s", "attention_capture_s",
                 "detector_training_s", "ms_per_sample_unpatched", "ms_per_sample_atpatch_clean",
@@ -102,9 +100,7 @@ public final class FairnessReport {
         Map<String, List<org.atpatch.core.PrCurve.Point>> curves = new LinkedHashMap<>();
         for (Result r : results) {
             String c = r.config().name();
-            DetectionMetrics m = r.detector().metrics();
-            t4.add(c, m.precision(), m.recall(), m.f1(), m.fpr(), m.fnr(), r.detector().rocAuc(), r.detector().tau(),
-                    r.evalPairs());
+            DetectorRows.add(t4, c, r.detector(), r.evalPairs());
             for (Outcome o : r.outcomes()) {
                 ablation.add(c, o.method(), o.acc(), o.uf(), o.patchedShare());
                 acc.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.acc());
@@ -146,10 +142,7 @@ public final class FairnessReport {
             o.put("configuration", r.config());
             o.put("family", r.family());
             o.put("outcomes", r.outcomes());
-            DetectionMetrics m = r.detector().metrics();
-            o.put("detector", Map.of("tau", r.detector().tau(), "precision", m.precision(), "recall", m.recall(),
-                    "f1", m.f1(), "fpr", m.fpr(), "fnr", m.fnr(), "column_roc_auc", r.detector().rocAuc(),
-                    "confusion", m));
+            o.put("detector", DetectorRows.json(r.detector()));
             o.put("eval_pairs", r.evalPairs());
             o.put("debug_pairs", r.debugPairs());
             o.put("debug_clean_only", r.debugCleanOnly());

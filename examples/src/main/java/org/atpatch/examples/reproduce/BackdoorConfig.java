@@ -1,0 +1,106 @@
+package org.atpatch.examples.reproduce;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import org.atpatch.examples.attack.Attack;
+import org.atpatch.examples.attack.HiddenTrigger;
+import org.atpatch.examples.attack.TrojanOptions;
+import org.atpatch.examples.data.PatchTrigger;
+
+/**
+ * One backdoor configuration of Table 2: an image benchmark and an attack. The attack's target class
+ * is drawn with {@link Attack#drawTarget(long, int)} from the experiment seed, as the paper draws it
+ * at random.
+ *
+ * <p>Triggers: BadNets is a 4 × 4 checkerboard (1 and 0) flush with the bottom-right corner; Hidden
+ * is a uniform-noise pattern blended over the whole image with α = 0.2 ({@link HiddenTrigger}); the
+ * Trojan patch is 4 × 4 at the bottom-right, its pattern optimised on the clean victim
+ * ({@link ImageVictim} does the search and the fine-tuning).
+ *
+ * @param name the paper's name, e.g. {@code mnist-badnets}
+ * @param dataset {@code mnist}, {@code fashion-mnist} or {@code cifar10}
+ * @param attack {@code badnets}, {@code trojan} or {@code hidden}
+ */
+public record BackdoorConfig(String name, String dataset, String attack) {
+
+    /** Side of the BadNets and Trojan patches, in pixels. */
+    public static final int PATCH = 4;
+
+    /** The nine configurations of Table 2, in its order. */
+    public static final List<BackdoorConfig> ALL = all();
+
+    private static List<BackdoorConfig> all() {
+        List<BackdoorConfig> out = new ArrayList<>();
+        for (String d : List.of("mnist", "fashion-mnist", "cifar10")) {
+            for (String a : List.of("badnets", "trojan", "hidden")) {
+                out.add(new BackdoorConfig(d + "-" + a, d, a));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * @param names configuration names, {@code all}, or a dataset or attack name standing for its three
+     *     configurations (e.g. {@code mnist} or {@code trojan})
+     * @return the configurations, in Table 2's order, each once
+     * @throws IllegalArgumentException naming an unknown name and the known ones
+     */
+    public static List<BackdoorConfig> select(List<String> names) {
+        if (names == null || names.isEmpty()) {
+            throw new IllegalArgumentException("no configuration named; known: all, " + ALL.stream().map(BackdoorConfig::name).toList());
+        }
+        for (String n : names) {
+            if (!n.equals("all") && ALL.stream().noneMatch(c -> c.matches(n))) {
+                throw new IllegalArgumentException("unknown configuration '" + n + "'; known: all, a dataset (mnist, "
+                        + "fashion-mnist, cifar10), an attack (badnets, trojan, hidden) or one of "
+                        + ALL.stream().map(BackdoorConfig::name).toList());
+            }
+        }
+        return ALL.stream().filter(c -> names.contains("all") || names.stream().anyMatch(c::matches)).toList();
+    }
+
+    private boolean matches(String n) {
+        return name.equals(n) || dataset.equals(n) || attack.equals(n);
+    }
+
+    /**
+     * @param seed the experiment seed
+     * @return the attack's target class
+     */
+    public int target(long seed) {
+        return Attack.drawTarget(seed, 10);
+    }
+
+    /**
+     * The attack of a configuration whose trigger does not depend on the victim.
+     *
+     * @param sampleShape the images' shape {@code (C, H, W)}
+     * @param seed the experiment seed (target class and Hidden's noise)
+     * @return BadNets or Hidden
+     * @throws IllegalStateException for Trojan, whose trigger is optimised on the clean victim (see {@link #trojanOptions})
+     */
+    public Attack fixedAttack(Shape sampleShape, long seed) {
+        int side = (int) sampleShape.get(2);
+        return switch (attack) {
+            case "badnets" -> new PatchTrigger(side - PATCH, side - PATCH, PATCH, 1f, true, target(seed));
+            case "hidden" -> HiddenTrigger.noise(sampleShape, seed, target(seed));
+            default -> throw new IllegalStateException(name + ": the Trojan trigger is optimised on the clean victim; "
+                    + "use trojanOptions");
+        };
+    }
+
+    /**
+     * @param seed the experiment seed
+     * @return the Trojan search settings: a {@value #PATCH} × {@value #PATCH} patch at the bottom-right,
+     *     the target class, otherwise {@link TrojanOptions}' defaults
+     */
+    public TrojanOptions trojanOptions(long seed) {
+        return TrojanOptions.builder().setTarget(target(seed)).optSize(PATCH).optSeed(seed).build();
+    }
+
+    /** @return whether the attack is Trojan (clean training, trigger search, fine-tuning) */
+    public boolean isTrojan() {
+        return attack.equals("trojan");
+    }
+}

@@ -1,0 +1,258 @@
+package org.atpatch.examples.reproduce;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.atpatch.core.ImageTokenLayout;
+import org.atpatch.detector.DetectorEvaluation;
+import org.atpatch.djl.AtPatch;
+import org.atpatch.djl.AttentionCapture;
+import org.atpatch.djl.AttentionLayers;
+import org.atpatch.djl.DebuggingSet;
+import org.atpatch.djl.InterceptableTransformer;
+import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchBundle;
+import org.atpatch.djl.PatchRule;
+import org.atpatch.djl.PatchRules;
+import org.atpatch.djl.PatchedModel;
+import org.atpatch.djl.VictimTrainer;
+import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
+import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.Trigger;
+import org.atpatch.djl.debugset.TriggerInversion;
+import org.atpatch.examples.attack.Attack;
+import org.atpatch.examples.scenario.BackdoorScenario;
+import org.atpatch.examples.scenario.PatchedCounts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backdoor configuration end to end (Table 2, the image rows of Table 4, RQ3's ablation,
+ * efficiency and over-attention):
+ *
+ * <ol>
+ *   <li>the victim's clean accuracy on the evaluation images and its ASR on their triggered copies
+ *       whose true label is not the target;
+ *   <li>the debugging set by trigger inversion (Neural Cleanse, MAD) on the defender's clean pool,
+ *       never from the attack's trigger, and AtPatch trained on it;
+ *   <li>Acc and ASR through the paper's Γ, the product's default rule (once if they are the same),
+ *       any extra rules, "w/o Det" and "w/o Rec" ({@link PatchVariants});
+ *   <li>the detector on a balanced evaluation set built from the <em>real</em> trigger on the evaluation
+ *       images: pairs of a clean image and its triggered copy that the victim classifies as the
+ *       target (the attack fired), the triggered copy's anomalous columns being the tokens the real
+ *       trigger covers ({@link RealTrigger}), the clean copy's none; so as many anomalous as clean
+ *       inputs, on images disjoint from training and debugging data;
+ *   <li>offline seconds (debugging set including the inversion, attention capture, detector training)
+ *       and online ms per sample (unpatched on clean images, AtPatch with the product default on
+ *       clean and on triggered images; median of 3);
+ *   <li>the over-attention on the real trigger's columns in the triggered vs clean maps of that set.
+ * </ol>
+ *
+ * <p>Windowed victims (Swin) are measured before patching only: AtPatch's offline phase records one
+ * map per sample ({@code AttentionRecorder.record}), which refuses several windows per sample, and
+ * the debugging-set builder labels columns through an image token layout, which a window layout is
+ * not. Token-state rules are skipped (with a note) on victims without token-state points.
+ */
+public final class BackdoorExperiment {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackdoorExperiment.class);
+    private static final int BATCH = 256;
+
+    /** The method name of the unpatched victim. */
+    public static final String ORIGINAL = "original";
+
+    /**
+     * The harness's settings for every configuration.
+     *
+     * @param seed seed of the inversion, debugging set, detector and ablation
+     * @param detectorEpochs detector training epochs
+     * @param maxPairs most pairs per inverted trigger in the debugging set
+     * @param evalPairs most pairs in the balanced evaluation set
+     * @param timingSamples most inputs per online timing
+     * @param extraRules patch rules to measure besides Γ and the product default
+     * @param reportDir where each configuration's inversion report goes (a sub-folder per configuration)
+     * @param inversionRounds most optimisation rounds per class of the trigger inversion (its default is 100)
+     */
+    public record Settings(long seed, int detectorEpochs, int maxPairs, int evalPairs, int timingSamples,
+            List<PatchRule> extraRules, Path reportDir, int inversionRounds) {}
+
+    /**
+     * Accuracy and attack success of one method.
+     *
+     * @param method {@link #ORIGINAL}, the rule's name, {@code w/o Det} or {@code w/o Rec}
+     * @param acc clean accuracy on the evaluation images
+     * @param asr share of the triggered non-target evaluation images classified as the target
+     * @param cleanPatched share of clean images patched (0 for the original)
+     * @param triggeredPatched share of triggered images patched (0 for the original)
+     */
+    public record Outcome(String method, double acc, double asr, double cleanPatched, double triggeredPatched) {}
+
+    /**
+     * Everything measured for one configuration; the AtPatch parts are null or empty when {@code note}
+     * says why they are missing.
+     *
+     * @param config the configuration
+     * @param family the victim's family
+     * @param target the attack's target class
+     * @param outcomes original first, then the rules, w/o Det, w/o Rec
+     * @param detector the detector on the balanced evaluation set, or null
+     * @param evalPairs pairs in that set
+     * @param debugPairs pairs in the debugging set
+     * @param debugCleanOnly clean-only inputs in the debugging set
+     * @param flaggedClasses the classes trigger inversion selected
+     * @param seconds offline phases: debugging set (with inversion), attention capture, detector training
+     * @param msPerSample online: unpatched, clean through AtPatch, triggered through AtPatch
+     * @param overAttention mass on the real trigger's columns in triggered vs clean maps, or null
+     * @param note what was not measured and why (empty when everything was)
+     */
+    public record Result(BackdoorConfig config, String family, int target, List<Outcome> outcomes,
+            DetectorEvaluation detector, int evalPairs, int debugPairs, int debugCleanOnly, int[] flaggedClasses,
+            Map<String, Double> seconds, Map<String, Double> msPerSample, OverAttention overAttention, String note) {
+
+        /**
+         * A configuration with no victim.
+         *
+         * @param config the configuration
+         * @param seed the experiment seed (for the target class)
+         * @param note why
+         * @return the result, with no outcome
+         */
+        public static Result unsupported(BackdoorConfig config, long seed, String note) {
+            return new Result(config, ImageFamily.forDataset(config.dataset()).name(), config.target(seed), List.of(), null,
+                    0, 0, 0, new int[0], Map.of(), Map.of(), null, note);
+        }
+    }
+
+    private BackdoorExperiment() {}
+
+    /**
+     * Runs one configuration.
+     *
+     * @param victim the trained victim with its attack
+     * @param config the configuration
+     * @param data the splits the victim was trained on
+     * @param s the settings
+     * @return the measurements
+     * @throws IOException when the inversion report cannot be written
+     */
+    public static Result run(ImageVictim victim, BackdoorConfig config, ImageSplits data, Settings s) throws IOException {
+        Model model = victim.model();
+        Attack attack = victim.attack();
+        LabelledData eval = data.eval();
+        LabelledData triggered = asTarget(attack.applyTrigger(attack.nonTarget(eval)), attack.target());
+        String family = ImageFamily.forDataset(config.dataset()).name();
+        List<Outcome> outcomes = new ArrayList<>();
+        outcomes.add(new Outcome(ORIGINAL, victim.accuracy(eval), victim.accuracy(triggered), 0, 0));
+        LOG.info("{}: original {}", config.name(), outcomes.get(0));
+        String windowed = windowedReason(victim.block());
+        if (windowed != null) {
+            LOG.warn("{}: {}", config.name(), windowed);
+            return new Result(config, family, attack.target(), outcomes, null, 0, 0, 0, new int[0], Map.of(), Map.of(),
+                    null, windowed);
+        }
+        InversionReport inversion = TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()).build()
+                .invert(model, data.pool());
+        inversion.writeTo(s.reportDir().resolve(config.name()));
+        DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(model, data.pool()).addTriggers(inversion)
+                .optPairsPerTrigger(s.maxPairs()).optSeed(s.seed()).build();
+        LOG.info("{}: inversion flagged {} (target {}); {}", config.name(), Arrays.toString(inversion.flaggedClasses()),
+                attack.target(), debugSet);
+        if (debugSet.pairs().isEmpty()) {
+            return new Result(config, family, attack.target(), outcomes, null, 0, 0, debugSet.cleanOnly().size(),
+                    inversion.flaggedClasses(), Map.of(), Map.of(), null, "no inverted trigger fired on the pool: "
+                    + "the debugging set has no pairs, AtPatch was not trained");
+        }
+        PatchBundle bundle = AtPatch.builder().setModel(model).optSeed(s.seed())
+                .optDetectorConfig(BackdoorScenario.detectorConfig().optEpochs(s.detectorEpochs()))
+                .build().trainBundle(debugSet);
+        try {
+            List<String> notes = new ArrayList<>();
+            boolean states = AttentionLayers.of(model.getBlock()).hasTokenStatePoints();
+            for (PatchRule rule : PatchVariants.rules(bundle, s.extraRules())) {
+                if (rule.usesTokenStates() && !states) {
+                    notes.add("rule " + rule.name() + " skipped: the victim has no token-state points");
+                    LOG.warn("{}: {}", config.name(), notes.get(notes.size() - 1));
+                    continue;
+                }
+                outcomes.add(outcome(PatchVariants.label(bundle, rule), PatchVariants.patched(bundle, model, rule), eval,
+                        triggered));
+            }
+            Engine.getInstance().setRandomSeed((int) s.seed());
+            outcomes.add(outcome(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(bundle, model), eval,
+                    triggered));
+            outcomes.add(outcome(PatchVariants.WITHOUT_RESCALING, PatchVariants.withoutRescaling(bundle, model), eval,
+                    triggered));
+            outcomes.forEach(o -> LOG.info("{}: {}", config.name(), o));
+
+            Trigger real = RealTrigger.of(attack, eval.sampleShape());
+            DebuggingSet evalSet = BackdoorDebuggingSetBuilder.of(model, eval).addTrigger(real)
+                    .optOverlapRule(RealTrigger.rule(real)).optPatchGridTranslations(false).optCleanOnly(0)
+                    .optPairsPerTrigger(s.evalPairs()).optSeed(s.seed() + 1).build();
+            DetectorEvaluation detector = null;
+            OverAttention over = null;
+            if (evalSet.pairs().isEmpty()) {
+                notes.add("the real trigger fired on no evaluation image: no detector evaluation or over-attention");
+            } else {
+                detector = bundle.detector().evaluate(AttentionCapture.mapsOf(model, evalSet, BATCH));
+                LOG.info("{}: detector on {} balanced pairs: {}", config.name(), evalSet.pairs().size(), detector);
+                ImageTokenLayout layout = (ImageTokenLayout) victim.block().tokenLayout();
+                over = OverAttention.measure(model, evalSet.pairs().stream().map(DebuggingSet.Pair::anomalous).toList(),
+                        evalSet.pairs().stream().map(DebuggingSet.Pair::clean).toList(), evalSet.sampleShape(),
+                        RealTrigger.columns(real, layout), layout.isSpecial(0), BATCH);
+            }
+            return new Result(config, family, attack.target(), outcomes, detector, evalSet.pairs().size(),
+                    debugSet.pairs().size(), debugSet.cleanOnly().size(), inversion.flaggedClasses(),
+                    Timing.offlineSeconds(bundle), timings(model, bundle, eval, triggered, s.timingSamples()), over,
+                    String.join("; ", notes));
+        } finally {
+            bundle.detector().close();
+        }
+    }
+
+    /** @return why AtPatch cannot be trained on the block, or null when it can */
+    static String windowedReason(InterceptableTransformer block) {
+        for (int l = 0; l < AttentionLayers.of(block).depth(); l++) {
+            if (block.mapsPerSample(l) != 1) {
+                return "AtPatch not run: layer " + l + " has " + block.mapsPerSample(l) + " attention maps (windows) per "
+                        + "sample, and the offline phase (AttentionRecorder.record, BackdoorDebuggingSetBuilder's image "
+                        + "token layout) supports one map per sample only; the victim's Acc and ASR are reported";
+            }
+        }
+        return null;
+    }
+
+    /** The triggered images relabelled as the target, so that accuracy on them is the attack success rate. */
+    private static LabelledData asTarget(LabelledData triggered, int target) {
+        int[] labels = new int[triggered.size()];
+        Arrays.fill(labels, target);
+        return new LabelledData(triggered.inputs(), labels, triggered.sampleShape());
+    }
+
+    private static Outcome outcome(String method, PatchedModel patched, LabelledData eval, LabelledData triggered) {
+        try (patched) {
+            PatchedCounts clean = PatchedCounts.of(patched, eval, BATCH);
+            PatchedCounts attacked = PatchedCounts.of(patched, triggered, BATCH);
+            return new Outcome(method, clean.accuracy(), attacked.accuracy(), clean.patchedShare(),
+                    attacked.patchedShare());
+        }
+    }
+
+    private static Map<String, Double> timings(Model model, PatchBundle bundle, LabelledData eval, LabelledData triggered,
+            int most) {
+        LabelledData clean = eval.range(0, Math.min(most, eval.size()));
+        LabelledData attacked = triggered.range(0, Math.min(most, triggered.size()));
+        Map<String, Double> ms = new LinkedHashMap<>();
+        ms.put("unpatched", Timing.msPerSample(() -> VictimTrainer.predict(model, clean, BATCH), clean.size()));
+        try (PatchedModel p = PatchVariants.patched(bundle, model, PatchVariants.defaultRule(bundle))) {
+            ms.put("atpatch_clean", Timing.msPerSample(() -> VictimTrainer.predict(p, clean, BATCH), clean.size()));
+            ms.put("atpatch_triggered", Timing.msPerSample(() -> VictimTrainer.predict(p, attacked, BATCH), attacked.size()));
+        }
+        return ms;
+    }
+}

@@ -1,0 +1,209 @@
+package org.atpatch.examples.reproduce;
+
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.atpatch.core.AtomicFiles;
+import org.atpatch.core.PrCurve;
+import org.atpatch.examples.reproduce.BackdoorExperiment.Outcome;
+import org.atpatch.examples.reproduce.BackdoorExperiment.Result;
+
+/**
+ * Writes the backdoor results under one folder: {@code table2.csv} and {@code table2.md} (Acc and ASR,
+ * original vs AtPatch with each rule, in percent), {@code table4.csv} (the detector on the balanced
+ * evaluation set), {@code ablation.csv} (RQ3), {@code efficiency.csv}, {@code over-attention.csv},
+ * {@code victims.csv}, {@code results.json} (everything), {@code pr-<configuration>.csv}, the plots
+ * {@code acc.png}, {@code asr.png}, {@code pr-curves.png}, and {@code README.md} with the tables in
+ * markdown and the command that made them. Inversion reports go to {@code inversion/<configuration>/}.
+ */
+public final class BackdoorReport {
+
+    private final Path dir;
+    private final String command;
+    private final ResultTable victims = new ResultTable("configuration", "family", "target", "clean_acc", "asr",
+            "train_images", "train_seconds", "cached");
+    private final Map<String, Object> victimJson = new LinkedHashMap<>();
+
+    /**
+     * @param dir the results folder (created when needed)
+     * @param command the command line that reproduces the run, recorded in the README
+     */
+    public BackdoorReport(Path dir, String command) {
+        this.dir = dir;
+        this.command = command;
+    }
+
+    /** @return the results folder */
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * Records a victim.
+     *
+     * @param config its configuration
+     * @param v the victim
+     * @param original its unpatched Acc and ASR
+     * @param trainImages the training images it saw
+     */
+    public void victim(BackdoorConfig config, ImageVictim v, Outcome original, int trainImages) {
+        String family = ImageFamily.forDataset(config.dataset()).name();
+        victims.add(config.name(), family, v.attack().target(), original.acc(), original.asr(), trainImages,
+                v.trainSeconds(), v.cached());
+        victimJson.put(config.name(), Map.of("family", family, "attack", v.attack().fingerprint(), "clean_acc",
+                original.acc(), "asr", original.asr(), "train_images", trainImages, "train_seconds", v.trainSeconds(),
+                "cached", v.cached()));
+    }
+
+    /**
+     * @param results the configurations run so far
+     * @return Table 2 in the paper's layout (percentages): one Acc/ASR column pair per method, then the
+     *     shares of clean and triggered images the first AtPatch rule patched, and a note
+     */
+    public static ResultTable table2(List<Result> results) {
+        List<String> methods = methods(results);
+        String[] header = new String[3 + 2 * methods.size() + 3];
+        header[0] = "configuration";
+        header[1] = "family";
+        header[2] = "target";
+        for (int m = 0; m < methods.size(); m++) {
+            header[3 + 2 * m] = "Acc % (" + methods.get(m) + ")";
+            header[4 + 2 * m] = "ASR % (" + methods.get(m) + ")";
+        }
+        String first = methods.size() > 1 ? methods.get(1) : "AtPatch";
+        header[header.length - 3] = "clean patched % (" + first + ")";
+        header[header.length - 2] = "triggered patched % (" + first + ")";
+        header[header.length - 1] = "note";
+        ResultTable t = new ResultTable(header);
+        for (Result r : results) {
+            Object[] row = new Object[header.length];
+            row[0] = r.config().name();
+            row[1] = r.family();
+            row[2] = r.target();
+            for (int m = 0; m < methods.size(); m++) {
+                Optional<Outcome> o = outcome(r, methods.get(m));
+                row[3 + 2 * m] = ResultTable.percent(o.map(Outcome::acc).orElse(Double.NaN));
+                row[4 + 2 * m] = ResultTable.percent(o.map(Outcome::asr).orElse(Double.NaN));
+            }
+            Optional<Outcome> o = methods.size() > 1 ? outcome(r, first) : Optional.empty();
+            row[row.length - 3] = ResultTable.percent(o.map(Outcome::cleanPatched).orElse(Double.NaN));
+            row[row.length - 2] = ResultTable.percent(o.map(Outcome::triggeredPatched).orElse(Double.NaN));
+            row[row.length - 1] = r.note();
+            t.add(row);
+        }
+        return t;
+    }
+
+    /** The methods of every result, in order of first appearance, the ablations last. */
+    static List<String> methods(List<Result> results) {
+        Set<String> all = new LinkedHashSet<>(List.of(BackdoorExperiment.ORIGINAL));
+        results.forEach(r -> r.outcomes().forEach(o -> all.add(o.method())));
+        List<String> ablations = List.of(PatchVariants.WITHOUT_DETECTOR, PatchVariants.WITHOUT_RESCALING);
+        all.removeAll(ablations);
+        List<String> out = new java.util.ArrayList<>(all);
+        ablations.stream().filter(a -> results.stream().anyMatch(r -> outcome(r, a).isPresent())).forEach(out::add);
+        return out;
+    }
+
+    private static Optional<Outcome> outcome(Result r, String method) {
+        return r.outcomes().stream().filter(o -> o.method().equals(method)).findFirst();
+    }
+
+    /**
+     * Rewrites every file for the results so far.
+     *
+     * @param results the configurations run so far (non-empty)
+     * @throws IOException when a file cannot be written
+     */
+    public void write(List<Result> results) throws IOException {
+        Files.createDirectories(dir);
+        ResultTable t2 = table2(results);
+        ResultTable t4 = DetectorRows.table();
+        ResultTable ablation = new ResultTable("configuration", "method", "acc", "asr", "clean_patched",
+                "triggered_patched");
+        ResultTable eff = new ResultTable("configuration", "debugging_set_s", "attention_capture_s",
+                "detector_training_s", "ms_per_sample_unpatched", "ms_per_sample_atpatch_clean",
+                "ms_per_sample_atpatch_triggered");
+        ResultTable over = new ResultTable(OverAttention.header());
+        ResultTable overSummary = new ResultTable("configuration", "max ratio, all rows", "max ratio, CLS row");
+        Map<String, Map<String, Double>> acc = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> asr = new LinkedHashMap<>();
+        Map<String, List<PrCurve.Point>> curves = new LinkedHashMap<>();
+        for (Result r : results) {
+            String c = r.config().name();
+            for (Outcome o : r.outcomes()) {
+                ablation.add(c, o.method(), o.acc(), o.asr(), o.cleanPatched(), o.triggeredPatched());
+                acc.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.acc());
+                asr.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.asr());
+            }
+            if (r.detector() != null) {
+                DetectorRows.add(t4, c, r.detector(), r.evalPairs());
+                curves.put(c, r.detector().curve());
+                r.detector().writePrCurveCsv(dir.resolve("pr-" + c + ".csv"));
+            }
+            if (!r.seconds().isEmpty()) {
+                eff.add(c, r.seconds().get("debugging_set"), r.seconds().get("attention_capture"),
+                        r.seconds().get("detector_training"), r.msPerSample().get("unpatched"),
+                        r.msPerSample().get("atpatch_clean"), r.msPerSample().get("atpatch_triggered"));
+            }
+            if (r.overAttention() != null) {
+                r.overAttention().addTo(over, c);
+                overSummary.add(c, r.overAttention().maxRatioAll(), r.overAttention().maxRatioCls());
+            }
+        }
+        t2.writeCsv(dir.resolve("table2.csv"));
+        AtomicFiles.write(dir.resolve("table2.md"), out -> out.write(t2.markdown().getBytes(StandardCharsets.UTF_8)));
+        t4.writeCsv(dir.resolve("table4.csv"));
+        ablation.writeCsv(dir.resolve("ablation.csv"));
+        eff.writeCsv(dir.resolve("efficiency.csv"));
+        over.writeCsv(dir.resolve("over-attention.csv"));
+        victims.writeCsv(dir.resolve("victims.csv"));
+        Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 2)", "Acc (%)", acc);
+        Charts.bars(dir.resolve("asr.png"), "Attack success rate (Table 2)", "ASR (%)", asr);
+        Charts.prCurves(dir.resolve("pr-curves.png"), "Detector precision-recall over tau (Table 4)", curves);
+        writeJson(results);
+        String md = "# Backdoor reproduction (Table 2, Table 4 image rows, RQ3)\n\nMade by:\n\n```bash\n" + command
+                + "\n```\n\n## Victims\n\n" + victims.markdown()
+                + "\n## Table 2: accuracy and attack success rate on the evaluation images\n\n" + t2.markdown()
+                + "\n## Table 4: detector on the balanced evaluation set (real trigger, strict map-level)\n\n"
+                + t4.markdown() + "\n## RQ3 ablation\n\n" + ablation.markdown() + "\n## Efficiency\n\n" + eff.markdown()
+                + "\n## Over-attention on the real trigger's columns (triggered / clean maps)\n\n"
+                + overSummary.markdown() + "\nPer layer and head: `over-attention.csv`.\n";
+        AtomicFiles.write(dir.resolve("README.md"), out -> out.write(md.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private void writeJson(List<Result> results) throws IOException {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("command", command);
+        json.put("victims", victimJson);
+        json.put("results", results.stream().map(r -> {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("configuration", r.config());
+            o.put("family", r.family());
+            o.put("target", r.target());
+            o.put("outcomes", r.outcomes());
+            if (r.detector() != null) {
+                o.put("detector", DetectorRows.json(r.detector()));
+            }
+            o.put("eval_pairs", r.evalPairs());
+            o.put("debug_pairs", r.debugPairs());
+            o.put("debug_clean_only", r.debugCleanOnly());
+            o.put("flagged_classes", r.flaggedClasses());
+            o.put("seconds", r.seconds());
+            o.put("ms_per_sample", r.msPerSample());
+            o.put("over_attention", r.overAttention() == null ? List.of() : r.overAttention().cells());
+            o.put("note", r.note());
+            return o;
+        }).toList());
+        String text = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json);
+        AtomicFiles.write(dir.resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}

@@ -1,0 +1,188 @@
+package org.atpatch.examples.reproduce;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.atpatch.core.Metrics;
+import org.atpatch.djl.AttentionLayers;
+import org.atpatch.djl.InterceptableTransformer;
+import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.VictimTrainer;
+import org.atpatch.examples.attack.Attack;
+import org.atpatch.examples.attack.TrojanTrigger;
+import org.atpatch.examples.data.VictimCache;
+
+/**
+ * A backdoored image victim: the {@link ImageFamily} of the configuration's dataset trained on the
+ * attack's poisoned training images, with the attack. BadNets and Hidden victims are trained from
+ * scratch on poisoned data; a Trojan victim is first trained clean, then its trigger is optimised on
+ * the clean model ({@link TrojanTrigger#optimise}, on the first 512 training images) and the model is
+ * fine-tuned on data poisoned with it ({@link TrojanTrigger#fineTune}). Weights are kept in the
+ * {@link VictimCache} under a hash of the whole configuration: architecture fingerprint, training data
+ * (size and a hash of its labels), the attack's fingerprint (for Trojan, of the optimised pattern),
+ * poisoning rate, seed and schedule; the clean Trojan model is cached on its own. Closing the victim
+ * closes the model.
+ */
+public final class ImageVictim implements AutoCloseable {
+
+    /** Share of the non-target training images poisoned. */
+    public static final double POISON_RATE = 0.1;
+
+    private final InterceptableTransformer block;
+    private final Model model;
+    private final Attack attack;
+    private final boolean cached;
+    private final double trainSeconds;
+
+    private ImageVictim(InterceptableTransformer block, Model model, Attack attack, boolean cached, double trainSeconds) {
+        this.block = block;
+        this.model = model;
+        this.attack = attack;
+        this.cached = cached;
+        this.trainSeconds = trainSeconds;
+    }
+
+    /**
+     * The training schedule.
+     *
+     * @param epochs epochs from scratch (the clean model's, for Trojan)
+     * @param fineTuneEpochs Trojan's fine-tuning epochs (at a quarter of the learning rate)
+     * @param batch batch size
+     * @param lr peak AdamW learning rate
+     * @param seed seed of the poisoning draw and the training
+     */
+    public record Settings(int epochs, int fineTuneEpochs, int batch, float lr, long seed) {
+        /** Checks the values. */
+        public Settings {
+            if (epochs <= 0 || fineTuneEpochs <= 0 || batch <= 0 || !(lr > 0)) {
+                throw new IllegalArgumentException("epochs, fine-tuning epochs, batch and learning rate must be positive, got "
+                        + epochs + ", " + fineTuneEpochs + ", " + batch + ", " + lr);
+            }
+        }
+
+        /**
+         * @param epochs epochs from scratch
+         * @param seed the seed
+         * @return those with 2 fine-tuning epochs, batch 128 and lr 2e-3
+         */
+        public static Settings of(int epochs, long seed) {
+            return new Settings(epochs, 2, 128, 2e-3f, seed);
+        }
+
+        String key() {
+            return "epochs=" + epochs + "|batch=" + batch + "|lr=" + lr + "|seed=" + seed + "|trainer=VictimTrainer defaults";
+        }
+    }
+
+    /**
+     * Why a configuration's victim cannot be built, if it cannot.
+     *
+     * @param config the configuration
+     * @return the reason, or null when it can
+     */
+    public static String unsupportedReason(BackdoorConfig config) {
+        ImageFamily family = ImageFamily.forDataset(config.dataset());
+        if (config.isTrojan() && !AttentionLayers.of(family.build()).hasTokenStatePoints()) {
+            return "the Trojan trigger search reads hidden units through token-state points, which " + family
+                    + " does not expose (its widths change between stages)";
+        }
+        return null;
+    }
+
+    /**
+     * Trains (or loads) the victim of a configuration.
+     *
+     * @param config the configuration
+     * @param data its splits (the training images are used)
+     * @param s the schedule
+     * @param cache the victim cache folder
+     * @return the victim
+     * @throws IOException when the cache cannot be written
+     * @throws UnsupportedOperationException when {@link #unsupportedReason} gives a reason
+     */
+    public static ImageVictim trainOrLoad(BackdoorConfig config, ImageSplits data, Settings s, Path cache)
+            throws IOException {
+        String reason = unsupportedReason(config);
+        if (reason != null) {
+            throw new UnsupportedOperationException(config.name() + ": " + reason);
+        }
+        ImageFamily family = ImageFamily.forDataset(config.dataset());
+        InterceptableTransformer block = family.build();
+        Model model = Model.newInstance(config.name());
+        try {
+            model.setBlock(block);
+            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(family.sampleShape()));
+            LabelledData train = data.train();
+            VictimCache victims = new VictimCache(cache);
+            String base = block.fingerprint() + "|data=" + config.dataset() + ":" + train.size() + "#"
+                    + VictimCache.hash(Arrays.toString(train.labels())).substring(0, 16) + "|" + s.key();
+            long t0 = System.nanoTime();
+            Attack attack;
+            boolean cached;
+            if (config.isTrojan()) {
+                victims.trainOrLoad(model, base + "|clean", () -> trainer(s, s.epochs(), s.lr()).fit(model, train));
+                TrojanTrigger trojan = TrojanTrigger.optimise(model, train.range(0, Math.min(512, train.size())),
+                        config.trojanOptions(s.seed()));
+                attack = trojan;
+                VictimTrainer fineTune = trainer(s, s.fineTuneEpochs(), s.lr() / 4);
+                cached = victims.trainOrLoad(model, base + "|" + trojan.fingerprint() + "|rate=" + POISON_RATE
+                        + "|fineTune=" + s.fineTuneEpochs(), () -> trojan.fineTune(model, train, POISON_RATE, s.seed(), fineTune));
+            } else {
+                attack = config.fixedAttack(family.sampleShape(), s.seed());
+                Attack a = attack;
+                cached = victims.trainOrLoad(model, base + "|" + attack.fingerprint() + "|rate=" + POISON_RATE,
+                        () -> trainer(s, s.epochs(), s.lr()).fit(model, a.poison(train, POISON_RATE, s.seed())));
+            }
+            return new ImageVictim(block, model, attack, cached, (System.nanoTime() - t0) / 1e9);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static VictimTrainer trainer(Settings s, int epochs, float lr) {
+        return VictimTrainer.builder().optEpochs(epochs).optBatchSize(s.batch()).optLearningRate(lr).optSeed(s.seed())
+                .optProgress(false).build();
+    }
+
+    /** @return the model block */
+    public InterceptableTransformer block() {
+        return block;
+    }
+
+    /** @return the trained model */
+    public Model model() {
+        return model;
+    }
+
+    /** @return the attack (for Trojan, with the optimised pattern) */
+    public Attack attack() {
+        return attack;
+    }
+
+    /** @return whether the final weights came from the cache */
+    public boolean cached() {
+        return cached;
+    }
+
+    /** @return seconds spent training or loading (Trojan: with the trigger search) */
+    public double trainSeconds() {
+        return trainSeconds;
+    }
+
+    /**
+     * @param eval clean evaluation images
+     * @return clean accuracy
+     */
+    public double accuracy(LabelledData eval) {
+        return Metrics.accuracy(VictimTrainer.predict(model, eval, 256), eval.labels());
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,75 @@
+package org.atpatch.examples.reproduce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.atpatch.examples.attack.Attack;
+import org.atpatch.examples.attack.HiddenTrigger;
+import org.atpatch.examples.data.PatchTrigger;
+import org.junit.jupiter.api.Test;
+
+class BackdoorConfigTest {
+
+    private static List<String> names(List<BackdoorConfig> c) {
+        return c.stream().map(BackdoorConfig::name).toList();
+    }
+
+    @Test
+    void nineConfigurationsInTableOrder() {
+        assertEquals(9, BackdoorConfig.ALL.size());
+        assertEquals(List.of("mnist-badnets", "mnist-trojan", "mnist-hidden"), names(BackdoorConfig.ALL.subList(0, 3)));
+        assertEquals(BackdoorConfig.ALL, BackdoorConfig.select(List.of("all")));
+    }
+
+    @Test
+    void selectsByNameDatasetOrAttackInTableOrderOnce() {
+        assertEquals(List.of("mnist-hidden", "cifar10-badnets"), names(BackdoorConfig.select(List.of("cifar10-badnets",
+                "mnist-hidden"))));
+        assertEquals(List.of("mnist-trojan", "fashion-mnist-trojan", "cifar10-trojan"),
+                names(BackdoorConfig.select(List.of("trojan"))));
+        assertEquals(List.of("cifar10-badnets", "cifar10-trojan", "cifar10-hidden"),
+                names(BackdoorConfig.select(List.of("cifar10", "cifar10-trojan"))));
+    }
+
+    @Test
+    void unknownNamesAreRefusedWithTheKnownOnes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BackdoorConfig.select(List.of("mnist-badnet")));
+        assertTrue(e.getMessage().contains("mnist-badnet") && e.getMessage().contains("cifar10-hidden"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BackdoorConfig.select(List.of()));
+    }
+
+    @Test
+    void attacksUseTheSeededTarget() {
+        Shape shape = new Shape(1, 28, 28);
+        int target = Attack.drawTarget(42, 10);
+        BackdoorConfig badnets = BackdoorConfig.select(List.of("mnist-badnets")).get(0);
+        PatchTrigger p = (PatchTrigger) badnets.fixedAttack(shape, 42);
+        assertEquals(target, p.target());
+        assertEquals(24, p.row());
+        assertEquals(24, p.col());
+        assertTrue(BackdoorConfig.select(List.of("mnist-hidden")).get(0).fixedAttack(shape, 42) instanceof HiddenTrigger);
+        BackdoorConfig trojan = BackdoorConfig.select(List.of("mnist-trojan")).get(0);
+        assertThrows(IllegalStateException.class, () -> trojan.fixedAttack(shape, 42));
+        assertEquals(target, trojan.trojanOptions(42).target());
+    }
+
+    @Test
+    void trojanOnSwinIsReportedUnsupported() {
+        assertNotNull(ImageVictim.unsupportedReason(BackdoorConfig.select(List.of("fashion-mnist-trojan")).get(0)));
+        assertNull(ImageVictim.unsupportedReason(BackdoorConfig.select(List.of("mnist-trojan")).get(0)));
+        assertNull(ImageVictim.unsupportedReason(BackdoorConfig.select(List.of("fashion-mnist-badnets")).get(0)));
+    }
+
+    @Test
+    void onlyTheSwinVictimIsWindowed() {
+        assertNotNull(BackdoorExperiment.windowedReason(ImageFamily.SWIN.build()));
+        assertNull(BackdoorExperiment.windowedReason(ImageFamily.VIT.build()));
+        assertNull(BackdoorExperiment.windowedReason(ImageFamily.T2T.build()));
+    }
+}
