@@ -19,7 +19,6 @@ import org.atpatch.djl.InterceptableTransformer;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchRule;
-import org.atpatch.djl.PatchRules;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.VictimTrainer;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
