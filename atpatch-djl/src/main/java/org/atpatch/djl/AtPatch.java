@@ -102,14 +102,20 @@ public final class AtPatch {
                 throw new IllegalArgumentException("the debugging set holds inputs shaped " + sample
                         + " but the model takes " + t.sampleInputShape());
             }
-            if (t.tokenLayout().size() != debugSet.tokens()) {
+            if (t.sampleTokens() != debugSet.tokens()) {
                 throw new IllegalArgumentException("the debugging set labels N = " + debugSet.tokens()
-                        + " columns but the model's maps have N = " + t.tokenLayout().size());
+                        + " columns but the model's maps have N = " + t.sampleTokens()
+                        + (t.sampleTokens() != t.tokenLayout().size() ? " sample tokens" : ""));
             }
+        }
+        int mapTokens = model.getBlock() instanceof InterceptableTransformer t ? t.tokenLayout().size() : debugSet.tokens();
+        if (model.getBlock() instanceof InterceptableTransformer t && AttentionCapture.windowed(t, depth)
+                && overAttentionRatio > 0) {
+            throw new IllegalArgumentException("the over-attention ratio is not supported for windowed attention");
         }
         boolean states = layers.hasTokenStatePoints();
         int width = states ? widthOf(model) : 0;
-        BenignStatistics stats = BenignStatistics.empty(depth, heads, debugSet.tokens(), width);
+        BenignStatistics stats = BenignStatistics.empty(depth, heads, mapTokens, width);
         DetectorTrainingData.Builder data = DetectorTrainingData.builder().optLayers(depth)
                 .optOverAttentionRatio(overAttentionRatio);
 

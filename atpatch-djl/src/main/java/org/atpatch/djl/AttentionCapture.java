@@ -8,7 +8,10 @@ import java.util.List;
 import org.atpatch.core.AttentionTrace;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.core.ColumnLabels;
+import org.atpatch.core.LayerAttention;
 import org.atpatch.detector.DetectorTrainingData;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Records the attention maps of a debugging set's inputs as labelled detector data: each pair's
@@ -16,6 +19,12 @@ import org.atpatch.detector.DetectorTrainingData;
  * then the clean-only inputs' maps. {@link AtPatch} trains on this from the debugging set; an
  * evaluation builds it from a held-out set with the same construction, so the detector is scored on
  * maps labelled exactly as it was trained (RQ2's balanced evaluation set).
+ *
+ * <p>For windowed attention ({@link SwinTransformer}), a pair's columns are labels of the sample's
+ * finest token grid ({@link InterceptableTransformer#sampleTokens()}); each window map gets the
+ * columns that stand for a labelled token in its layer ({@link InterceptableTransformer#unfoldToMaps}),
+ * Q is the mean window map of each layer, and all window maps of one pair form one group (one side of
+ * the validation split, batched together per layer).
  */
 public final class AttentionCapture {
 
@@ -43,6 +52,13 @@ public final class AttentionCapture {
             DetectorTrainingData.Builder data) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("capture batch size must be positive, got " + batchSize);
+        }
+        if (model.getBlock() instanceof InterceptableTransformer t && windowed(t, AttentionLayers.of(model.getBlock()).depth())) {
+            if (states) {
+                throw new IllegalArgumentException("token states cannot be captured for windowed attention");
+            }
+            captureWindows(model, t, set, batchSize, stats, data);
+            return;
         }
         int depth = AttentionLayers.of(model.getBlock()).depth();
         Shape sample = set.sampleShape();
@@ -77,14 +93,109 @@ public final class AttentionCapture {
         }
     }
 
-    private static AttentionTrace record(Model model, List<float[]> inputs, Shape sample, boolean states) {
+    /** @return whether some layer has more than one map per sample */
+    static boolean windowed(InterceptableTransformer t, int depth) {
+        for (int l = 0; l < depth; l++) {
+            if (t.mapsPerSample(l) != 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void captureWindows(Model model, InterceptableTransformer t, DebuggingSet set, int batchSize,
+            BenignStatistics stats, DetectorTrainingData.Builder data) {
+        if (set.tokens() != t.sampleTokens()) {
+            throw new IllegalArgumentException("the debugging set labels " + set.tokens() + " tokens but the windowed "
+                    + "model's sample grid has " + t.sampleTokens());
+        }
+        List<DebuggingSet.Pair> pairs = set.pairs();
+        long group = 0;
+        for (int from = 0; from < pairs.size(); from += batchSize) {
+            List<DebuggingSet.Pair> batch = pairs.subList(from, Math.min(pairs.size(), from + batchSize));
+            List<LayerAttention> clean = recordLayers(model, batch.stream().map(DebuggingSet.Pair::clean).toList(),
+                    set.sampleShape());
+            List<LayerAttention> anomalous = recordLayers(model,
+                    batch.stream().map(DebuggingSet.Pair::anomalous).toList(), set.sampleShape());
+            boolean[][] sampleLabels = batch.stream().map(DebuggingSet.Pair::columns).toArray(boolean[][]::new);
+            for (int l = 0; l < clean.size(); l++) {
+                if (stats != null) {
+                    stats.attention().add(l, clean.get(l).maps());
+                }
+                boolean[][] windowLabels = unfold(model, t, l, sampleLabels);
+                addWindows(data, clean.get(l), l, null, group, t.mapsPerSample(l));
+                addWindows(data, anomalous.get(l), l, windowLabels, group, t.mapsPerSample(l));
+            }
+            group += batch.size();
+        }
+        List<float[]> cleanOnly = set.cleanOnly();
+        for (int from = 0; from < cleanOnly.size(); from += batchSize) {
+            List<float[]> batch = cleanOnly.subList(from, Math.min(cleanOnly.size(), from + batchSize));
+            List<LayerAttention> clean = recordLayers(model, batch, set.sampleShape());
+            for (int l = 0; l < clean.size(); l++) {
+                if (stats != null) {
+                    stats.attention().add(l, clean.get(l).maps());
+                }
+                addWindows(data, clean.get(l), l, null, group, t.mapsPerSample(l));
+            }
+            group += batch.size();
+        }
+    }
+
+    /** Adds one layer's window maps; window maps of sample {@code b} go to group {@code first + b}. */
+    private static void addWindows(DetectorTrainingData.Builder data, LayerAttention layer, int l, boolean[][] labels,
+            long first, int windows) {
+        INDArray mean = layer.headAverage();
+        int n = layer.tokens();
+        boolean[] none = new boolean[n];
+        for (int m = 0; m < layer.batchSize(); m++) {
+            float[] map = mean.get(NDArrayIndex.point(m), NDArrayIndex.all(), NDArrayIndex.all()).dup().data().asFloat();
+            data.addMap(map, l, labels == null ? none : labels[m], first + m / windows);
+        }
+    }
+
+    /** Sample-grid labels → per-window-map labels of layer {@code l}, {@code (B · windows, N)}. */
+    private static boolean[][] unfold(Model model, InterceptableTransformer t, int l, boolean[][] sampleLabels) {
+        int tokens = t.sampleTokens();
+        float[] flat = new float[sampleLabels.length * tokens];
+        for (int b = 0; b < sampleLabels.length; b++) {
+            for (int j = 0; j < tokens; j++) {
+                flat[b * tokens + j] = sampleLabels[b][j] ? 1 : 0;
+            }
+        }
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            NDArray perMap = t.unfoldToMaps(l, m.create(flat, new Shape(sampleLabels.length, tokens)));
+            int maps = (int) perMap.getShape().get(0);
+            int n = (int) perMap.getShape().get(1);
+            float[] v = perMap.toFloatArray();
+            boolean[][] out = new boolean[maps][n];
+            for (int i = 0; i < maps; i++) {
+                for (int j = 0; j < n; j++) {
+                    out[i][j] = v[i * n + j] > 0;
+                }
+            }
+            return out;
+        }
+    }
+
+    private static List<LayerAttention> recordLayers(Model model, List<float[]> inputs, Shape sample) {
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            return AttentionRecorder.recordLayers(model, m.create(flatten(inputs, sample), new Shape(inputs.size()).addAll(sample)));
+        }
+    }
+
+    private static float[] flatten(List<float[]> inputs, Shape sample) {
         int per = (int) sample.size();
         float[] flat = new float[inputs.size() * per];
         for (int i = 0; i < inputs.size(); i++) {
             System.arraycopy(inputs.get(i), 0, flat, i * per, per);
         }
+        return flat;
+    }
+
+    private static AttentionTrace record(Model model, List<float[]> inputs, Shape sample, boolean states) {
         try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray x = m.create(flat, new Shape(inputs.size()).addAll(sample));
+            NDArray x = m.create(flatten(inputs, sample), new Shape(inputs.size()).addAll(sample));
             return AttentionRecorder.record(model, x, states);
         }
     }

@@ -183,6 +183,56 @@ class SwinTransformerTest {
         }
     }
 
+    @Test
+    void atPatchTrainsOnWindowMapsLabelledFromSampleTokens() {
+        try (Model model = model(7)) {
+            // Sample grid 8 x 8 (64 tokens); token 13 = grid row 1, col 5 = pixels rows 2-3, cols 10-11.
+            java.util.Random r = new java.util.Random(1);
+            DebuggingSet.Builder b = DebuggingSet.builder(DebuggingSet.Kind.BACKDOOR, new Shape(1, 16, 16), 64);
+            boolean[] token13 = new boolean[64];
+            token13[13] = true;
+            for (int p = 0; p < 24; p++) {
+                float[] clean = new float[256];
+                for (int k = 0; k < clean.length; k++) {
+                    clean[k] = r.nextFloat() * 0.5f;
+                }
+                float[] triggered = clean.clone();
+                for (int y = 2; y < 4; y++) {
+                    for (int x = 10; x < 12; x++) {
+                        triggered[y * 16 + x] = 1f;
+                    }
+                }
+                b.addPair(clean, triggered, token13);
+            }
+            for (int c = 0; c < 8; c++) {
+                float[] clean = new float[256];
+                for (int k = 0; k < clean.length; k++) {
+                    clean[k] = r.nextFloat() * 0.5f;
+                }
+                b.addClean(clean);
+            }
+            DebuggingSet set = b.build();
+
+            // 10 window maps per sample (4 + 4 windows in stage 0, 1 + 1 in stage 1); token 13 lies in
+            // exactly one window column of every layer.
+            org.atpatch.detector.DetectorTrainingData maps = AttentionCapture.mapsOf(model, set, 8);
+            assertEquals((24 * 2 + 8) * 10, maps.size());
+            assertEquals(16, maps.tokens());
+            assertEquals(24 * 4, maps.anomalousMaps());
+            assertEquals(24 * 4, maps.positiveColumns());
+
+            PatchBundle bundle = AtPatch.builder().setModel(model).optEpochs(2).optSeed(3).build().trainBundle(set);
+            assertEquals(16, bundle.benign().tokens(), "Q is the mean window map");
+            assertEquals(16, bundle.detector().tokens());
+            assertEquals("gamma", bundle.patchRule(), "no token-state points: the default falls back to Γ");
+            try (PatchedModel pm = PatchedModel.fromBundle(bundle, model);
+                    NDManager m = model.getNDManager().newSubManager()) {
+                NDArray x = m.create(set.pairs().get(0).anomalous(), new Shape(1, 1, 16, 16));
+                assertEquals(new Shape(1, 3), pm.predict(x).getShape());
+            }
+        }
+    }
+
     /**
      * A detector that flags, at layer 0 only, column {@code column} of window {@code window} of
      * sample {@code sample} (4 windows per sample at layer 0); nothing when {@code sample < 0}.

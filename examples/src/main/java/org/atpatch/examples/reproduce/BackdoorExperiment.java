@@ -1,6 +1,7 @@
 package org.atpatch.examples.reproduce;
 
 import ai.djl.Model;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.engine.Engine;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -9,6 +10,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.ImageTokenLayout;
 import org.atpatch.detector.DetectorEvaluation;
 import org.atpatch.djl.AtPatch;
@@ -53,10 +55,10 @@ import org.slf4j.LoggerFactory;
  *   <li>the over-attention on the real trigger's columns in the triggered vs clean maps of that set.
  * </ol>
  *
- * <p>Windowed victims (Swin) are measured before patching only: AtPatch's offline phase records one
- * map per sample ({@code AttentionRecorder.record}), which refuses several windows per sample, and
- * the debugging-set builder labels columns through an image token layout, which a window layout is
- * not. Token-state rules are skipped (with a note) on victims without token-state points.
+ * <p>Windowed victims (Swin): the debugging sets label the tokens of the finest patch grid
+ * ({@link #sampleLayout}), AtPatch trains on the window maps labelled from them ({@code
+ * AttentionCapture}), and the over-attention (one column set per sample map) is not measured.
+ * Token-state rules are skipped (with a note) on victims without token-state points.
  */
 public final class BackdoorExperiment {
 
@@ -149,16 +151,12 @@ public final class BackdoorExperiment {
         List<Outcome> outcomes = new ArrayList<>();
         outcomes.add(new Outcome(ORIGINAL, victim.accuracy(eval), victim.accuracy(triggered), 0, 0));
         LOG.info("{}: original {}", config.name(), outcomes.get(0));
-        String windowed = windowedReason(victim.block());
-        if (windowed != null) {
-            LOG.warn("{}: {}", config.name(), windowed);
-            return new Result(config, family, attack.target(), outcomes, null, 0, 0, 0, new int[0], Map.of(), Map.of(),
-                    null, windowed);
-        }
+        ImageTokenLayout layout = sampleLayout(victim.block());
+        boolean windowed = windowed(victim.block());
         InversionReport inversion = TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()).build()
                 .invert(model, data.pool());
         inversion.writeTo(s.reportDir().resolve(config.name()));
-        DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(model, data.pool()).addTriggers(inversion)
+        DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(model, data.pool()).optLayout(layout).addTriggers(inversion)
                 .optPairsPerTrigger(s.maxPairs()).optSeed(s.seed()).build();
         LOG.info("{}: inversion flagged {} (target {}); {}", config.name(), Arrays.toString(inversion.flaggedClasses()),
                 attack.target(), debugSet);
@@ -190,7 +188,7 @@ public final class BackdoorExperiment {
             outcomes.forEach(o -> LOG.info("{}: {}", config.name(), o));
 
             Trigger real = RealTrigger.of(attack, eval.sampleShape());
-            DebuggingSet evalSet = BackdoorDebuggingSetBuilder.of(model, eval).addTrigger(real)
+            DebuggingSet evalSet = BackdoorDebuggingSetBuilder.of(model, eval).optLayout(layout).addTrigger(real)
                     .optOverlapRule(RealTrigger.rule(real)).optPatchGridTranslations(false).optCleanOnly(0)
                     .optPairsPerTrigger(s.evalPairs()).optSeed(s.seed() + 1).build();
             DetectorEvaluation detector = null;
@@ -200,10 +198,13 @@ public final class BackdoorExperiment {
             } else {
                 detector = bundle.detector().evaluate(AttentionCapture.mapsOf(model, evalSet, BATCH));
                 LOG.info("{}: detector on {} balanced pairs: {}", config.name(), evalSet.pairs().size(), detector);
-                ImageTokenLayout layout = (ImageTokenLayout) victim.block().tokenLayout();
-                over = OverAttention.measure(model, evalSet.pairs().stream().map(DebuggingSet.Pair::anomalous).toList(),
+                if (windowed) {
+                    notes.add("over-attention not measured: the victim's maps are per window");
+                } else {
+                    over = OverAttention.measure(model, evalSet.pairs().stream().map(DebuggingSet.Pair::anomalous).toList(),
                         evalSet.pairs().stream().map(DebuggingSet.Pair::clean).toList(), evalSet.sampleShape(),
-                        RealTrigger.columns(real, layout), layout.isSpecial(0), BATCH);
+                            RealTrigger.columns(real, layout), layout.isSpecial(0), BATCH);
+                }
             }
             return new Result(config, family, attack.target(), outcomes, detector, evalSet.pairs().size(),
                     debugSet.pairs().size(), debugSet.cleanOnly().size(), inversion.flaggedClasses(),
@@ -214,16 +215,34 @@ public final class BackdoorExperiment {
         }
     }
 
-    /** @return why AtPatch cannot be trained on the block, or null when it can */
-    static String windowedReason(InterceptableTransformer block) {
+    /**
+     * The layout the debugging sets label: the model's own image layout, or for windowed attention the
+     * finest patch grid its window columns fold onto ({@link InterceptableTransformer#sampleTokens()}).
+     *
+     * @param block the victim
+     * @return the sample-level image layout
+     */
+    static ImageTokenLayout sampleLayout(InterceptableTransformer block) {
+        if (block.tokenLayout() instanceof ImageTokenLayout l) {
+            return l;
+        }
+        Shape in = block.sampleInputShape();
+        int grid = (int) Math.round(Math.sqrt(block.sampleTokens()));
+        int side = (int) in.get(1);
+        if (grid * grid != block.sampleTokens() || side % grid != 0 || in.get(2) != side) {
+            throw new IllegalArgumentException("cannot derive a patch grid for " + block.sampleTokens() + " sample tokens"
+                    + " of " + in + " images");
+        }
+        return new ImagePatchLayout(side, side, side / grid, false);
+    }
+
+    private static boolean windowed(InterceptableTransformer block) {
         for (int l = 0; l < AttentionLayers.of(block).depth(); l++) {
             if (block.mapsPerSample(l) != 1) {
-                return "AtPatch not run: layer " + l + " has " + block.mapsPerSample(l) + " attention maps (windows) per "
-                        + "sample, and the offline phase (AttentionRecorder.record, BackdoorDebuggingSetBuilder's image "
-                        + "token layout) supports one map per sample only; the victim's Acc and ASR are reported";
+                return true;
             }
         }
-        return null;
+        return false;
     }
 
     /** The triggered images relabelled as the target, so that accuracy on them is the attack success rate. */

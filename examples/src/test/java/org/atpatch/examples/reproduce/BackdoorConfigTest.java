@@ -67,9 +67,12 @@ class BackdoorConfigTest {
     }
 
     @Test
-    void onlyTheSwinVictimIsWindowed() {
-        assertNotNull(BackdoorExperiment.windowedReason(ImageFamily.SWIN.build()));
-        assertNull(BackdoorExperiment.windowedReason(ImageFamily.VIT.build()));
-        assertNull(BackdoorExperiment.windowedReason(ImageFamily.T2T.build()));
+    void debuggingSetsLabelTheSwinVictimsFinestPatchGrid() {
+        org.atpatch.djl.InterceptableTransformer swin = ImageFamily.SWIN.build();
+        org.atpatch.core.ImageTokenLayout grid = BackdoorExperiment.sampleLayout(swin);
+        assertEquals(swin.sampleTokens(), grid.size());
+        assertEquals(new org.atpatch.core.ImagePatchLayout(28, 28, 2, false), grid);
+        org.atpatch.djl.InterceptableTransformer vit = ImageFamily.VIT.build();
+        assertEquals(vit.tokenLayout(), BackdoorExperiment.sampleLayout(vit));
     }
 }
