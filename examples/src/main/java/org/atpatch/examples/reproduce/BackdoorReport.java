@@ -1,6 +1,5 @@
 package org.atpatch.examples.reproduce;
 
-import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -170,14 +169,15 @@ public final class BackdoorReport {
         Charts.bars(dir.resolve("asr.png"), "Attack success rate (Table 2)", "ASR (%)", asr);
         Charts.prCurves(dir.resolve("pr-curves.png"), "Detector precision-recall over tau (Table 4)", curves);
         writeJson(results);
-        String md = "# Backdoor reproduction (Table 2, Table 4 image rows, RQ3)\n\nMade by:\n\n```bash\n" + command
-                + "\n```\n\n## Victims\n\n" + victims.markdown()
-                + "\n## Table 2: accuracy and attack success rate on the evaluation images\n\n" + t2.markdown()
-                + "\n## Table 4: detector on the balanced evaluation set (real trigger, strict map-level)\n\n"
-                + t4.markdown() + "\n## RQ3 ablation\n\n" + ablation.markdown() + "\n## Efficiency\n\n" + eff.markdown()
-                + "\n## Over-attention on the real trigger's columns (triggered / clean maps)\n\n"
-                + overSummary.markdown() + "\nPer layer and head: `over-attention.csv`.\n";
-        AtomicFiles.write(dir.resolve("README.md"), out -> out.write(md.getBytes(StandardCharsets.UTF_8)));
+        Map<String, ResultTable> sections = new LinkedHashMap<>();
+        sections.put("Victims", victims);
+        sections.put("Table 2: accuracy and attack success rate on the evaluation images", t2);
+        sections.put("Table 4: detector on the balanced evaluation set (real trigger, strict map-level)", t4);
+        sections.put("RQ3 ablation", ablation);
+        sections.put("Efficiency", eff);
+        sections.put("Over-attention on the real trigger's columns (triggered / clean maps)", overSummary);
+        ReportFiles.readme(dir, "Backdoor reproduction (Table 2, Table 4 image rows, RQ3)", command, sections,
+                "\nPer layer and head: `over-attention.csv`.\n");
     }
 
     private void writeJson(List<Result> results) throws IOException {
@@ -203,7 +203,6 @@ public final class BackdoorReport {
             o.put("note", r.note());
             return o;
         }).toList());
-        String text = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json);
-        AtomicFiles.write(dir.resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+        ReportFiles.json(dir, json);
     }
 }

@@ -1,14 +1,11 @@
 package org.atpatch.examples.reproduce;
 
-import com.google.gson.GsonBuilder;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.atpatch.core.AtomicFiles;
 import org.atpatch.examples.reproduce.FairnessExperiment.Outcome;
 import org.atpatch.examples.reproduce.FairnessExperiment.Result;
 
@@ -124,13 +121,15 @@ public final class FairnessReport {
         Charts.bars(dir.resolve("uf.png"), "Unfairness rate (Table 3)", "UF (%)", uf);
         Charts.prCurves(dir.resolve("pr-curves.png"), "Detector precision-recall over tau (Table 4)", curves);
         writeJson(results);
-        String md = "# Fairness reproduction (Table 3, Table 4 tabular rows, RQ3)\n\nMade by:\n\n```bash\n" + command
-                + "\n```\n\n## Victims\n\n" + victims.markdown() + "\n## Table 3: accuracy and unfairness on the test split\n\n"
-                + t3.markdown() + "\n## Table 4: detector on the balanced evaluation set (strict map-level)\n\n"
-                + t4.markdown() + "\n## RQ3 ablation\n\n" + ablation.markdown() + "\n## Efficiency\n\n" + eff.markdown()
-                + "\n## Over-attention on the protected attribute's columns (divergent / clean maps)\n\n"
-                + overSummary.markdown() + "\nPer layer and head: `over-attention.csv`.\n";
-        AtomicFiles.write(dir.resolve("README.md"), out -> out.write(md.getBytes(StandardCharsets.UTF_8)));
+        Map<String, ResultTable> sections = new LinkedHashMap<>();
+        sections.put("Victims", victims);
+        sections.put("Table 3: accuracy and unfairness on the test split", t3);
+        sections.put("Table 4: detector on the balanced evaluation set (strict map-level)", t4);
+        sections.put("RQ3 ablation", ablation);
+        sections.put("Efficiency", eff);
+        sections.put("Over-attention on the protected attribute's columns (divergent / clean maps)", overSummary);
+        ReportFiles.readme(dir, "Fairness reproduction (Table 3, Table 4 tabular rows, RQ3)", command, sections,
+                "\nPer layer and head: `over-attention.csv`.\n");
     }
 
     private void writeJson(List<Result> results) throws IOException {
@@ -151,7 +150,6 @@ public final class FairnessReport {
             o.put("over_attention", r.overAttention().cells());
             return o;
         }).toList());
-        String text = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(json);
-        AtomicFiles.write(dir.resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+        ReportFiles.json(dir, json);
     }
 }
