@@ -109,7 +109,7 @@ public final class AtPatch {
             }
         }
         int mapTokens = model.getBlock() instanceof InterceptableTransformer t ? t.tokenLayout().size() : debugSet.tokens();
-        if (model.getBlock() instanceof InterceptableTransformer t && AttentionCapture.windowed(t, depth)
+        if (model.getBlock() instanceof InterceptableTransformer t && t.firstWindowedLayer() >= 0
                 && overAttentionRatio > 0) {
             throw new IllegalArgumentException("the over-attention ratio is not supported for windowed attention");
         }

@@ -53,7 +53,7 @@ public final class AttentionCapture {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("capture batch size must be positive, got " + batchSize);
         }
-        if (model.getBlock() instanceof InterceptableTransformer t && windowed(t, AttentionLayers.of(model.getBlock()).depth())) {
+        if (model.getBlock() instanceof InterceptableTransformer t && t.firstWindowedLayer() >= 0) {
             if (states) {
                 throw new IllegalArgumentException("token states cannot be captured for windowed attention");
             }
@@ -91,16 +91,6 @@ public final class AttentionCapture {
             }
             data.addTrace(clean, ColumnLabels.sameForAllLayers(new boolean[batch.size()][set.tokens()], depth), groups);
         }
-    }
-
-    /** @return whether some layer has more than one map per sample */
-    static boolean windowed(InterceptableTransformer t, int depth) {
-        for (int l = 0; l < depth; l++) {
-            if (t.mapsPerSample(l) != 1) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void captureWindows(Model model, InterceptableTransformer t, DebuggingSet set, int batchSize,
@@ -180,23 +170,13 @@ public final class AttentionCapture {
 
     private static List<LayerAttention> recordLayers(Model model, List<float[]> inputs, Shape sample) {
         try (NDManager m = model.getNDManager().newSubManager()) {
-            return AttentionRecorder.recordLayers(model, m.create(flatten(inputs, sample), new Shape(inputs.size()).addAll(sample)));
+            return AttentionRecorder.recordLayers(model, LabelledData.unlabelled(inputs, sample).batch(m, 0, inputs.size()));
         }
-    }
-
-    private static float[] flatten(List<float[]> inputs, Shape sample) {
-        int per = (int) sample.size();
-        float[] flat = new float[inputs.size() * per];
-        for (int i = 0; i < inputs.size(); i++) {
-            System.arraycopy(inputs.get(i), 0, flat, i * per, per);
-        }
-        return flat;
     }
 
     private static AttentionTrace record(Model model, List<float[]> inputs, Shape sample, boolean states) {
         try (NDManager m = model.getNDManager().newSubManager()) {
-            NDArray x = m.create(flatten(inputs, sample), new Shape(inputs.size()).addAll(sample));
-            return AttentionRecorder.record(model, x, states);
+            return AttentionRecorder.record(model, LabelledData.unlabelled(inputs, sample).batch(m, 0, inputs.size()), states);
         }
     }
 }

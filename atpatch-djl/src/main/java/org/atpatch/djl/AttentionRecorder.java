@@ -35,14 +35,11 @@ public final class AttentionRecorder {
         DjlOffline.configure();
         Block block = model.getBlock();
         AttentionLayers layers = AttentionLayers.of(block);
-        if (block instanceof InterceptableTransformer t) {
-            for (int l = 0; l < layers.depth(); l++) {
-                if (t.mapsPerSample(l) != 1) {
-                    throw new IllegalArgumentException("layer " + l + " produces " + t.mapsPerSample(l)
-                            + " maps (windows) per sample, so a trace of one map per sample cannot hold it: "
-                            + "use AttentionRecorder.recordLayers");
-                }
-            }
+        if (block instanceof InterceptableTransformer t && t.firstWindowedLayer() >= 0) {
+            int l = t.firstWindowedLayer();
+            throw new IllegalArgumentException("layer " + l + " produces " + t.mapsPerSample(l)
+                    + " maps (windows) per sample, so a trace of one map per sample cannot hold it: "
+                    + "use AttentionRecorder.recordLayers");
         }
         if (withTokenStates && !layers.hasTokenStatePoints()) {
             throw new IllegalArgumentException("the model has " + layers.tokenStatePoints().size()

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
@@ -29,16 +28,11 @@ import org.atpatch.core.FeatureTokenLayout;
  * {@code (batch, classes)}. Each feature is one token, so a protected attribute is a column the
  * attention can over-attend to.
  */
-public final class FTTransformer extends AbstractBlock implements InterceptableTransformer {
+public final class FTTransformer extends TransformerFamily {
 
     private final List<String> numeric;
     private final List<String> categorical;
     private final int[] cardinalities;
-    private final int depth;
-    private final int width;
-    private final int heads;
-    private final double mlpRatio;
-    private final int classes;
     private final FeatureTokenLayout layout;
     private final Parameter numericWeight;
     private final Parameter numericBias;
@@ -51,14 +45,10 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
     private final CategoricalCodes codes;
 
     private FTTransformer(Builder b) {
+        super(b);
         numeric = List.copyOf(b.numeric);
         categorical = List.copyOf(b.categorical);
         cardinalities = b.cardinalities.stream().mapToInt(Integer::intValue).toArray();
-        depth = b.depth;
-        width = b.width;
-        heads = b.heads;
-        mlpRatio = b.mlpRatio;
-        classes = b.classes;
         List<String> all = new ArrayList<>(numeric);
         all.addAll(categorical);
         layout = new FeatureTokenLayout(all, true);
@@ -127,11 +117,6 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
-    }
-
-    @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         long b = inputShapes[0].get(0);
         Shape tokens = new Shape(b, layout.size(), width);
@@ -150,21 +135,6 @@ public final class FTTransformer extends AbstractBlock implements InterceptableT
     @Override
     public FeatureTokenLayout tokenLayout() {
         return layout;
-    }
-
-    @Override
-    public int depth() {
-        return depth;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
-    @Override
-    public int width() {
-        return width;
     }
 
     @Override

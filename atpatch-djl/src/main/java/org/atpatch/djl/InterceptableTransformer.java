@@ -44,6 +44,19 @@ public interface InterceptableTransformer extends Block {
     }
 
     /**
+     * @return the first layer with more than one map per sample ({@link #mapsPerSample}), or -1 when
+     *     every layer has one map per sample
+     */
+    default int firstWindowedLayer() {
+        for (int l = 0; l < depth(); l++) {
+            if (mapsPerSample(l) != 1) {
+                return l;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * The tokens of one sample that flags from every layer are collected on: N for the families with
      * one map per sample; for windowed attention, the finest token grid, since a window's column
      * stands for a different token in every layer (shift, patch merging).

@@ -25,6 +25,27 @@ public record LabelledData(float[] inputs, int[] labels, Shape sampleShape) {
         }
     }
 
+    /**
+     * Inputs without labels (all 0), e.g. the two sides of a debugging set's pairs.
+     *
+     * @param inputs the samples, each {@code sampleShape.size()} values
+     * @param sampleShape one sample's shape
+     * @return the samples in one flat array, in order
+     * @throws IllegalArgumentException when a sample has the wrong length
+     */
+    public static LabelledData unlabelled(java.util.List<float[]> inputs, Shape sampleShape) {
+        int per = (int) sampleShape.size();
+        float[] flat = new float[inputs.size() * per];
+        for (int i = 0; i < inputs.size(); i++) {
+            if (inputs.get(i).length != per) {
+                throw new IllegalArgumentException("sample " + i + " holds " + inputs.get(i).length + " values, expected "
+                        + per + " for shape " + sampleShape);
+            }
+            System.arraycopy(inputs.get(i), 0, flat, i * per, per);
+        }
+        return new LabelledData(flat, new int[inputs.size()], sampleShape);
+    }
+
     /** @return the number of samples */
     public int size() {
         return labels.length;

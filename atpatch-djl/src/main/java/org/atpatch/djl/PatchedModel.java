@@ -71,11 +71,7 @@ public final class PatchedModel implements AutoCloseable {
         this.device = model.getNDManager().getDevice();
         this.family = block instanceof InterceptableTransformer t ? t : null;
         this.layers = AttentionLayers.of(block);
-        boolean perWindow = false;
-        for (int l = 0; family != null && l < layers.depth(); l++) {
-            perWindow |= family.mapsPerSample(l) != 1;
-        }
-        this.windowed = perWindow ? family : null;
+        this.windowed = family != null && family.firstWindowedLayer() >= 0 ? family : null;
         this.fingerprint = ModelFingerprint.of(block);
         this.tokens = family != null ? family.tokenLayout().size() : b.benign.tokens();
         PatchRule rule = b.rule != null ? b.rule

@@ -5,8 +5,8 @@ import ai.djl.nn.AbstractBlock;
 
 /**
  * The encoder sizes a shipped family is built with ({@link EncoderBuilder}) and the accessors and
- * output shape they give: logits {@code (batch, classes)}. The TabTransformer, TaBERT-style, T2T-ViT
- * and Swin families extend it.
+ * output shape they give: logits {@code (batch, classes)}. Every shipped family (ViT, FT-Transformer,
+ * TabTransformer, TaBERT-style, T2T-ViT, Swin) extends it.
  */
 public abstract class TransformerFamily extends AbstractBlock implements InterceptableTransformer {
 

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
@@ -23,16 +22,11 @@ import org.atpatch.core.ImagePatchLayout;
  * depth} encoder layers, a final norm and a linear head on CLS. Input {@code (batch, channels,
  * size, size)}, output logits {@code (batch, classes)}.
  */
-public final class VisionTransformer extends AbstractBlock implements InterceptableTransformer {
+public final class VisionTransformer extends TransformerFamily {
 
     private final int imageSize;
     private final int channels;
     private final int patchSize;
-    private final int depth;
-    private final int width;
-    private final int heads;
-    private final double mlpRatio;
-    private final int classes;
     private final ImagePatchLayout layout;
     private final Linear patchEmbedding;
     private final Parameter cls;
@@ -42,14 +36,10 @@ public final class VisionTransformer extends AbstractBlock implements Intercepta
     private final Linear head;
 
     private VisionTransformer(Builder b) {
+        super(b);
         imageSize = b.imageSize;
         channels = b.channels;
         patchSize = b.patchSize;
-        depth = b.depth;
-        width = b.width;
-        heads = b.heads;
-        mlpRatio = b.mlpRatio;
-        classes = b.classes;
         layout = new ImagePatchLayout(imageSize, imageSize, patchSize, true);
         patchEmbedding = addChildBlock("patch_embedding", Linear.builder().setUnits(width).build());
         cls = addParameter(Parameter.builder()
@@ -109,11 +99,6 @@ public final class VisionTransformer extends AbstractBlock implements Intercepta
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
-    }
-
-    @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         long b = inputShapes[0].get(0);
         patchEmbedding.initialize(manager, dataType, new Shape(b, layout.patches(), (long) channels * patchSize * patchSize));
@@ -133,26 +118,6 @@ public final class VisionTransformer extends AbstractBlock implements Intercepta
     @Override
     public ImagePatchLayout tokenLayout() {
         return layout;
-    }
-
-    @Override
-    public int depth() {
-        return depth;
-    }
-
-    @Override
-    public int heads() {
-        return heads;
-    }
-
-    @Override
-    public int width() {
-        return width;
-    }
-
-    /** @return the number of classes */
-    public int classes() {
-        return classes;
     }
 
     @Override

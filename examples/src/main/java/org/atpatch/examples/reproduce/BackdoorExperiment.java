@@ -152,7 +152,7 @@ public final class BackdoorExperiment {
         outcomes.add(new Outcome(ORIGINAL, victim.accuracy(eval), victim.accuracy(triggered), 0, 0));
         LOG.info("{}: original {}", config.name(), outcomes.get(0));
         ImageTokenLayout layout = sampleLayout(victim.block());
-        boolean windowed = windowed(victim.block());
+        boolean windowed = victim.block().firstWindowedLayer() >= 0;
         InversionReport inversion = TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()).build()
                 .invert(model, data.pool());
         inversion.writeTo(s.reportDir().resolve(config.name()));
@@ -234,15 +234,6 @@ public final class BackdoorExperiment {
                     + " of " + in + " images");
         }
         return new ImagePatchLayout(side, side, side / grid, false);
-    }
-
-    private static boolean windowed(InterceptableTransformer block) {
-        for (int l = 0; l < AttentionLayers.of(block).depth(); l++) {
-            if (block.mapsPerSample(l) != 1) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** The triggered images relabelled as the target, so that accuracy on them is the attack success rate. */

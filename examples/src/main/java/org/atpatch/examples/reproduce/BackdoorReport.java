@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.atpatch.core.AtomicFiles;
-import org.atpatch.core.PrCurve;
 import org.atpatch.examples.reproduce.BackdoorExperiment.Outcome;
 import org.atpatch.examples.reproduce.BackdoorExperiment.Result;
 
@@ -125,17 +124,11 @@ public final class BackdoorReport {
     public void write(List<Result> results) throws IOException {
         Files.createDirectories(dir);
         ResultTable t2 = table2(results);
-        ResultTable t4 = DetectorRows.table();
+        CommonTables common = new CommonTables("unpatched", "atpatch_clean", "atpatch_triggered");
         ResultTable ablation = new ResultTable("configuration", "method", "acc", "asr", "clean_patched",
                 "triggered_patched");
-        ResultTable eff = new ResultTable("configuration", "debugging_set_s", "attention_capture_s",
-                "detector_training_s", "ms_per_sample_unpatched", "ms_per_sample_atpatch_clean",
-                "ms_per_sample_atpatch_triggered");
-        ResultTable over = new ResultTable(OverAttention.header());
-        ResultTable overSummary = new ResultTable("configuration", "max ratio, all rows", "max ratio, CLS row");
         Map<String, Map<String, Double>> acc = new LinkedHashMap<>();
         Map<String, Map<String, Double>> asr = new LinkedHashMap<>();
-        Map<String, List<PrCurve.Point>> curves = new LinkedHashMap<>();
         for (Result r : results) {
             String c = r.config().name();
             for (Outcome o : r.outcomes()) {
@@ -143,39 +136,23 @@ public final class BackdoorReport {
                 acc.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.acc());
                 asr.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.asr());
             }
-            if (r.detector() != null) {
-                DetectorRows.add(t4, c, r.detector(), r.evalPairs());
-                curves.put(c, r.detector().curve());
-                r.detector().writePrCurveCsv(dir.resolve("pr-" + c + ".csv"));
-            }
-            if (!r.seconds().isEmpty()) {
-                eff.add(c, r.seconds().get("debugging_set"), r.seconds().get("attention_capture"),
-                        r.seconds().get("detector_training"), r.msPerSample().get("unpatched"),
-                        r.msPerSample().get("atpatch_clean"), r.msPerSample().get("atpatch_triggered"));
-            }
-            if (r.overAttention() != null) {
-                r.overAttention().addTo(over, c);
-                overSummary.add(c, r.overAttention().maxRatioAll(), r.overAttention().maxRatioCls());
-            }
+            common.add(dir, c, r.detector(), r.evalPairs(), r.seconds(), r.msPerSample(), r.overAttention());
         }
         t2.writeCsv(dir.resolve("table2.csv"));
         AtomicFiles.write(dir.resolve("table2.md"), out -> out.write(t2.markdown().getBytes(StandardCharsets.UTF_8)));
-        t4.writeCsv(dir.resolve("table4.csv"));
         ablation.writeCsv(dir.resolve("ablation.csv"));
-        eff.writeCsv(dir.resolve("efficiency.csv"));
-        over.writeCsv(dir.resolve("over-attention.csv"));
+        common.write(dir);
         victims.writeCsv(dir.resolve("victims.csv"));
         Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 2)", "Acc (%)", acc);
         Charts.bars(dir.resolve("asr.png"), "Attack success rate (Table 2)", "ASR (%)", asr);
-        Charts.prCurves(dir.resolve("pr-curves.png"), "Detector precision-recall over tau (Table 4)", curves);
         writeJson(results);
         Map<String, ResultTable> sections = new LinkedHashMap<>();
         sections.put("Victims", victims);
         sections.put("Table 2: accuracy and attack success rate on the evaluation images", t2);
-        sections.put("Table 4: detector on the balanced evaluation set (real trigger, strict map-level)", t4);
+        sections.put("Table 4: detector on the balanced evaluation set (real trigger, strict map-level)", common.detector);
         sections.put("RQ3 ablation", ablation);
-        sections.put("Efficiency", eff);
-        sections.put("Over-attention on the real trigger's columns (triggered / clean maps)", overSummary);
+        sections.put("Efficiency", common.efficiency);
+        sections.put("Over-attention on the real trigger's columns (triggered / clean maps)", common.overSummary);
         ReportFiles.readme(dir, "Backdoor reproduction (Table 2, Table 4 image rows, RQ3)", command, sections,
                 "\nPer layer and head: `over-attention.csv`.\n");
     }

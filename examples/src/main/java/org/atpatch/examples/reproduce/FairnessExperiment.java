@@ -162,12 +162,8 @@ public final class FairnessExperiment {
             }
         }
         LabelledData cleanInputs = test.subset(Arrays.copyOf(cleanIdx, n));
-        List<float[]> div = divergent.subList(0, Math.min(most, divergent.size()));
-        float[] flat = new float[div.size() * test.sampleSize()];
-        for (int i = 0; i < div.size(); i++) {
-            System.arraycopy(div.get(i), 0, flat, i * test.sampleSize(), test.sampleSize());
-        }
-        LabelledData divInputs = new LabelledData(flat, new int[div.size()], test.sampleShape());
+        LabelledData divInputs = LabelledData.unlabelled(divergent.subList(0, Math.min(most, divergent.size())),
+                test.sampleShape());
         Map<String, Double> ms = new LinkedHashMap<>();
         ms.put("unpatched", Timing.msPerSample(() -> VictimTrainer.predict(model, cleanInputs, BATCH), cleanInputs.size()));
         try (PatchedModel p = PatchVariants.patched(bundle, model, PatchVariants.defaultRule(bundle))) {

@@ -85,49 +85,34 @@ public final class FairnessReport {
     public void write(List<Result> results) throws IOException {
         Files.createDirectories(dir);
         ResultTable t3 = table3(results);
-        ResultTable t4 = DetectorRows.table();
+        CommonTables common = new CommonTables("unpatched", "atpatch_clean", "atpatch_divergent");
         ResultTable ablation = new ResultTable("configuration", "method", "acc", "uf", "patched_share");
-        ResultTable eff = new ResultTable("configuration", "debugging_set_s", "attention_capture_s",
-                "detector_training_s", "ms_per_sample_unpatched", "ms_per_sample_atpatch_clean",
-                "ms_per_sample_atpatch_divergent");
-        ResultTable over = new ResultTable(OverAttention.header());
-        ResultTable overSummary = new ResultTable("configuration", "max ratio, all rows", "max ratio, CLS row");
         Map<String, Map<String, Double>> acc = new LinkedHashMap<>();
         Map<String, Map<String, Double>> uf = new LinkedHashMap<>();
-        Map<String, List<org.atpatch.core.PrCurve.Point>> curves = new LinkedHashMap<>();
         for (Result r : results) {
             String c = r.config().name();
-            DetectorRows.add(t4, c, r.detector(), r.evalPairs());
             for (Outcome o : r.outcomes()) {
                 ablation.add(c, o.method(), o.acc(), o.uf(), o.patchedShare());
                 acc.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.acc());
                 uf.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.uf());
             }
-            eff.add(c, r.seconds().get("debugging_set"), r.seconds().get("attention_capture"),
-                    r.seconds().get("detector_training"), r.msPerSample().get("unpatched"),
-                    r.msPerSample().get("atpatch_clean"), r.msPerSample().get("atpatch_divergent"));
-            r.overAttention().addTo(over, c);
-            overSummary.add(c, r.overAttention().maxRatioAll(), r.overAttention().maxRatioCls());
-            curves.put(c, r.detector().curve());
-            r.detector().writePrCurveCsv(dir.resolve("pr-" + c + ".csv"));
+            common.add(dir, c, r.detector(), r.evalPairs(), r.seconds(), r.msPerSample(), r.overAttention());
         }
         t3.writeCsv(dir.resolve("table3.csv"));
-        t4.writeCsv(dir.resolve("table4.csv"));
         ablation.writeCsv(dir.resolve("ablation.csv"));
-        eff.writeCsv(dir.resolve("efficiency.csv"));
-        over.writeCsv(dir.resolve("over-attention.csv"));
+        common.write(dir);
         victims.writeCsv(dir.resolve("victims.csv"));
         Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 3)", "Acc (%)", acc);
         Charts.bars(dir.resolve("uf.png"), "Unfairness rate (Table 3)", "UF (%)", uf);
-        Charts.prCurves(dir.resolve("pr-curves.png"), "Detector precision-recall over tau (Table 4)", curves);
         writeJson(results);
         Map<String, ResultTable> sections = new LinkedHashMap<>();
         sections.put("Victims", victims);
         sections.put("Table 3: accuracy and unfairness on the test split", t3);
-        sections.put("Table 4: detector on the balanced evaluation set (strict map-level)", t4);
+        sections.put("Table 4: detector on the balanced evaluation set (strict map-level)", common.detector);
         sections.put("RQ3 ablation", ablation);
-        sections.put("Efficiency", eff);
-        sections.put("Over-attention on the protected attribute's columns (divergent / clean maps)", overSummary);
+        sections.put("Efficiency", common.efficiency);
+        sections.put("Over-attention on the protected attribute's columns (divergent / clean maps)",
+                common.overSummary);
         ReportFiles.readme(dir, "Fairness reproduction (Table 3, Table 4 tabular rows, RQ3)", command, sections,
                 "\nPer layer and head: `over-attention.csv`.\n");
     }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.atpatch.core.LayerAttention;
 import org.atpatch.djl.AttentionRecorder;
+import org.atpatch.djl.LabelledData;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -80,17 +81,13 @@ public final class OverAttention {
     /** @return {all rows, CLS row} × layer × head mean masses */
     private static double[][][] mass(Model model, List<float[]> inputs, Shape sample, int[] columns, boolean clsRow,
             int batchSize) {
-        int per = (int) sample.size();
+        LabelledData all = LabelledData.unlabelled(inputs, sample);
         double[][][] sum = null;
         for (int from = 0; from < inputs.size(); from += batchSize) {
             int to = Math.min(inputs.size(), from + batchSize);
-            float[] flat = new float[(to - from) * per];
-            for (int i = from; i < to; i++) {
-                System.arraycopy(inputs.get(i), 0, flat, (i - from) * per, per);
-            }
             List<LayerAttention> layers;
             try (NDManager m = model.getNDManager().newSubManager()) {
-                layers = AttentionRecorder.recordLayers(model, m.create(flat, new Shape(to - from).addAll(sample)));
+                layers = AttentionRecorder.recordLayers(model, all.batch(m, from, to));
             }
             if (sum == null) {
                 sum = new double[2][layers.size()][layers.get(0).heads()];

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.djl.PatchRules;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,21 +26,15 @@ import picocli.CommandLine.Option;
         description = "Reproduce Table 2 (backdoors) on MNIST, Fashion-MNIST and CIFAR-10.")
 public final class ReproduceBackdoor implements Callable<Integer> {
 
+    @Mixin
+    private ReproduceOptions common = new ReproduceOptions();
+
     @Option(names = "--configs", split = ",", description = "configurations, comma-separated: all, a dataset (mnist, "
             + "fashion-mnist, cifar10), an attack (badnets, trojan, hidden) or e.g. mnist-badnets (default ${DEFAULT-VALUE})")
     private List<String> configs = List.of("all");
 
-    @Option(names = "--data", description = "data directory (default: -Datpatch.data, $ATPATCH_DATA, ~/.atpatch/data)")
-    private Path data;
-
     @Option(names = "--out", description = "results folder (default ${DEFAULT-VALUE})")
     private Path out = Path.of("docs", "results", "backdoor");
-
-    @Option(names = "--cache", description = "victim cache folder (default ~/.cache/atpatch/victims)")
-    private Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
-
-    @Option(names = "--seed", description = "seed of targets, poisoning, victims, inversion and detectors (default ${DEFAULT-VALUE})")
-    private long seed = 42;
 
     @Option(names = "--train-limit", description = "most training images per victim, 0 for all (default ${DEFAULT-VALUE})")
     private int trainLimit = 0;
@@ -54,21 +48,11 @@ public final class ReproduceBackdoor implements Callable<Integer> {
     @Option(names = "--victim-epochs", description = "victim training epochs (default ${DEFAULT-VALUE})")
     private int victimEpochs = 10;
 
-    @Option(names = "--detector-epochs", description = "detector training epochs (default ${DEFAULT-VALUE})")
-    private int detectorEpochs = 50;
-
     @Option(names = "--max-pairs", description = "most pairs per inverted trigger in a debugging set (default ${DEFAULT-VALUE})")
     private int maxPairs = 500;
 
-    @Option(names = "--eval-pairs", description = "most pairs in the balanced detector evaluation set (default ${DEFAULT-VALUE})")
-    private int evalPairs = 1000;
-
     @Option(names = "--inversion-rounds", description = "most trigger-inversion rounds per class (default ${DEFAULT-VALUE})")
     private int inversionRounds = 100;
-
-    @Option(names = "--rules", split = ",", description = "extra patch rules to measure besides gamma and the product default, "
-            + "comma-separated (PatchRules names, e.g. token-state,token-state-every-layer)")
-    private List<String> rules = List.of();
 
     /**
      * @param args the command line (or one exec:exec property)
@@ -85,15 +69,17 @@ public final class ReproduceBackdoor implements Callable<Integer> {
         BackdoorExperiment.Settings settings;
         try {
             selected = BackdoorConfig.select(configs);
-            settings = new BackdoorExperiment.Settings(seed, detectorEpochs, maxPairs, evalPairs, 1024,
-                    rules.stream().map(PatchRules::byName).toList(), out.resolve("inversion"), inversionRounds);
+            settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
+                    common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
-        DataDirectory dir = data == null ? DataDirectory.fromEnvironment() : new DataDirectory(data);
-        String command = "mvn -B -pl examples exec:exec@reproduce-backdoor -Datpatch.data=" + dir.root()
-                + " -Dreproduce.args=\"" + String.join(" ", commandLine()) + "\"";
-        BackdoorReport report = new BackdoorReport(out, command);
+        DataDirectory dir = common.dataDirectory();
+        BackdoorReport report = new BackdoorReport(out, common.command("reproduce-backdoor", List.of("--configs",
+                String.join(",", configs), "--train-limit", Integer.toString(trainLimit), "--eval-limit",
+                Integer.toString(evalLimit), "--pool", Integer.toString(pool), "--victim-epochs",
+                Integer.toString(victimEpochs), "--max-pairs", Integer.toString(maxPairs), "--inversion-rounds",
+                Integer.toString(inversionRounds))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         ImageSplits splits = null;
         for (BackdoorConfig c : selected) {
@@ -102,13 +88,13 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             String reason = ImageVictim.unsupportedReason(c);
             if (reason != null) {
                 System.out.println(c.name() + " not run: " + reason);
-                results.add(BackdoorExperiment.Result.unsupported(c, seed, reason));
+                results.add(BackdoorExperiment.Result.unsupported(c, common.seed(), reason));
             } else {
                 if (splits == null || !splits.dataset().equals(c.dataset())) {
                     splits = ImageSplits.load(dir, c.dataset(), trainLimit, pool, evalLimit);
                 }
-                try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, ImageVictim.Settings.of(victimEpochs, seed),
-                        cache)) {
+                try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, ImageVictim.Settings.of(victimEpochs,
+                        common.seed()), common.cache())) {
                     BackdoorExperiment.Result r = BackdoorExperiment.run(victim, c, splits, settings);
                     report.victim(c, victim, r.outcomes().get(0), splits.train().size());
                     results.add(r);
@@ -120,17 +106,5 @@ public final class ReproduceBackdoor implements Callable<Integer> {
         System.out.print(BackdoorReport.table2(results).markdown());
         System.out.printf(Locale.ROOT, "results in %s (%.1f s)%n", out.toAbsolutePath(), (System.nanoTime() - t0) / 1e9);
         return 0;
-    }
-
-    private List<String> commandLine() {
-        List<String> a = new ArrayList<>(List.of("--configs", String.join(",", configs), "--seed", Long.toString(seed)));
-        a.addAll(List.of("--train-limit", Integer.toString(trainLimit), "--eval-limit", Integer.toString(evalLimit),
-                "--pool", Integer.toString(pool), "--victim-epochs", Integer.toString(victimEpochs), "--detector-epochs",
-                Integer.toString(detectorEpochs), "--max-pairs", Integer.toString(maxPairs), "--eval-pairs",
-                Integer.toString(evalPairs), "--inversion-rounds", Integer.toString(inversionRounds)));
-        if (!rules.isEmpty()) {
-            a.addAll(List.of("--rules", String.join(",", rules)));
-        }
-        return a;
     }
 }

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.djl.PatchRules;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.TabularDataset;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,37 +26,21 @@ import picocli.CommandLine.Option;
         description = "Reproduce Table 3 (fairness) on Adult, COMPAS and Bank.")
 public final class ReproduceFairness implements Callable<Integer> {
 
+    @Mixin
+    private ReproduceOptions common = new ReproduceOptions();
+
     @Option(names = "--configs", split = ",", description = "configurations, comma-separated, or all (default ${DEFAULT-VALUE}): "
             + "census-race, census-gender, census-age, compas-gender, compas-race, bank-age, bank-edu")
     private List<String> configs = List.of("all");
 
-    @Option(names = "--data", description = "data directory (default: -Datpatch.data, $ATPATCH_DATA, ~/.atpatch/data)")
-    private Path data;
-
     @Option(names = "--out", description = "results folder (default ${DEFAULT-VALUE})")
     private Path out = Path.of("docs", "results", "fairness");
-
-    @Option(names = "--cache", description = "victim cache folder (default ~/.cache/atpatch/victims)")
-    private Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
-
-    @Option(names = "--seed", description = "seed of victims, debugging sets and detectors (default ${DEFAULT-VALUE})")
-    private long seed = 42;
 
     @Option(names = "--victim-epochs", description = "victim training epochs (default ${DEFAULT-VALUE})")
     private int victimEpochs = 20;
 
-    @Option(names = "--detector-epochs", description = "detector training epochs (default ${DEFAULT-VALUE})")
-    private int detectorEpochs = 50;
-
     @Option(names = "--max-pairs", description = "most pairs in a debugging set (default ${DEFAULT-VALUE})")
     private int maxPairs = 2000;
-
-    @Option(names = "--eval-pairs", description = "most pairs in the balanced detector evaluation set (default ${DEFAULT-VALUE})")
-    private int evalPairs = 1000;
-
-    @Option(names = "--rules", split = ",", description = "extra patch rules to measure besides gamma and the product default, "
-            + "comma-separated (PatchRules names, e.g. token-state,token-state-every-layer)")
-    private List<String> rules = List.of();
 
     @Option(names = "--tau", description = "τ for every patched model: a number in (0, 1), or max-f1 to choose it per "
             + "detector on its validation split (default ${DEFAULT-VALUE}, the paper's τ)")
@@ -74,18 +58,18 @@ public final class ReproduceFairness implements Callable<Integer> {
         DjlOffline.configure();
         long t0 = System.nanoTime();
         List<FairnessConfig> selected;
+        FairnessExperiment.Settings settings;
         try {
             selected = FairnessConfig.select(configs);
+            settings = new FairnessExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
+                    common.evalPairs(), 1024, common.patchRules(), parseTau());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
-        DataDirectory dir = data == null ? DataDirectory.fromEnvironment() : new DataDirectory(data);
-        double chosenTau = parseTau();
-        FairnessExperiment.Settings settings = new FairnessExperiment.Settings(seed, detectorEpochs, maxPairs, evalPairs, 1024,
-                rules.stream().map(PatchRules::byName).toList(), chosenTau);
-        String command = "mvn -B -pl examples exec:exec@reproduce-fairness -Datpatch.data=" + dir.root()
-                + " -Dreproduce.args=\"" + String.join(" ", commandLine()) + "\"";
-        FairnessReport report = new FairnessReport(out, command);
+        DataDirectory dir = common.dataDirectory();
+        FairnessReport report = new FairnessReport(out, common.command("reproduce-fairness", List.of("--configs",
+                String.join(",", configs), "--victim-epochs", Integer.toString(victimEpochs), "--max-pairs",
+                Integer.toString(maxPairs), "--tau", tau)));
         List<FairnessExperiment.Result> results = new ArrayList<>();
         String loaded = null;
         TabularVictim victim = null;
@@ -97,7 +81,8 @@ public final class ReproduceFairness implements Callable<Integer> {
                     }
                     TabularDataset d = TabularVictim.load(dir, c.dataset());
                     victim = TabularVictim.trainOrLoad(d, TabularFamily.forDataset(c.dataset()),
-                            new TabularVictim.Settings(3, 32, 4, victimEpochs, 256, 1e-3f, seed), cache);
+                            new TabularVictim.Settings(3, 32, 4, victimEpochs, 256, 1e-3f, common.seed()),
+                            common.cache());
                     report.victim(c.dataset(), victim);
                     loaded = c.dataset();
                 }
@@ -131,17 +116,5 @@ public final class ReproduceFairness implements Callable<Integer> {
         }
         throw new CommandLine.ParameterException(new CommandLine(this), "--tau must be a number in (0, 1) or max-f1, got '"
                 + tau + "'");
-    }
-
-    private List<String> commandLine() {
-        List<String> a = new ArrayList<>(List.of("--configs", String.join(",", configs), "--seed", Long.toString(seed)));
-        a.addAll(List.of("--victim-epochs", Integer.toString(victimEpochs), "--detector-epochs",
-                Integer.toString(detectorEpochs), "--max-pairs", Integer.toString(maxPairs), "--eval-pairs",
-                Integer.toString(evalPairs)));
-        a.addAll(List.of("--tau", tau));
-        if (!rules.isEmpty()) {
-            a.addAll(List.of("--rules", String.join(",", rules)));
-        }
-        return a;
     }
 }
