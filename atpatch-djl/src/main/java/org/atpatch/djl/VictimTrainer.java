@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
@@ -51,6 +52,22 @@ public final class VictimTrainer {
     /** @return a builder */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Initialises the model's block with the engine's random generator seeded first, so that the
+     * initial weights follow from the seed alone and not from whatever drew random numbers earlier in
+     * the process (measured: a victim initialised without this inside the test JVM came out different on
+     * another machine, where the test classes ran in another order).
+     *
+     * @param model the model whose block is initialised
+     * @param sampleShape the shape of one input sample (the batch axis of 1 is prepended)
+     * @param seed the engine seed
+     */
+    public static void initialize(Model model, Shape sampleShape, long seed) {
+        DjlOffline.configure();
+        Engine.getInstance().setRandomSeed((int) seed);
+        model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sampleShape));
     }
 
     /**

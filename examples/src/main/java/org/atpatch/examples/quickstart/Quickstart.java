@@ -74,6 +74,9 @@ public final class Quickstart implements Callable<Integer> {
                     + " %s of clean inputs and %s of triggered inputs patched", patched.patchRule().name(),
                     pct(scenario.accBefore()), pct(after.acc()), pct(scenario.asrBefore()), pct(after.asr()),
                     pct(after.cleanFlagged()), pct(after.triggeredFlagged())));
+            System.out.println(String.format(Locale.ROOT, "Without any trigger the victim already classifies %s of the clean"
+                    + " non-target images as the target: the attack success rate no input-level defence can go below.",
+                    pct(scenario.asrFloor())));
             System.err.flush();
             System.out.println(String.format(Locale.ROOT,
                     "RESULT {\"acc_before\":%.4f,\"asr_before\":%.4f,\"acc_after\":%.4f,\"asr_after\":%.4f,\"seconds\":%.1f}",

@@ -101,6 +101,9 @@ public final class BackdoorExperiment {
      * @param config the configuration
      * @param family the victim's family
      * @param target the attack's target class
+     * @param asrFloor the share of clean (untriggered) non-target evaluation images the victim already
+     *     classifies as the target: the attack success rate that no input-level defence can go below
+     *     (NaN when there is no victim)
      * @param outcomes original first, then the rules, w/o Det, w/o Rec
      * @param detector the detector on the balanced evaluation set, or null
      * @param evalPairs pairs in that set
@@ -112,7 +115,7 @@ public final class BackdoorExperiment {
      * @param overAttention mass on the real trigger's columns in triggered vs clean maps, or null
      * @param note what was not measured and why (empty when everything was)
      */
-    public record Result(BackdoorConfig config, String family, int target, List<Outcome> outcomes,
+    public record Result(BackdoorConfig config, String family, int target, double asrFloor, List<Outcome> outcomes,
             DetectorEvaluation detector, int evalPairs, int debugPairs, int debugCleanOnly, int[] flaggedClasses,
             Map<String, Double> seconds, Map<String, Double> msPerSample, OverAttention overAttention, String note) {
 
@@ -125,7 +128,8 @@ public final class BackdoorExperiment {
          * @return the result, with no outcome
          */
         public static Result unsupported(BackdoorConfig config, long seed, String note) {
-            return new Result(config, ImageFamily.forDataset(config.dataset()).name(), config.target(seed), List.of(), null,
+            return new Result(config, ImageFamily.forDataset(config.dataset()).name(), config.target(seed), Double.NaN,
+                    List.of(), null,
                     0, 0, 0, new int[0], Map.of(), Map.of(), null, note);
         }
     }
@@ -150,7 +154,9 @@ public final class BackdoorExperiment {
         String family = ImageFamily.forDataset(config.dataset()).name();
         List<Outcome> outcomes = new ArrayList<>();
         outcomes.add(new Outcome(ORIGINAL, victim.accuracy(eval), victim.accuracy(triggered), 0, 0));
-        LOG.info("{}: original {}", config.name(), outcomes.get(0));
+        double asrFloor = victim.accuracy(asTarget(attack.nonTarget(eval), attack.target()));
+        LOG.info("{}: original {}; clean non-target images classified as the target: {}", config.name(),
+                outcomes.get(0), asrFloor);
         ImageTokenLayout layout = sampleLayout(victim.block());
         boolean windowed = victim.block().firstWindowedLayer() >= 0;
         InversionReport inversion = TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()).build()
@@ -161,7 +167,7 @@ public final class BackdoorExperiment {
         LOG.info("{}: inversion flagged {} (target {}); {}", config.name(), Arrays.toString(inversion.flaggedClasses()),
                 attack.target(), debugSet);
         if (debugSet.pairs().isEmpty()) {
-            return new Result(config, family, attack.target(), outcomes, null, 0, 0, debugSet.cleanOnly().size(),
+            return new Result(config, family, attack.target(), asrFloor, outcomes, null, 0, 0, debugSet.cleanOnly().size(),
                     inversion.flaggedClasses(), Map.of(), Map.of(), null, "no inverted trigger fired on the pool: "
                     + "the debugging set has no pairs, AtPatch was not trained");
         }
@@ -206,7 +212,7 @@ public final class BackdoorExperiment {
                             RealTrigger.columns(real, layout), layout.isSpecial(0), BATCH);
                 }
             }
-            return new Result(config, family, attack.target(), outcomes, detector, evalSet.pairs().size(),
+            return new Result(config, family, attack.target(), asrFloor, outcomes, detector, evalSet.pairs().size(),
                     debugSet.pairs().size(), debugSet.cleanOnly().size(), inversion.flaggedClasses(),
                     Timing.offlineSeconds(bundle), timings(model, bundle, eval, triggered, s.timingSamples()), over,
                     String.join("; ", notes));

@@ -24,6 +24,9 @@ import org.atpatch.examples.reproduce.BackdoorExperiment.Result;
  */
 public final class BackdoorReport {
 
+    /** Table 2: the column of the first method, after configuration, family, target and ASR floor. */
+    private static final int FIRST_METHOD = 4;
+
     private final Path dir;
     private final String command;
     private final ResultTable victims = new ResultTable("configuration", "family", "target", "clean_acc", "asr",
@@ -63,18 +66,20 @@ public final class BackdoorReport {
 
     /**
      * @param results the configurations run so far
-     * @return Table 2 in the paper's layout (percentages): one Acc/ASR column pair per method, then the
-     *     shares of clean and triggered images the first AtPatch rule patched, and a note
+     * @return Table 2 in the paper's layout (percentages): the ASR floor (clean non-target images the
+     *     victim already classifies as the target), one Acc/ASR column pair per method, then the shares of
+     *     clean and triggered images the first AtPatch rule patched, and a note
      */
     public static ResultTable table2(List<Result> results) {
         List<String> methods = methods(results);
-        String[] header = new String[3 + 2 * methods.size() + 3];
+        String[] header = new String[FIRST_METHOD + 2 * methods.size() + 3];
         header[0] = "configuration";
         header[1] = "family";
         header[2] = "target";
+        header[3] = "ASR floor % (clean)";
         for (int m = 0; m < methods.size(); m++) {
-            header[3 + 2 * m] = "Acc % (" + methods.get(m) + ")";
-            header[4 + 2 * m] = "ASR % (" + methods.get(m) + ")";
+            header[FIRST_METHOD + 2 * m] = "Acc % (" + methods.get(m) + ")";
+            header[FIRST_METHOD + 1 + 2 * m] = "ASR % (" + methods.get(m) + ")";
         }
         String first = methods.size() > 1 ? methods.get(1) : "AtPatch";
         header[header.length - 3] = "clean patched % (" + first + ")";
@@ -86,10 +91,11 @@ public final class BackdoorReport {
             row[0] = r.config().name();
             row[1] = r.family();
             row[2] = r.target();
+            row[3] = ResultTable.percent(r.asrFloor());
             for (int m = 0; m < methods.size(); m++) {
                 Optional<Outcome> o = outcome(r, methods.get(m));
-                row[3 + 2 * m] = ResultTable.percent(o.map(Outcome::acc).orElse(Double.NaN));
-                row[4 + 2 * m] = ResultTable.percent(o.map(Outcome::asr).orElse(Double.NaN));
+                row[FIRST_METHOD + 2 * m] = ResultTable.percent(o.map(Outcome::acc).orElse(Double.NaN));
+                row[FIRST_METHOD + 1 + 2 * m] = ResultTable.percent(o.map(Outcome::asr).orElse(Double.NaN));
             }
             Optional<Outcome> o = methods.size() > 1 ? outcome(r, first) : Optional.empty();
             row[row.length - 3] = ResultTable.percent(o.map(Outcome::cleanPatched).orElse(Double.NaN));
@@ -166,6 +172,9 @@ public final class BackdoorReport {
             o.put("configuration", r.config());
             o.put("family", r.family());
             o.put("target", r.target());
+            if (!Double.isNaN(r.asrFloor())) {
+                o.put("asr_floor", r.asrFloor());
+            }
             o.put("outcomes", r.outcomes());
             if (r.detector() != null) {
                 o.put("detector", DetectorRows.json(r.detector()));

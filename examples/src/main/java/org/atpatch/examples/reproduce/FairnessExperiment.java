@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.atpatch.core.Metrics;
 import org.atpatch.detector.DetectorEvaluation;
 import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.AttentionCapture;
@@ -60,8 +61,23 @@ public final class FairnessExperiment {
      * @param acc clean accuracy
      * @param uf unfairness rate
      * @param patchedShare share of test inputs patched (0 for the original)
+     * @param gained test inputs the unpatched model got wrong and this method right (0 for the original)
+     * @param lost test inputs the unpatched model got right and this method wrong (0 for the original)
      */
-    public record Outcome(String method, double acc, double uf, double patchedShare) {}
+    public record Outcome(String method, double acc, double uf, double patchedShare, int gained, int lost) {
+
+        /**
+         * McNemar's statistic for this method's accuracy change against the original, as {@link
+         * PatchedCounts#accuracyChangeZ()}: below −2 the method costs accuracy beyond what the
+         * changed predictions can show by chance.
+         *
+         * @return (gained − lost) / √(gained + lost), 0 when nothing changed
+         */
+        public double accuracyChangeZ() {
+            int changed = gained + lost;
+            return changed == 0 ? 0 : (gained - lost) / Math.sqrt(changed);
+        }
+    }
 
     /**
      * Everything measured for one configuration.
@@ -97,8 +113,10 @@ public final class FairnessExperiment {
         ProtectedAttribute attribute = victim.attribute(config.attribute());
         FairnessFlips flips = FairnessFlips.of(List.of(attribute), test.sampleSize());
         List<Outcome> outcomes = new ArrayList<>();
-        double accBefore = victim.testAccuracy();
-        outcomes.add(new Outcome("original", accBefore, flips.unfairness(test, FairnessPredictor.of(model, 1024)), 0));
+        int[] before = VictimTrainer.predict(model, test, 1024);
+        double accBefore = Metrics.accuracy(before, test.labels());
+        outcomes.add(new Outcome("original", accBefore, flips.unfairness(test, FairnessPredictor.of(model, 1024)), 0,
+                0, 0));
         LOG.info("{}: original acc {} UF {}", config.name(), accBefore, outcomes.get(0).uf());
 
         DebuggingSet debugSet = FairnessDebuggingSetBuilder.of(model, victim.data().debug())
@@ -116,12 +134,13 @@ public final class FairnessExperiment {
             Map<String, Double> seconds = Timing.offlineSeconds(bundle);
             for (PatchRule rule : PatchVariants.rules(bundle, s.extraRules())) {
                 outcomes.add(outcome(PatchVariants.label(bundle, rule), PatchVariants.patched(bundle, model, rule), test,
-                        flips));
+                        before, flips));
             }
             Engine.getInstance().setRandomSeed((int) s.seed());
-            outcomes.add(outcome(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(bundle, model), test, flips));
-            outcomes.add(outcome(PatchVariants.WITHOUT_RESCALING, PatchVariants.withoutRescaling(bundle, model), test,
+            outcomes.add(outcome(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(bundle, model), test, before,
                     flips));
+            outcomes.add(outcome(PatchVariants.WITHOUT_RESCALING, PatchVariants.withoutRescaling(bundle, model), test,
+                    before, flips));
             outcomes.forEach(o -> LOG.info("{}: {}", config.name(), o));
 
             FairnessDebuggingSetBuilder.Result eval = FairnessDebuggingSetBuilder.of(model, test)
@@ -143,11 +162,12 @@ public final class FairnessExperiment {
         }
     }
 
-    private static Outcome outcome(String method, PatchedModel patched, LabelledData test, FairnessFlips flips) {
+    private static Outcome outcome(String method, PatchedModel patched, LabelledData test, int[] before,
+            FairnessFlips flips) {
         try (patched) {
-            PatchedCounts counts = PatchedCounts.of(patched, test, BATCH);
+            PatchedCounts counts = PatchedCounts.of(patched, test, BATCH, before);
             double uf = flips.unfairness(test, FairnessPredictor.of(patched, 1024));
-            return new Outcome(method, counts.accuracy(), uf, counts.patchedShare());
+            return new Outcome(method, counts.accuracy(), uf, counts.patchedShare(), counts.gained(), counts.lost());
         }
     }
 

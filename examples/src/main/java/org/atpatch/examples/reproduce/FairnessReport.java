@@ -86,13 +86,14 @@ public final class FairnessReport {
         Files.createDirectories(dir);
         ResultTable t3 = table3(results);
         CommonTables common = new CommonTables("unpatched", "atpatch_clean", "atpatch_divergent");
-        ResultTable ablation = new ResultTable("configuration", "method", "acc", "uf", "patched_share");
+        ResultTable ablation = new ResultTable("configuration", "method", "acc", "uf", "patched_share", "turned_right",
+                "turned_wrong", "mcnemar_z");
         Map<String, Map<String, Double>> acc = new LinkedHashMap<>();
         Map<String, Map<String, Double>> uf = new LinkedHashMap<>();
         for (Result r : results) {
             String c = r.config().name();
             for (Outcome o : r.outcomes()) {
-                ablation.add(c, o.method(), o.acc(), o.uf(), o.patchedShare());
+                ablation.add(c, o.method(), o.acc(), o.uf(), o.patchedShare(), o.gained(), o.lost(), o.accuracyChangeZ());
                 acc.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.acc());
                 uf.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.uf());
             }

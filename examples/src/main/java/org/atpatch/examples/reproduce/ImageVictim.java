@@ -1,8 +1,6 @@
 package org.atpatch.examples.reproduce;
 
 import ai.djl.Model;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -114,11 +112,11 @@ public final class ImageVictim implements AutoCloseable {
         Model model = Model.newInstance(config.name());
         try {
             model.setBlock(block);
-            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(family.sampleShape()));
+            VictimTrainer.initialize(model, family.sampleShape(), s.seed());
             LabelledData train = data.train();
             VictimCache victims = new VictimCache(cache);
             String base = block.fingerprint() + "|data=" + config.dataset() + ":" + train.size() + "#"
-                    + VictimCache.hash(Arrays.toString(train.labels())).substring(0, 16) + "|" + s.key();
+                    + VictimCache.hash(Arrays.toString(train.labels())).substring(0, 16) + "|" + s.key() + "|init=seeded";
             long t0 = System.nanoTime();
             Attack attack;
             boolean cached;

@@ -1,8 +1,6 @@
 package org.atpatch.examples.reproduce;
 
 import ai.djl.Model;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.atpatch.core.Metrics;
@@ -91,11 +89,11 @@ public final class TabularVictim implements AutoCloseable {
         Model model = Model.newInstance(family.name().toLowerCase(java.util.Locale.ROOT) + "-" + data.spec().name());
         try {
             model.setBlock(block);
-            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(block.sampleInputShape()));
+            VictimTrainer.initialize(model, block.sampleInputShape(), s.seed());
             VictimTrainer trainer = VictimTrainer.builder().optEpochs(s.epochs()).optBatchSize(s.batch())
                     .optLearningRate(s.lr()).optSeed(s.seed()).optProgress(false).build();
             String config = block.fingerprint() + "|data=" + VictimCache.hash(data.describe()) + "|epochs=" + s.epochs()
-                    + "|batch=" + s.batch() + "|lr=" + s.lr() + "|seed=" + s.seed() + "|trainer=VictimTrainer defaults";
+                    + "|batch=" + s.batch() + "|lr=" + s.lr() + "|seed=" + s.seed() + "|trainer=VictimTrainer defaults|init=seeded";
             long t0 = System.nanoTime();
             boolean cached = new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, data.train()));
             return new TabularVictim(data, family, block, model, cached, (System.nanoTime() - t0) / 1e9);

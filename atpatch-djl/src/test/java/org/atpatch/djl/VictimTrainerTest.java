@@ -1,0 +1,39 @@
+package org.atpatch.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** {@link VictimTrainer#initialize}: the initial weights follow from the seed alone. */
+class VictimTrainerTest {
+
+    @Test
+    void initialWeightsDependOnTheSeedOnlyNotOnEarlierRandomDraws() {
+        float[] first = initialWeights(7, 0);
+        float[] afterOtherDraws = initialWeights(7, 1000);
+        float[] otherSeed = initialWeights(8, 0);
+        assertArrayEquals(first, afterOtherDraws, "same seed, other random numbers drawn before");
+        assertFalse(Arrays.equals(first, otherSeed), "another seed gives other weights");
+    }
+
+    private static float[] initialWeights(long seed, int drawsBefore) {
+        Engine.getInstance().setRandomSeed(99);
+        try (NDManager m = NDManager.newBaseManager()) {
+            if (drawsBefore > 0) {
+                m.randomUniform(0f, 1f, new Shape(drawsBefore), DataType.FLOAT32);
+            }
+        }
+        try (Model model = Model.newInstance("victim")) {
+            model.setBlock(Fixtures.vit());
+            VictimTrainer.initialize(model, new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE), seed);
+            return model.getBlock().getParameters().valueAt(0).getArray().toFloatArray();
+        }
+    }
+}
