@@ -74,8 +74,7 @@ public final class FairnessExperiment {
          * @return (gained − lost) / √(gained + lost), 0 when nothing changed
          */
         public double accuracyChangeZ() {
-            int changed = gained + lost;
-            return changed == 0 ? 0 : (gained - lost) / Math.sqrt(changed);
+            return PatchedCounts.mcnemarZ(gained, lost);
         }
     }
 

@@ -100,6 +100,15 @@ public record PatchedCounts(int size, int patched, int correctOnPatched, int cor
      * @return the statistic, 0 when no prediction changed correctness
      */
     public double accuracyChangeZ() {
+        return mcnemarZ(gained, lost);
+    }
+
+    /**
+     * @param gained predictions turned right
+     * @param lost predictions turned wrong
+     * @return (gained − lost) / √(gained + lost), 0 when both are 0
+     */
+    public static double mcnemarZ(int gained, int lost) {
         int changed = gained + lost;
         return changed == 0 ? 0 : (gained - lost) / Math.sqrt(changed);
     }
