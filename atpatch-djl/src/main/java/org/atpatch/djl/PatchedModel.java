@@ -350,7 +350,6 @@ public final class PatchedModel implements AutoCloseable {
         NDArray flags;
         if (windowed == null) {
             probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
-            checkFinite(detection.headMeans, probs);
             flags = flag(s, probs);
         } else {
             // One map per window: detect each window, then fold columns to the sample's tokens, (B, L, T).
@@ -363,15 +362,26 @@ public final class PatchedModel implements AutoCloseable {
             }
             probs = NDArrays.stack(p, 1);
             flags = NDArrays.stack(f, 1);
-            checkFinite(detection.headMeans, probs);
         }
-        NDArray union = flags.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B, N)
-        NDArray sampleFlagged = union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B)
-        boolean[] patched = sampleFlagged.toBooleanArray();
+        NDArray unionMass = flags.toType(DataType.FLOAT32, false).max(new int[] {1}); // (B, N), 1 where flagged
+        NDArray sampleMass = unionMass.max(new int[] {1}); // (B)
+        // One host read for both the per-sample flags and the finiteness check: a NaN or Inf in any map
+        // reaches the logits through probs · V, and the detector's output is summed in as well.
+        float[] readout = sampleMass.concat(logits.sum().add(probs.sum()).reshape(1)).toFloatArray();
+        if (!Float.isFinite(readout[readout.length - 1])) {
+            diagnoseNonFinite(detection.headMeans, probs);
+        }
+        boolean[] patched = new boolean[readout.length - 1];
         long count = 0;
-        for (boolean p : patched) {
-            count += p ? 1 : 0;
+        for (int i = 0; i < patched.length; i++) {
+            patched[i] = readout[i] > 0;
+            count += patched[i] ? 1 : 0;
         }
+        if (count == 0) {
+            return new PatchResult(logits, report ? reports(probs, flags, patched) : List.of());
+        }
+        NDArray union = unionMass.gt(0);
+        NDArray sampleFlagged = sampleMass.gt(0);
         if (count == patched.length) {
             logits = forward(x, new Patching(s, union, windowed));
         } else if (count > 0) {
@@ -404,7 +414,10 @@ public final class PatchedModel implements AutoCloseable {
         return probs.gt(s.tau).logicalAnd(s.eligible);
     }
 
-    /** One scalar host read: fails when any map (or the detector's output) is NaN or infinite. */
+    /**
+     * Fails when any map (or the detector's output) is NaN or infinite, naming the first layer and
+     * sample; one scalar host read.
+     */
     private void checkFinite(List<NDArray> headMeans, NDArray probs) {
         NDList sums = new NDList(headMeans.size());
         long samples = probs.getShape().get(0);
@@ -423,6 +436,15 @@ public final class PatchedModel implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Called when the fused check found a NaN or Inf: names the map, or says it arose after the maps.
+     */
+    private void diagnoseNonFinite(List<NDArray> headMeans, NDArray probs) {
+        checkFinite(headMeans, probs);
+        throw new IllegalArgumentException("the model's logits contain NaN or Inf although its attention maps and the"
+                + " detector's output are finite: check the input and the model's weights");
     }
 
     private List<PatchReport> reports(NDArray probs, NDArray flags, boolean[] patched) {

@@ -111,6 +111,19 @@ class PatchedModelValidationTest {
     }
 
     @Test
+    void logitsThatOverflowAfterFiniteMapsAreReported() {
+        try (Model overflowing = Fixtures.vitModel();
+                PatchedModel pm = PatchedModel.builder().setModel(overflowing).setDetector(Fixtures.scripted(new int[2][0]))
+                        .setBenignStatistics(benign).build()) {
+            var params = overflowing.getBlock().getParameters();
+            NDArray head = params.valueAt(params.size() - 2).getArray(); // the classifier's weight
+            head.muli(3e38f);
+            NDArray x = Fixtures.images(manager, 2, 9);
+            assertMessage(IllegalArgumentException.class, "logits contain NaN or Inf", () -> pm.predict(x));
+        }
+    }
+
+    @Test
     void modelWithoutInterceptableAttentionIsRefused() {
         try (Model plain = Model.newInstance("mlp")) {
             ai.djl.nn.SequentialBlock b = new ai.djl.nn.SequentialBlock()
