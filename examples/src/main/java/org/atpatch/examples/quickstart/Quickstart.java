@@ -75,7 +75,8 @@ public final class Quickstart implements Callable<Integer> {
                     pct(scenario.accBefore()), pct(after.acc()), pct(scenario.asrBefore()), pct(after.asr()),
                     pct(after.cleanFlagged()), pct(after.triggeredFlagged())));
             System.out.println(String.format(Locale.ROOT, "Without any trigger the victim already classifies %s of the clean"
-                    + " non-target images as the target: the attack success rate no input-level defence can go below.",
+                    + " non-target images as the target: the attack success rate left if the patch restored every"
+                    + " triggered image's clean prediction exactly.",
                     pct(scenario.asrFloor())));
             System.err.flush();
             System.out.println(String.format(Locale.ROOT,

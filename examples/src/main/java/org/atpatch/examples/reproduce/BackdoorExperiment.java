@@ -102,8 +102,9 @@ public final class BackdoorExperiment {
      * @param family the victim's family
      * @param target the attack's target class
      * @param asrFloor the share of clean (untriggered) non-target evaluation images the victim already
-     *     classifies as the target: the attack success rate that no input-level defence can go below
-     *     (NaN when there is no victim)
+     *     classifies as the target: the attack success rate of a patch that gave every triggered
+     *     image exactly its clean prediction (a patch can only go below it by also changing predictions
+     *     the victim gets wrong without a trigger); NaN when there is no victim
      * @param outcomes original first, then the rules, w/o Det, w/o Rec
      * @param detector the detector on the balanced evaluation set, or null
      * @param evalPairs pairs in that set

@@ -183,7 +183,9 @@ public final class BackdoorScenario implements AutoCloseable {
 
     /**
      * @return the share of clean (untriggered) non-target evaluation images the victim classifies as
-     *     the target: the attack success rate no input-level defence can go below
+     *     the target: the attack success rate of a patch that gave every triggered input exactly its
+     *     clean prediction (a patch can only go below it by also changing predictions the victim gets
+     *     wrong without a trigger)
      */
     public double asrFloor() {
         return asrFloor;
