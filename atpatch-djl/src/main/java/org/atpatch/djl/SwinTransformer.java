@@ -107,7 +107,20 @@ public final class SwinTransformer extends TransformerFamily {
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
+        NDArray h = pooledFeatures(ps, inputs.singletonOrThrow(), training);
+        return head.forward(ps, new NDList(h), training);
+    }
+
+    /**
+     * The representation the classifier head reads: the last stage's tokens, normalised and averaged,
+     * one vector per image. Part of the same graph as {@code forward}, so gradients reach the input.
+     *
+     * @param ps the parameter store
+     * @param x images {@code (batch, channels, size, size)}
+     * @param training whether training
+     * @return {@code (batch, width of the last stage)}
+     */
+    public NDArray pooledFeatures(ParameterStore ps, NDArray x, boolean training) {
         Shape s = x.getShape();
         requireInput(s, "images");
         long b = s.get(0);
@@ -119,8 +132,7 @@ public final class SwinTransformer extends TransformerFamily {
         for (Block block : sequence) {
             h = block.forward(ps, new NDList(h), training).singletonOrThrow();
         }
-        h = norm.forward(ps, new NDList(h), training).singletonOrThrow().mean(new int[] {1});
-        return head.forward(ps, new NDList(h), training);
+        return norm.forward(ps, new NDList(h), training).singletonOrThrow().mean(new int[] {1});
     }
 
     @Override

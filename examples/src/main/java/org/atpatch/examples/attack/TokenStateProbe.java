@@ -3,15 +3,11 @@ package org.atpatch.examples.attack;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import java.util.Arrays;
 import java.util.List;
-import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.AttentionInterceptor;
 import org.atpatch.djl.AttentionLayers;
 import org.atpatch.djl.Interception;
-import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.TokenStatePoint;
 
 /**
@@ -21,7 +17,7 @@ import org.atpatch.djl.TokenStatePoint;
  * CLS token. The states are read through a per-call interceptor that returns them unchanged, so the
  * forward is the model's own and autograd reaches the input through them.
  */
-public final class TokenStateProbe {
+public final class TokenStateProbe implements HiddenUnits {
 
     private final Model model;
     private final int layer;
@@ -53,6 +49,7 @@ public final class TokenStateProbe {
     }
 
     /** @return the layer read */
+    @Override
     public int layer() {
         return layer;
     }
@@ -64,6 +61,7 @@ public final class TokenStateProbe {
      * @param batch the input batch
      * @return {@code (batch, width)}
      */
+    @Override
     public NDArray pooled(ParameterStore store, NDArray batch) {
         NDArray[] seen = new NDArray[1];
         AttentionInterceptor capture = new AttentionInterceptor() {
@@ -84,48 +82,8 @@ public final class TokenStateProbe {
         return seen[0].mean(new int[] {1});
     }
 
-    /**
-     * The token-averaged states of every sample, on the host, without building a graph.
-     *
-     * @param data the inputs (labels unused)
-     * @param batchSize evaluation batch size
-     * @return {@code [sample][unit]}
-     */
-    public float[][] pooled(LabelledData data, int batchSize) {
-        DjlOffline.configure();
-        float[][] out = new float[data.size()][];
-        for (int from = 0; from < data.size(); from += batchSize) {
-            int to = Math.min(data.size(), from + batchSize);
-            try (NDManager sub = model.getNDManager().newSubManager()) {
-                NDArray p = pooled(new ParameterStore(sub, false), data.batch(sub, from, to));
-                int width = (int) p.getShape().get(1);
-                float[] flat = p.toFloatArray();
-                for (int i = 0; i < to - from; i++) {
-                    out[from + i] = Arrays.copyOfRange(flat, i * width, (i + 1) * width);
-                }
-            }
-        }
-        return out;
-    }
-
-    /**
-     * The mean activation of some units over the samples.
-     *
-     * @param data the inputs
-     * @param units unit indices, each below the model width
-     * @return the mean over samples and units
-     */
-    public double meanActivation(LabelledData data, int[] units) {
-        float[][] pooled = pooled(data, 256);
-        double sum = 0;
-        for (float[] p : pooled) {
-            for (int u : units) {
-                if (u < 0 || u >= p.length) {
-                    throw new IllegalArgumentException("unit " + u + " is outside the width " + p.length);
-                }
-                sum += p[u];
-            }
-        }
-        return sum / ((double) pooled.length * units.length);
+    @Override
+    public Model model() {
+        return model;
     }
 }

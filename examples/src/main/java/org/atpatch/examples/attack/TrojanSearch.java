@@ -31,7 +31,7 @@ final class TrojanSearch {
     private final TrojanOptions options;
     private final ImageShape image;
     private final SquarePatch square;
-    private final TokenStateProbe probe;
+    private final HiddenUnits probe;
     private final float[] mask;
     private final float[] keep;
 
@@ -44,7 +44,7 @@ final class TrojanSearch {
         this.options = options;
         this.image = ImageShape.of(sample.sampleShape());
         this.square = options.square(image);
-        this.probe = options.layer() < 0 ? TokenStateProbe.lastLayer(model) : new TokenStateProbe(model, options.layer());
+        this.probe = options.layer() < 0 ? HiddenUnits.deepest(model) : HiddenUnits.at(model, options.layer());
         this.mask = new float[image.plane()];
         this.keep = new float[image.plane()];
         for (int i = 0; i < mask.length; i++) {

@@ -15,7 +15,8 @@ import org.atpatch.djl.VictimTrainer;
  *
  * <p>The hidden units are those of the model's hidden states entering a layer (by default the last),
  * averaged over tokens ({@link TokenStateProbe}): the deepest representation every family with
- * token-state points exposes without a new hook. Liu et al. pick the neurons most strongly connected
+ * token-state points exposes without a new hook; for Swin, which has none, the pooled features its
+ * head reads ({@link SwinFeatureProbe}; see {@link HiddenUnits#deepest}). Liu et al. pick the neurons most strongly connected
  * to the previous layer, i.e. the ones the input moves most easily; on a residual stream, whose units
  * mix many layers' weights, we pick the data-driven counterpart: the units whose activation varies most
  * (largest standard deviation) over the clean sample, which also skips units held at a constant offset
@@ -66,7 +67,7 @@ public final class TrojanTrigger implements Attack {
      * maximises the chosen units' mean activation over batches of {@code sample} stamped with it. The
      * model is not changed.
      *
-     * @param cleanModel the clean, initialised model; its block needs token-state points
+     * @param cleanModel the clean, initialised model; its block needs token-state points or must be a Swin
      * @param sample clean images to optimise over (labels unused)
      * @param options the search settings
      * @return the optimised trigger, with the layer and units it excites
@@ -130,7 +131,10 @@ public final class TrojanTrigger implements Attack {
         return pattern.clone();
     }
 
-    /** @return the token-state layer the pattern was optimised on, or -1 when the pattern was given */
+    /**
+     * @return the token-state layer the pattern was optimised on (the depth for a Swin's pooled
+     *     features), or -1 when the pattern was given
+     */
     public int layer() {
         return layer;
     }

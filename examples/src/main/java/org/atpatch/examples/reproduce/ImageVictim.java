@@ -8,6 +8,7 @@ import org.atpatch.core.Metrics;
 import org.atpatch.djl.AttentionLayers;
 import org.atpatch.djl.InterceptableTransformer;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.SwinTransformer;
 import org.atpatch.djl.VictimTrainer;
 import org.atpatch.examples.attack.Attack;
 import org.atpatch.examples.attack.TrojanTrigger;
@@ -83,9 +84,10 @@ public final class ImageVictim implements AutoCloseable {
      */
     public static String unsupportedReason(BackdoorConfig config) {
         ImageFamily family = ImageFamily.forDataset(config.dataset());
-        if (config.isTrojan() && !AttentionLayers.of(family.build()).hasTokenStatePoints()) {
-            return "the Trojan trigger search reads hidden units through token-state points, which " + family
-                    + " does not expose (its widths change between stages)";
+        InterceptableTransformer block = family.build();
+        if (config.isTrojan() && !AttentionLayers.of(block).hasTokenStatePoints() && !(block instanceof SwinTransformer)) {
+            return "the Trojan trigger search needs hidden units to excite (HiddenUnits.deepest): " + family
+                    + " has neither token-state points nor a Swin's pooled features";
         }
         return null;
     }

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.SwinTransformer;
 import org.atpatch.djl.VictimTrainer;
 import org.atpatch.djl.VisionTransformer;
 import org.junit.jupiter.api.AfterAll;
@@ -62,7 +63,7 @@ class TrojanTriggerTest {
         assertEquals(2, trojan.units().length);
         assertEquals(new SquarePatch(5, 5, 3), trojan.square(), "flush with the bottom-right corner by default");
 
-        TokenStateProbe probe = new TokenStateProbe(model, trojan.layer());
+        HiddenUnits probe = HiddenUnits.at(model, trojan.layer());
         double clean = probe.meanActivation(sample, trojan.units());
         double before = probe.meanActivation(start.applyTrigger(sample), trojan.units());
         double after = probe.meanActivation(trojan.applyTrigger(sample), trojan.units());
@@ -71,6 +72,37 @@ class TrojanTriggerTest {
         assertTrue(after > before + 0.5 * Math.abs(before - clean) + 1e-3,
                 "optimised " + after + " should clearly exceed the random start " + before + " (clean " + clean + ")");
         assertEquals(trojan.fingerprint(), TrojanTrigger.optimise(model, sample, options).fingerprint(), "deterministic");
+    }
+
+    @Test
+    void onSwinTheSearchExcitesThePooledFeatures() {
+        Engine.getInstance().setRandomSeed(11);
+        SwinTransformer swin = SwinTransformer.builder().setImageSize(16).setPatchSize(2).setWindowSize(4)
+                .setStageDepths(2, 2).setWidth(8).setHeads(2).setClasses(3).build();
+        Shape shape = new Shape(1, 16, 16);
+        Random r = new Random(5);
+        float[] x = new float[32 * 256];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = r.nextFloat();
+        }
+        LabelledData images = new LabelledData(x, IntStream.range(0, 32).map(i -> i % 3).toArray(), shape);
+        try (Model m = Model.newInstance("trojan-swin")) {
+            m.setBlock(swin);
+            VictimTrainer.initialize(m, shape, 11);
+            HiddenUnits deepest = HiddenUnits.deepest(m);
+            assertTrue(deepest instanceof SwinFeatureProbe, deepest.getClass().getSimpleName());
+            assertEquals(4, deepest.layer(), "after the last of 2 + 2 layers");
+            assertEquals(16, deepest.pooled(images, 8)[0].length, "width 8 doubled by the patch merging");
+            TrojanOptions options = TrojanOptions.builder().setTarget(2).optSize(4).optSteps(40).optBatchSize(16)
+                    .optSeed(3).build();
+            TrojanTrigger trojan = TrojanTrigger.optimise(m, images, options);
+            assertEquals(4, trojan.layer());
+            double before = deepest.meanActivation(TrojanTrigger.startingPoint(shape, options).applyTrigger(images),
+                    trojan.units());
+            double after = deepest.meanActivation(trojan.applyTrigger(images), trojan.units());
+            assertTrue(after > before + 1e-3, "optimised " + after + " vs random start " + before);
+            assertMessage("token-state points", () -> HiddenUnits.at(m, 1));
+        }
     }
 
     @Test
