@@ -369,7 +369,7 @@ public final class PatchedModel implements AutoCloseable {
         // reaches the logits through probs · V, and the detector's output is summed in as well.
         float[] readout = sampleMass.concat(logits.sum().add(probs.sum()).reshape(1)).toFloatArray();
         if (!Float.isFinite(readout[readout.length - 1])) {
-            diagnoseNonFinite(detection.headMeans, probs);
+            diagnoseNonFinite(detection.headMeans, probs, logits);
         }
         boolean[] patched = new boolean[readout.length - 1];
         long count = 0;
@@ -439,12 +439,15 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     /**
-     * Called when the fused check found a NaN or Inf: names the map, or says it arose after the maps.
+     * Called when the fused sum was not finite: names the map that holds a NaN or Inf, or says the
+     * logits hold one, or returns when every value is finite and only the sum overflowed.
      */
-    private void diagnoseNonFinite(List<NDArray> headMeans, NDArray probs) {
+    private void diagnoseNonFinite(List<NDArray> headMeans, NDArray probs, NDArray logits) {
         checkFinite(headMeans, probs);
-        throw new IllegalArgumentException("the model's logits contain NaN or Inf although its attention maps and the"
-                + " detector's output are finite: check the input and the model's weights");
+        if (logits.isNaN().logicalOr(logits.isInfinite()).any().getBoolean()) {
+            throw new IllegalArgumentException("the model's logits contain NaN or Inf although its attention maps and the"
+                    + " detector's output are finite: check the input and the model's weights");
+        }
     }
 
     private List<PatchReport> reports(NDArray probs, NDArray flags, boolean[] patched) {

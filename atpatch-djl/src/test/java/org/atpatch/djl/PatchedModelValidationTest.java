@@ -124,6 +124,22 @@ class PatchedModelValidationTest {
     }
 
     @Test
+    void largeFiniteLogitsWhoseSumOverflowsAreReturned() {
+        try (Model large = Fixtures.vitModel();
+                PatchedModel pm = PatchedModel.builder().setModel(large).setDetector(Fixtures.scripted(new int[2][0]))
+                        .setBenignStatistics(benign).build()) {
+            var params = large.getBlock().getParameters();
+            NDArray bias = params.valueAt(params.size() - 1).getArray(); // the classifier's bias
+            bias.set(new ai.djl.ndarray.index.NDIndex(":"), 3e38f);
+            NDArray x = Fixtures.images(manager, 2, 9);
+            float[] logits = pm.predict(x).toFloatArray();
+            for (float v : logits) {
+                assertTrue(Float.isFinite(v), "finite logits come back as they are: " + v);
+            }
+        }
+    }
+
+    @Test
     void modelWithoutInterceptableAttentionIsRefused() {
         try (Model plain = Model.newInstance("mlp")) {
             ai.djl.nn.SequentialBlock b = new ai.djl.nn.SequentialBlock()
