@@ -112,30 +112,31 @@ class PatchedModelValidationTest {
 
     @Test
     void logitsThatOverflowAfterFiniteMapsAreReported() {
-        try (Model overflowing = Fixtures.vitModel();
-                PatchedModel pm = PatchedModel.builder().setModel(overflowing).setDetector(Fixtures.scripted(new int[2][0]))
-                        .setBenignStatistics(benign).build()) {
-            var params = overflowing.getBlock().getParameters();
-            NDArray head = params.valueAt(params.size() - 2).getArray(); // the classifier's weight
-            head.muli(3e38f);
-            NDArray x = Fixtures.images(manager, 2, 9);
-            assertMessage(IllegalArgumentException.class, "logits contain NaN or Inf", () -> pm.predict(x));
-        }
+        withClassifier(weight -> weight.muli(3e38f), 2, pm -> assertMessage(IllegalArgumentException.class,
+                "logits contain NaN or Inf", () -> pm.predict(Fixtures.images(manager, 2, 9))));
     }
 
     @Test
     void largeFiniteLogitsWhoseSumOverflowsAreReturned() {
-        try (Model large = Fixtures.vitModel();
-                PatchedModel pm = PatchedModel.builder().setModel(large).setDetector(Fixtures.scripted(new int[2][0]))
-                        .setBenignStatistics(benign).build()) {
-            var params = large.getBlock().getParameters();
-            NDArray bias = params.valueAt(params.size() - 1).getArray(); // the classifier's bias
-            bias.set(new ai.djl.ndarray.index.NDIndex(":"), 3e38f);
-            NDArray x = Fixtures.images(manager, 2, 9);
-            float[] logits = pm.predict(x).toFloatArray();
-            for (float v : logits) {
+        withClassifier(bias -> bias.set(new ai.djl.ndarray.index.NDIndex(":"), 3e38f), 1, pm -> {
+            for (float v : pm.predict(Fixtures.images(manager, 2, 9)).toFloatArray()) {
                 assertTrue(Float.isFinite(v), "finite logits come back as they are: " + v);
             }
+        });
+    }
+
+    /**
+     * Runs a check on a patched fresh tiny ViT whose classifier parameter ({@code fromEnd} 2: weight,
+     * 1: bias) was changed first.
+     */
+    private static void withClassifier(java.util.function.Consumer<NDArray> change, int fromEnd,
+            java.util.function.Consumer<PatchedModel> check) {
+        try (Model m = Fixtures.vitModel();
+                PatchedModel pm = PatchedModel.builder().setModel(m).setDetector(Fixtures.scripted(new int[2][0]))
+                        .setBenignStatistics(benign).build()) {
+            var params = m.getBlock().getParameters();
+            change.accept(params.valueAt(params.size() - fromEnd).getArray());
+            check.accept(pm);
         }
     }
 
