@@ -377,16 +377,13 @@ public final class PatchedModel implements AutoCloseable {
             patched[i] = readout[i] > 0;
             count += patched[i] ? 1 : 0;
         }
-        if (count == 0) {
-            return new PatchResult(logits, report ? reports(probs, flags, patched) : List.of());
-        }
-        NDArray union = unionMass.gt(0);
-        NDArray sampleFlagged = sampleMass.gt(0);
         if (count == patched.length) {
-            logits = forward(x, new Patching(s, union, windowed));
+            logits = forward(x, new Patching(s, unionMass.gt(0), windowed));
         } else if (count > 0) {
+            NDArray sampleFlagged = sampleMass.gt(0);
             NDArray index = sampleFlagged.nonzero().squeeze(1);
-            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(s, union.get(new NDIndex("{}", index)), windowed));
+            NDArray union = unionMass.gt(0).get(new NDIndex("{}", index));
+            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(s, union, windowed));
             logits = logits.duplicate();
             logits.set(new NDIndex("{}", sampleFlagged), rerun);
         }

@@ -55,6 +55,12 @@ public final class VictimTrainer {
     }
 
     /**
+     * Goes into the cache key of every victim initialised by {@link #initialize}, so that weights
+     * cached before the seeding (which depended on the process's earlier random draws) are not reused.
+     */
+    public static final String SEEDED_INIT_KEY = "|init=seeded";
+
+    /**
      * Initialises the model's block with the engine's random generator seeded first, so that the
      * initial weights follow from the seed alone and not from whatever drew random numbers earlier in
      * the process (measured: a victim initialised without this inside the test JVM came out different on

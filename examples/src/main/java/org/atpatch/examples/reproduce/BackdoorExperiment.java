@@ -151,11 +151,12 @@ public final class BackdoorExperiment {
         Model model = victim.model();
         Attack attack = victim.attack();
         LabelledData eval = data.eval();
-        LabelledData triggered = asTarget(attack.applyTrigger(attack.nonTarget(eval)), attack.target());
+        LabelledData cleanNonTarget = attack.nonTarget(eval);
+        LabelledData triggered = asTarget(attack.applyTrigger(cleanNonTarget), attack.target());
         String family = ImageFamily.forDataset(config.dataset()).name();
         List<Outcome> outcomes = new ArrayList<>();
         outcomes.add(new Outcome(ORIGINAL, victim.accuracy(eval), victim.accuracy(triggered), 0, 0));
-        double asrFloor = victim.accuracy(asTarget(attack.nonTarget(eval), attack.target()));
+        double asrFloor = victim.accuracy(asTarget(cleanNonTarget, attack.target()));
         LOG.info("{}: original {}; clean non-target images classified as the target: {}", config.name(),
                 outcomes.get(0), asrFloor);
         ImageTokenLayout layout = sampleLayout(victim.block());

@@ -118,7 +118,7 @@ public final class ImageVictim implements AutoCloseable {
             LabelledData train = data.train();
             VictimCache victims = new VictimCache(cache);
             String base = block.fingerprint() + "|data=" + config.dataset() + ":" + train.size() + "#"
-                    + VictimCache.hash(Arrays.toString(train.labels())).substring(0, 16) + "|" + s.key() + "|init=seeded";
+                    + VictimCache.hash(Arrays.toString(train.labels())).substring(0, 16) + "|" + s.key() + VictimTrainer.SEEDED_INIT_KEY;
             long t0 = System.nanoTime();
             Attack attack;
             boolean cached;

@@ -93,7 +93,8 @@ public final class TabularVictim implements AutoCloseable {
             VictimTrainer trainer = VictimTrainer.builder().optEpochs(s.epochs()).optBatchSize(s.batch())
                     .optLearningRate(s.lr()).optSeed(s.seed()).optProgress(false).build();
             String config = block.fingerprint() + "|data=" + VictimCache.hash(data.describe()) + "|epochs=" + s.epochs()
-                    + "|batch=" + s.batch() + "|lr=" + s.lr() + "|seed=" + s.seed() + "|trainer=VictimTrainer defaults|init=seeded";
+                    + "|batch=" + s.batch() + "|lr=" + s.lr() + "|seed=" + s.seed() + "|trainer=VictimTrainer defaults"
+                    + VictimTrainer.SEEDED_INIT_KEY;
             long t0 = System.nanoTime();
             boolean cached = new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, data.train()));
             return new TabularVictim(data, family, block, model, cached, (System.nanoTime() - t0) / 1e9);

@@ -63,7 +63,8 @@ public final class BackdoorScenario implements AutoCloseable {
             int epochs, long seed, Path cache, Path reportDir) throws IOException {
         this.trigger = trigger;
         this.eval = eval;
-        this.triggered = trigger.apply(trigger.nonTarget(eval));
+        LabelledData cleanNonTarget = trigger.nonTarget(eval);
+        this.triggered = trigger.apply(cleanNonTarget);
         this.vit = VisionTransformer.builder()
                 .setImageSize(28).setPatchSize(4).setDepth(2).setWidth(64).setHeads(4).optMlpRatio(2).setClasses(10)
                 .build();
@@ -75,12 +76,11 @@ public final class BackdoorScenario implements AutoCloseable {
             VictimTrainer trainer = VictimTrainer.builder().optEpochs(epochs).optSeed(seed).build();
             String config = vit.fingerprint() + "|" + name + "|train=" + train.size() + "#" + VictimCache.hash(
                     java.util.Arrays.toString(train.labels())).substring(0, 12) + "|" + trigger.fingerprint() + "|rate=0.1|epochs="
-                    + epochs + "|seed=" + seed + "|init=seeded";
+                    + epochs + "|seed=" + seed + VictimTrainer.SEEDED_INIT_KEY;
             new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, trigger.poison(train, 0.1, seed)));
             accBefore = Metrics.accuracy(VictimTrainer.predict(model, eval, 256), eval.labels());
             asrBefore = Metrics.attackSuccessRate(VictimTrainer.predict(model, triggered, 256), triggered.labels(),
                     trigger.target());
-            LabelledData cleanNonTarget = trigger.nonTarget(eval);
             asrFloor = Metrics.attackSuccessRate(VictimTrainer.predict(model, cleanNonTarget, 256), cleanNonTarget.labels(),
                     trigger.target());
             LOG.info("{}: victim clean accuracy {}, attack success rate {} (clean non-target images classified as the"

@@ -1,7 +1,6 @@
 package org.atpatch.examples.scenario;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import org.atpatch.detector.ColumnDetector;
@@ -43,7 +42,7 @@ public final class OracleColumnDetector implements ColumnDetector {
         if (s.dimension() != 3 || s.get(2) != tokens) {
             throw new IllegalArgumentException("maps " + s + ", expected (batch, " + tokens + ", " + tokens + ")");
         }
-        return headAveraged.getManager().create(row).toType(DataType.FLOAT32, false).reshape(1, tokens)
+        return headAveraged.getManager().create(row).reshape(1, tokens)
                 .repeat(0, s.get(0));
     }
 
