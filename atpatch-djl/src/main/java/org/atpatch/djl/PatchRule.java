@@ -42,4 +42,22 @@ public interface PatchRule {
     default NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
         return probs;
     }
+
+    /**
+     * A layer's attention context under this rule, {@code patchAttention(…) · values}; what the
+     * patched model calls. Rules that can compute it without materialising the patched map override
+     * it (Γ and drop-and-renormalise do, {@link DeviceHotPatch#attend}); they must agree with the
+     * default up to float rounding and return {@code probs · values} bit for bit for samples with no
+     * flagged column.
+     *
+     * @param layer the layer
+     * @param probs {@code (batch, heads, N, N)}
+     * @param values {@code (batch, heads, N, headWidth)}
+     * @param flagged {@code (batch, N)} boolean, the columns to patch
+     * @param benign the benign statistics on the device
+     * @return the context {@code (batch, heads, N, headWidth)}
+     */
+    default NDArray attend(int layer, NDArray probs, NDArray values, NDArray flagged, BenignOnDevice benign) {
+        return patchAttention(layer, probs, flagged, benign).matMul(values);
+    }
 }

@@ -111,6 +111,11 @@ public final class PatchRules {
             public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
                 return g.apply(probs, benign.q(layer), flagged, layer);
             }
+
+            @Override
+            public NDArray attend(int layer, NDArray probs, NDArray values, NDArray flagged, BenignOnDevice benign) {
+                return g.attend(probs, values, benign.q(layer), flagged, layer);
+            }
         };
     }
 
@@ -126,6 +131,11 @@ public final class PatchRules {
             @Override
             public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
                 return g.apply(probs, null, flagged, layer);
+            }
+
+            @Override
+            public NDArray attend(int layer, NDArray probs, NDArray values, NDArray flagged, BenignOnDevice benign) {
+                return g.attend(probs, values, null, flagged, layer);
             }
         };
     }
@@ -194,6 +204,11 @@ public final class PatchRules {
             @Override
             public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
                 return gamma == null ? probs : gamma.apply(probs, benign.q(layer), flagged, layer);
+            }
+
+            @Override
+            public NDArray attend(int layer, NDArray probs, NDArray values, NDArray flagged, BenignOnDevice benign) {
+                return gamma == null ? probs.matMul(values) : gamma.attend(probs, values, benign.q(layer), flagged, layer);
             }
         };
     }

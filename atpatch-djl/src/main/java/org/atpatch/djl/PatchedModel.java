@@ -563,6 +563,11 @@ public final class PatchedModel implements AutoCloseable {
         public NDArray onAttention(int layer, NDArray probs) {
             return s.rule.patchAttention(layer, probs, columns(layer), s.benign);
         }
+
+        @Override
+        public NDArray attend(int layer, NDArray probs, NDArray values) {
+            return s.rule.attend(layer, probs, values, columns(layer), s.benign);
+        }
     }
 
     /** Streaming: detects at each layer and patches from there on with the running union. */
@@ -586,6 +591,18 @@ public final class PatchedModel implements AutoCloseable {
 
         @Override
         public NDArray onAttention(int layer, NDArray map) {
+            detect(layer, map);
+            return s.rule.patchAttention(layer, map, union, s.benign);
+        }
+
+        @Override
+        public NDArray attend(int layer, NDArray map, NDArray values) {
+            detect(layer, map);
+            return s.rule.attend(layer, map, values, union, s.benign);
+        }
+
+        /** Runs the detector on a layer's map and adds its flags to the running union. */
+        private void detect(int layer, NDArray map) {
             requireMapsPerSample(layer, map, batch);
             NDArray h = map.mean(new int[] {1});
             headMeans.add(h);
@@ -593,7 +610,6 @@ public final class PatchedModel implements AutoCloseable {
             probs.add(p);
             NDArray f = flag(s, p);
             union = union == null ? f : union.logicalOr(f);
-            return s.rule.patchAttention(layer, map, union, s.benign);
         }
     }
 

@@ -25,7 +25,10 @@ import org.atpatch.djl.PatchedModel;
  *   <li>{@code patched-all-tokenstate}: the same with the token-state rule at the first layer;
  *   <li>{@code patched-all-identity} (diagnostic): the same with a rule that changes nothing, to
  *       separate the cost of the re-run from the cost of the rule;
- *   <li>{@code patched-all-gamma-scoped} (diagnostic): the shipped Γ run inside a per-layer manager
+ *   <li>{@code patched-all-gamma-map} (diagnostic): Γ through its map form, the patched map
+ *       materialised and then multiplied by V ({@code DeviceHotPatch.apply}), as it ran before the
+ *       fused {@code DeviceHotPatch.attend};
+ *   <li>{@code patched-all-gamma-scoped} (diagnostic): the map form inside a per-layer manager
  *       scope ({@link ScopedRule}), so its temporaries are freed layer by layer.
  * </ul>
  */
@@ -36,7 +39,7 @@ final class BenchVariants implements AutoCloseable {
 
     /** Diagnostic variants, for the breakdown. */
     static final List<String> DIAGNOSTIC =
-            List.of("patched-all-identity", "patched-all-gamma-scoped");
+            List.of("patched-all-identity", "patched-all-gamma-map", "patched-all-gamma-scoped");
 
     private final VitBenchFixture fixture;
     private final Map<String, PatchedModel> patched = new LinkedHashMap<>();
@@ -48,6 +51,7 @@ final class BenchVariants implements AutoCloseable {
         patched.put("patched-all-tokenstate",
                 fixture.patched(fixture.flagsEverySample(), PatchRules.tokenStateAtFirstLayer()));
         patched.put("patched-all-identity", fixture.patched(fixture.flagsEverySample(), identity()));
+        patched.put("patched-all-gamma-map", fixture.patched(fixture.flagsEverySample(), mapForm(PatchRules.gamma())));
         patched.put("patched-all-gamma-scoped",
                 fixture.patched(fixture.flagsEverySample(), new ScopedRule(PatchRules.gamma())));
     }
@@ -75,7 +79,7 @@ final class BenchVariants implements AutoCloseable {
     /**
      * Fails if a variant does not do what its name says: nothing patched and the unpatched logits bit
      * for bit when nothing is flagged; every sample patched otherwise, with changed logits except under
-     * the identity rule; the lean Γ within 1e-5 of Γ.
+     * the identity rule; Γ's map forms within 1e-5 of the fused Γ.
      *
      * @param variant the variant
      * @param x a batch
@@ -99,7 +103,7 @@ final class BenchVariants implements AutoCloseable {
         if (same != Arrays.equals(plain, logits)) {
             throw new IllegalStateException(variant + ": logits " + (same ? "differ from" : "equal") + " the unpatched model's");
         }
-        if (variant.equals("patched-all-gamma-scoped")) {
+        if (variant.equals("patched-all-gamma-scoped") || variant.equals("patched-all-gamma-map")) {
             PatchResult g = model("patched-all-gamma").predictWithReport(x);
             float[] ref = g.logits().toFloatArray();
             g.logits().close();
@@ -117,6 +121,21 @@ final class BenchVariants implements AutoCloseable {
             throw new IllegalArgumentException("unknown variant '" + variant + "'; known: unpatched, " + patched.keySet());
         }
         return pm;
+    }
+
+    /** @return the rule with only its map form: {@link PatchRule#attend} left at its default */
+    private static PatchRule mapForm(PatchRule rule) {
+        return new PatchRule() {
+            @Override
+            public String name() {
+                return rule.name() + "-map";
+            }
+
+            @Override
+            public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, org.atpatch.djl.BenignOnDevice benign) {
+                return rule.patchAttention(layer, probs, flagged, benign);
+            }
+        };
     }
 
     private static PatchRule identity() {

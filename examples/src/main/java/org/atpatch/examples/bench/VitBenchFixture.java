@@ -18,7 +18,8 @@ import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.VisionTransformer;
 
 /**
- * The MNIST-sized ViT the benchmarks time (28×28×1, patch 4 → 49 patches + CLS = N 50, depth 4,
+ * The MNIST-sized ViT the benchmarks time (28×28×1, patch 4 → 49 patches + CLS = N 50 (patch size
+ * settable, see {@link #PATCH}), depth 4,
  * width 64, 4 heads, MLP ratio 2, 10 classes), randomly initialised with a fixed seed, its benign
  * statistics (Q and token states) from random images, and detectors that cost (almost) nothing, so
  * that what is timed is the patched model's own work.
@@ -26,13 +27,14 @@ import org.atpatch.djl.VisionTransformer;
 final class VitBenchFixture implements AutoCloseable {
 
     static final int IMAGE = 28;
-    static final int PATCH = 4;
+    /** Patch size, 4 by default; {@code -Datpatch.bench.patch=2} gives N = 197, to see how costs scale with N. */
+    static final int PATCH = Integer.getInteger("atpatch.bench.patch", 4);
     static final int DEPTH = 4;
     static final int WIDTH = 64;
     static final int HEADS = 4;
     static final int CLASSES = 10;
-    /** 49 patches + CLS. */
-    static final int N = 50;
+    /** Patches + CLS: 50 at patch 4. */
+    static final int N = (IMAGE / PATCH) * (IMAGE / PATCH) + 1;
     /** The patch column the "flag everything" detectors flag (a token, never CLS at 0). */
     static final int FLAG_COLUMN = 10;
 
