@@ -32,25 +32,6 @@ public interface AttentionInterceptor {
     }
 
     /**
-     * Called with each layer's attention probabilities and values, for the layer's context {@code
-     * probs′ · V}, where {@code probs′} is the map this interceptor would return from {@link
-     * #onAttention}. The default does exactly that. An interceptor that patches the map may override
-     * it to compute the context without materialising the patched map (the fused Γ of {@link
-     * DeviceHotPatch#attend}); it must then agree with {@code onAttention(layer, probs) · values}
-     * up to float rounding, and give bit for bit {@code probs · values} wherever it leaves the map
-     * unchanged. {@link InterceptableSelfAttention} calls this method, not {@link #onAttention}, on
-     * the innermost interceptor of a forward.
-     *
-     * @param layer the layer, from 0 in forward order
-     * @param probs {@code (batch, heads, N, N)}
-     * @param values {@code (batch, heads, N, headWidth)}
-     * @return the context, {@code (batch, heads, N, headWidth)}
-     */
-    default NDArray attend(int layer, NDArray probs, NDArray values) {
-        return Interception.checkedMap(layer, probs, onAttention(layer, probs)).matMul(values);
-    }
-
-    /**
      * Called with the hidden states entering each layer.
      *
      * @param layer the layer, from 0 in forward order

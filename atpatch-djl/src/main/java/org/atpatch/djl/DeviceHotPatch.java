@@ -3,7 +3,6 @@ package org.atpatch.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -47,12 +46,9 @@ public final class DeviceHotPatch {
      */
     public NDArray apply(NDArray maps, NDArray q, NDArray flagged, int layer) {
         Shape s = maps.getShape();
-        long b = s.get(0);
-        long n = s.get(2);
         check(s, q, flagged, layer);
         NDArray mFlat = flagged.toType(maps.getDataType(), false); // (B, N)
-        // Σ_{j∉K} A_ij for every row, as one batched mat-vec: (B, H, N, N) · (B, 1, N, 1).
-        NDArray rest = maps.matMul(mFlat.neg().add(1).reshape(b, 1, n, 1)); // (B, H, N, 1)
+        NDArray rest = restMass(maps, mFlat, s);
         if (!rest.lt(floor).any().getBoolean()) {
             return regularRows(maps, q, flagged, mFlat, rest, s);
         }
@@ -60,84 +56,70 @@ public final class DeviceHotPatch {
     }
 
     /**
-     * Γ fused with the product by the values: {@code apply(maps, q, flagged) · values}, computed
-     * without materialising the patched map and without reading anything back to the host. Per row
-     * i, with {@code m} the sample's column mask, {@code V_rest = (1 − m) ⊙ V} and {@code V_K = m ⊙ V}:
+     * Γ written into {@code maps} itself where the batch allows it: every row is rescaled in place and
+     * Q's values are written into the flagged columns only, so no map-sized array is allocated (the
+     * out-of-place form allocates two per layer, and on the project's CPU machine that dominates Γ's
+     * cost: docs/performance.md §10). Batches with a degenerate row take {@link #apply} and leave
+     * {@code maps} untouched. Only for a caller that owns the map: nothing else may hold it, and no
+     * gradient may be recorded through it ({@link PatchedModel}'s re-run checks both).
      *
-     * <pre>
-     *   Γ(A)·V = α ⊙ (A · V_rest) + Q · V_K,   α = (1 − Σ_K Q) / (Σ_{∉K} A + ε)
-     * </pre>
-     *
-     * so the map is read once, by one matmul against {@code [V_rest | 1 − m]} that also yields the
-     * mass outside K, and Q once, by one matmul per head over the whole batch; everything else works
-     * on context-sized {@code (batch, heads, N, headWidth)} arrays. Degenerate rows (mass outside K
-     * below the floor) take {@link #apply}'s fallback in the same closed form: {@code Q · V_rest}
-     * scaled to the freed mass, or the mean of {@code V_rest} where Q is zero outside K as well.
-     * Samples with no flagged column get {@code maps · values} bit for bit. Agrees with {@code
-     * apply(…) · values} up to float rounding (tests hold it to 1e-5).
-     *
-     * @param maps {@code (batch, heads, N, N)}
-     * @param values {@code (batch, heads, N, headWidth)}
-     * @param q the benign attention of the same layer, {@code (heads, N, N)}, or null for Q := 0
+     * @param maps {@code (batch, heads, N, N)}, overwritten
+     * @param q the benign attention of the same layer, {@code (heads, N, N)}, or null to drop the
+     *     flagged columns and renormalise (Q := 0)
      * @param flagged {@code (batch, N)} boolean: each sample's anomalous columns
      * @param layer the layer, for messages
-     * @return the context {@code (batch, heads, N, headWidth)}, in the maps' manager
+     * @return {@code maps}, patched; or a new array for a batch with degenerate rows
      */
-    public NDArray attend(NDArray maps, NDArray values, NDArray q, NDArray flagged, int layer) {
+    public NDArray applyInPlace(NDArray maps, NDArray q, NDArray flagged, int layer) {
         Shape s = maps.getShape();
         long b = s.get(0);
         long h = s.get(1);
         long n = s.get(2);
         check(s, q, flagged, layer);
-        Shape vs = values.getShape();
-        if (vs.dimension() != 4 || vs.get(0) != b || vs.get(1) != h || vs.get(2) != n) {
-            throw new IllegalArgumentException("values of layer " + layer + " are shaped " + vs
-                    + ", expected (" + b + ", " + h + ", " + n + ", headWidth) for maps " + s);
+        NDArray mFlat = flagged.toType(maps.getDataType(), false); // (B, N)
+        NDArray rest = restMass(maps, mFlat, s);
+        // One host read: whether a row is degenerate, and the most and fewest columns a sample flags.
+        NDArray counts = mFlat.sum(new int[] {1});
+        float[] host = NDArrays.stack(new NDList(rest.lt(floor).any().toType(DataType.FLOAT32, false), counts.max(),
+                counts.min())).toFloatArray();
+        if (host[0] > 0) {
+            return withDegenerateRows(maps, q, flagged, s);
         }
-        long d = vs.get(3);
-        NDManager manager = maps.getManager();
-        NDArray m = flagged.toType(maps.getDataType(), false).reshape(b, 1, n, 1); // per key
-        NDArray notM = m.neg().add(1);
-        NDArray vRest = values.mul(notM);
-        Shape column = new Shape(b, h, n, 1);
-        // One pass over the map: [A · V_rest | Σ_{∉K} A].
-        NDArray ar = maps.matMul(vRest.concat(notM.broadcast(column), 3));
-        NDArray avRest = ar.get(new NDIndex("..., :{}", d));
-        NDArray rest = ar.get(new NDIndex("..., {}:", d));
-        NDArray qvRest;
-        NDArray qvK;
-        NDArray qRest;
-        NDArray freed;
+        int most = Math.round(host[1]);
+        int fewest = Math.round(host[2]);
+        if (most == 0) {
+            return maps;
+        }
+        maps.muli(alpha(maps, q, mFlat, rest, s, fewest > 0));
+        // Each sample's flagged columns first (argsort of the 0/1 mask), `most` of them.
+        NDArray columns = mFlat.argSort(1, false).get(new NDIndex(":, :{}", most)); // (B, k)
+        NDArray onK = null;
+        if (fewest < most) {
+            onK = mFlat.gather(columns, 1).gt(0); // which of the k picked columns are flagged
+            if (fewest > 0) {
+                // Pad with the sample's first flagged column: writing the same value twice is harmless.
+                columns = Masks.select(onK.logicalNot(), columns.get(":, :1"), columns);
+                onK = null;
+            }
+        }
+        Shape picked = new Shape(b, h, n, most);
+        NDArray at = columns.reshape(b, 1, 1, most).broadcast(picked);
+        NDArray values;
         if (q == null) {
-            qvRest = null;
-            qvK = null;
-            qRest = null;
-            freed = rest.onesLike();
+            values = maps.getManager().zeros(picked, maps.getDataType(), maps.getDevice());
         } else {
-            // Q · [V_rest | V_K | 1 − m | m], one (N, N) · (N, B·c) product per head.
-            NDArray x = NDArrays.concat(new NDList(vRest, values.mul(m), notM.broadcast(column), m.broadcast(column)), 3);
-            long c = 2 * d + 2;
-            NDArray byHead = x.transpose(1, 2, 0, 3).reshape(h, n, b * c);
-            NDArray qView = q.reshape(h, n, n); // a view in the call's manager, so the call frees it
-            qView.attach(manager);
-            NDArray qx = qView.matMul(byHead).reshape(h, n, b, c).transpose(2, 0, 1, 3);
-            qvRest = qx.get(new NDIndex("..., :{}", d));
-            qvK = qx.get(new NDIndex("..., {}:{}", d, 2 * d));
-            qRest = qx.get(new NDIndex("..., {}:{}", 2 * d, 2 * d + 1));
-            freed = qx.get(new NDIndex("..., {}:", 2 * d + 1)).neg().add(1);
+            NDArray qFull = q.broadcast(s); // a view, in the call's manager
+            qFull.attach(maps.getManager());
+            values = qFull.gather(at, 3);
         }
-        NDArray regular = avRest.mul(freed.div(rest.maximum(floor).add(epsilon)));
-        // Degenerate rows: Q's proportions outside K, or uniform over the columns outside K.
-        NDArray outsideCount = notM.sum(new int[] {2}, true).maximum(1); // (B, 1, 1, 1)
-        NDArray uniform = vRest.sum(new int[] {2}, true).mul(freed.maximum(0).div(outsideCount));
-        NDArray degenerate = q == null ? uniform
-                : Masks.select(qRest.gt(0), qvRest.mul(freed.div(qRest.maximum(TINY))), uniform);
-        NDArray patched = Masks.select(rest.gte(floor), regular, degenerate);
-        if (qvK != null) {
-            patched = patched.add(qvK);
+        if (onK != null) {
+            // Samples without a flagged column get their own values back.
+            values = Masks.select(onK.reshape(b, 1, 1, most), values, maps.gather(at, 3));
         }
-        NDArray sampleFlagged = m.max(new int[] {2}, true).gt(0); // (B, 1, 1, 1)
-        return Masks.select(sampleFlagged, patched, maps.matMul(values));
+        // maps[b, :, :, columns[b, j]] = values[b, :, :, j], written in place.
+        NDArray batchIndex = maps.getManager().arange(0L, b, 1L, DataType.INT64).reshape(b, 1);
+        maps.set(new NDIndex("{}, :, :, {}", batchIndex, columns), values.transpose(0, 3, 1, 2));
+        return maps;
     }
 
     private static void check(Shape s, NDArray q, NDArray flagged, int layer) {
@@ -154,37 +136,56 @@ public final class DeviceHotPatch {
         }
     }
 
+    /** @return Σ_{j∉K} A_ij for every row, {@code (B, H, N, 1)}, as one batched mat-vec */
+    private static NDArray restMass(NDArray maps, NDArray mFlat, Shape s) {
+        return maps.matMul(mFlat.neg().add(1).reshape(s.get(0), 1, s.get(2), 1));
+    }
+
     /**
-     * The common case, every row keeps at least the degenerate floor outside K: three passes over
-     * the map. {@code out = where(j ∈ K, Q, α · A)} with the per-row scale
-     * {@code α = (1 − Σ_K Q) / (Σ_{∉K} A + ε)}, and α = 1 exactly for samples with no flagged column
-     * (so they keep their bits). Measured on a quiet 2-core machine (docs/performance.md §7): with
-     * every sample of a batch of 256 flagged and re-run, 3.77–3.88× an unpatched forward, against
-     * 4.71–4.94× for the general formulation, in alternating runs.
+     * The per-row scale of the regular rows, {@code α = (1 − Σ_K Q) / (Σ_{∉K} A + ε)}, {@code (B, H,
+     * N, 1)}, exactly 1 for samples with no flagged column (so they keep their bits) unless the
+     * caller knows there are none.
      */
-    private NDArray regularRows(NDArray maps, NDArray q, NDArray flagged, NDArray mFlat, NDArray rest, Shape s) {
+    private NDArray alpha(NDArray maps, NDArray q, NDArray mFlat, NDArray rest, Shape s, boolean everySampleFlagged) {
         long b = s.get(0);
         long h = s.get(1);
         long n = s.get(2);
         NDArray freed;
-        NDArray qFull;
         if (q == null) {
             freed = rest.onesLike();
-            qFull = maps.zerosLike();
         } else {
             // Σ_K Q per (sample, head, row) by one small GEMM: Q (H·N, N) · mᵀ (N, B).
             NDArray q2 = q.reshape(h * n, n);
             q2.attach(maps.getManager());
             NDArray qOnK = q2.matMul(mFlat.transpose()).reshape(h, n, b).transpose(2, 0, 1).expandDims(3);
             freed = qOnK.neg().add(1);
+        }
+        NDArray alpha = freed.div(rest.add(epsilon));
+        if (everySampleFlagged) {
+            return alpha;
+        }
+        NDArray sampleFlagged = mFlat.max(new int[] {1}).gt(0).reshape(b, 1, 1, 1);
+        return Masks.select(sampleFlagged, alpha, alpha.onesLike());
+    }
+
+    /**
+     * The common case, every row keeps at least the degenerate floor outside K: three passes over
+     * the map. {@code out = where(j ∈ K, Q, α · A)}. Measured on a quiet 2-core machine
+     * (docs/performance.md §7): with every sample of a batch of 256 flagged and re-run, 3.77–3.88× an
+     * unpatched forward, against 4.71–4.94× for the general formulation, in alternating runs.
+     */
+    private NDArray regularRows(NDArray maps, NDArray q, NDArray flagged, NDArray mFlat, NDArray rest, Shape s) {
+        long b = s.get(0);
+        long n = s.get(2);
+        NDArray qFull;
+        if (q == null) {
+            qFull = maps.zerosLike();
+        } else {
             qFull = q.broadcast(s);
             qFull.attach(maps.getManager());
         }
-        NDArray alpha = freed.div(rest.add(epsilon)); // (B, H, N, 1)
-        NDArray sampleFlagged = mFlat.max(new int[] {1}).gt(0).reshape(b, 1, 1, 1);
-        alpha = Masks.select(sampleFlagged, alpha, alpha.onesLike());
         NDArray onK = flagged.reshape(b, 1, 1, n);
-        return Masks.select(onK, qFull, maps.mul(alpha));
+        return Masks.select(onK, qFull, maps.mul(alpha(maps, q, mFlat, rest, s, false)));
     }
 
     /** The general formulation, for batches with rows whose mass sits (almost) all on K. */

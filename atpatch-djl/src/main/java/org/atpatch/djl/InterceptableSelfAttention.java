@@ -12,8 +12,7 @@ import ai.djl.util.PairList;
 
 /**
  * Multi-head self-attention whose post-softmax map passes through an interception point ({@code
- * layer.<l>.attn.probs}) between the softmax and {@code probs · V} (the interceptor computes the
- * context, {@link AttentionInterceptor#attend}, so a patch need not materialise the patched map). DJL's own transformer blocks keep
+ * layer.<l>.attn.probs}) between the softmax and {@code probs · V}. DJL's own transformer blocks keep
  * the probabilities private, hence this block (DESIGN §4).
  *
  * <p>Input and output {@code (batch, N, width)}. An optional second input, an additive score bias
@@ -62,6 +61,11 @@ public final class InterceptableSelfAttention extends AbstractBlock {
         this.layer = layer;
     }
 
+    /** @return the model-wide interceptor, or null */
+    AttentionInterceptor interceptor() {
+        return interceptor;
+    }
+
     void setInterceptor(AttentionInterceptor interceptor) {
         this.interceptor = interceptor;
     }
@@ -101,7 +105,12 @@ public final class InterceptableSelfAttention extends AbstractBlock {
             scores = scores.add(bias);
         }
         NDArray probs = scores.softmax(-1);
-        NDArray context = Interception.context(interceptor, layer, probs, v).transpose(0, 2, 1, 3).reshape(b, n, width);
+        probs = Interception.attention(interceptor, layer, probs);
+        if (!probs.getShape().equals(new Shape(b, heads, n, n))) {
+            throw new IllegalStateException("an interceptor changed the shape of layer " + layer
+                    + "'s attention map to " + probs.getShape());
+        }
+        NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, width);
         return out.forward(ps, new NDList(context), training);
     }
 

@@ -80,41 +80,19 @@ public final class Interception {
                 + "setModelWide do it for you; AtPatch's own families do it when built)");
     }
 
-    /**
-     * A layer's attention context through the installed interceptors: the model-wide one's {@link
-     * AttentionInterceptor#onAttention} first, then the innermost scope's {@link
-     * AttentionInterceptor#attend}; with only one of them installed, its {@code attend}; with none,
-     * {@code probs · values}.
-     */
-    static NDArray context(AttentionInterceptor modelWide, int layer, NDArray probs, NDArray values) {
-        AttentionInterceptor scoped = SCOPES.get().peek();
-        if (layer < 0 && (modelWide != null || scoped != null)) {
+    static NDArray attention(AttentionInterceptor modelWide, int layer, NDArray probs) {
+        if (layer < 0 && (modelWide != null || SCOPES.get().peek() != null)) {
             throw unnumbered();
         }
-        if (modelWide == null && scoped == null) {
-            return probs.matMul(values);
+        NDArray out = probs;
+        if (modelWide != null) {
+            out = modelWide.onAttention(layer, out);
         }
-        NDArray context;
-        if (scoped == null) {
-            context = modelWide.attend(layer, probs, values);
-        } else {
-            NDArray p = modelWide == null ? probs : checkedMap(layer, probs, modelWide.onAttention(layer, probs));
-            context = scoped.attend(layer, p, values);
+        AttentionInterceptor scoped = SCOPES.get().peek();
+        if (scoped != null) {
+            out = scoped.onAttention(layer, out);
         }
-        if (!context.getShape().equals(values.getShape())) {
-            throw new IllegalStateException("an interceptor returned layer " + layer + "'s attention context shaped "
-                    + context.getShape() + ", expected " + values.getShape());
-        }
-        return context;
-    }
-
-    /** @return {@code patched}, after checking that an interceptor kept the map's shape */
-    static NDArray checkedMap(int layer, NDArray probs, NDArray patched) {
-        if (!patched.getShape().equals(probs.getShape())) {
-            throw new IllegalStateException("an interceptor changed the shape of layer " + layer
-                    + "'s attention map from " + probs.getShape() + " to " + patched.getShape());
-        }
-        return patched;
+        return out;
     }
 
     static NDArray tokenStates(AttentionInterceptor modelWide, int layer, NDArray states) {

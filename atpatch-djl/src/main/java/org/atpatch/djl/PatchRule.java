@@ -44,20 +44,20 @@ public interface PatchRule {
     }
 
     /**
-     * A layer's attention context under this rule, {@code patchAttention(…) · values}; what the
-     * patched model calls. Rules that can compute it without materialising the patched map override
-     * it (Γ and drop-and-renormalise do, {@link DeviceHotPatch#attend}); they must agree with the
-     * default up to float rounding and return {@code probs · values} bit for bit for samples with no
-     * flagged column.
+     * {@link #patchAttention}, allowed to overwrite {@code probs} and return it. {@link PatchedModel}
+     * calls it in its patched forwards when it owns the maps: no model-wide interceptor can hold them
+     * and no gradient is recorded through them. Rules that rescale the whole map (Γ,
+     * drop-and-renormalise) override it to avoid allocating map-sized arrays ({@link
+     * DeviceHotPatch#applyInPlace}); the result must equal {@link #patchAttention}'s up to float
+     * rounding.
      *
      * @param layer the layer
-     * @param probs {@code (batch, heads, N, N)}
-     * @param values {@code (batch, heads, N, headWidth)}
+     * @param probs {@code (batch, heads, N, N)}, which the rule may overwrite
      * @param flagged {@code (batch, N)} boolean, the columns to patch
      * @param benign the benign statistics on the device
-     * @return the context {@code (batch, heads, N, headWidth)}
+     * @return the map to continue with
      */
-    default NDArray attend(int layer, NDArray probs, NDArray values, NDArray flagged, BenignOnDevice benign) {
-        return patchAttention(layer, probs, flagged, benign).matMul(values);
+    default NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+        return patchAttention(layer, probs, flagged, benign);
     }
 }

@@ -113,8 +113,8 @@ public final class PatchRules {
             }
 
             @Override
-            public NDArray attend(int layer, NDArray probs, NDArray values, NDArray flagged, BenignOnDevice benign) {
-                return g.attend(probs, values, benign.q(layer), flagged, layer);
+            public NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+                return g.applyInPlace(probs, benign.q(layer), flagged, layer);
             }
         };
     }
@@ -134,8 +134,8 @@ public final class PatchRules {
             }
 
             @Override
-            public NDArray attend(int layer, NDArray probs, NDArray values, NDArray flagged, BenignOnDevice benign) {
-                return g.attend(probs, values, null, flagged, layer);
+            public NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+                return g.applyInPlace(probs, null, flagged, layer);
             }
         };
     }
@@ -207,8 +207,8 @@ public final class PatchRules {
             }
 
             @Override
-            public NDArray attend(int layer, NDArray probs, NDArray values, NDArray flagged, BenignOnDevice benign) {
-                return gamma == null ? probs.matMul(values) : gamma.attend(probs, values, benign.q(layer), flagged, layer);
+            public NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+                return gamma == null ? probs : gamma.applyInPlace(probs, benign.q(layer), flagged, layer);
             }
         };
     }

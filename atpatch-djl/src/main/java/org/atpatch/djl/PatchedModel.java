@@ -378,12 +378,12 @@ public final class PatchedModel implements AutoCloseable {
             count += patched[i] ? 1 : 0;
         }
         if (count == patched.length) {
-            logits = forward(x, new Patching(s, unionMass.gt(0), windowed));
+            logits = forward(x, new Patching(s, unionMass.gt(0), windowed, ownsMaps()));
         } else if (count > 0) {
             NDArray sampleFlagged = sampleMass.gt(0);
             NDArray index = sampleFlagged.nonzero().squeeze(1);
             NDArray union = unionMass.gt(0).get(new NDIndex("{}", index));
-            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(s, union, windowed));
+            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(s, union, windowed, ownsMaps()));
             logits = logits.duplicate();
             logits.set(new NDIndex("{}", sampleFlagged), rerun);
         }
@@ -391,12 +391,28 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     private PatchResult streaming(PatchState s, NDArray x, boolean report) {
-        Streaming st = new Streaming(s, x.getShape().get(0));
+        Streaming st = new Streaming(s, x.getShape().get(0), ownsMaps());
         NDArray logits = forward(x, st);
         NDArray probs = NDArrays.stack(new NDList(st.probs), 1);
         checkFinite(st.headMeans, probs);
         boolean[] patched = st.union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0).toBooleanArray();
         return new PatchResult(logits, report ? reports(probs, flag(s, probs), patched) : List.of());
+    }
+
+    /**
+     * Whether this model's patched forwards own their attention maps, so that the rule may patch them
+     * in place: no model-wide interceptor is installed that could keep a map (the per-call
+     * interception scope is this model's own). Gradients are checked per map.
+     */
+    private boolean ownsMaps() {
+        return layers.attention().stream().allMatch(a -> a.interceptor() == null);
+    }
+
+    /** The rule on one layer's maps, in place where {@code owned} and no gradient flows through them. */
+    private static NDArray patchMaps(PatchState s, int layer, NDArray probs, NDArray flagged, boolean owned) {
+        return owned && !probs.hasGradient()
+                ? s.rule.patchAttentionInPlace(layer, probs, flagged, s.benign)
+                : s.rule.patchAttention(layer, probs, flagged, s.benign);
     }
 
     private NDArray forward(NDArray x, AttentionInterceptor interceptor) {
@@ -543,10 +559,13 @@ public final class PatchedModel implements AutoCloseable {
         final NDArray flagged;
         final InterceptableTransformer windowed;
 
-        Patching(PatchState s, NDArray flagged, InterceptableTransformer windowed) {
+        final boolean ownsMaps;
+
+        Patching(PatchState s, NDArray flagged, InterceptableTransformer windowed, boolean ownsMaps) {
             this.s = s;
             this.flagged = flagged;
             this.windowed = windowed;
+            this.ownsMaps = ownsMaps;
         }
 
         private NDArray columns(int layer) {
@@ -561,12 +580,7 @@ public final class PatchedModel implements AutoCloseable {
 
         @Override
         public NDArray onAttention(int layer, NDArray probs) {
-            return s.rule.patchAttention(layer, probs, columns(layer), s.benign);
-        }
-
-        @Override
-        public NDArray attend(int layer, NDArray probs, NDArray values) {
-            return s.rule.attend(layer, probs, values, columns(layer), s.benign);
+            return patchMaps(s, layer, probs, columns(layer), ownsMaps);
         }
     }
 
@@ -579,9 +593,12 @@ public final class PatchedModel implements AutoCloseable {
 
         final long batch;
 
-        Streaming(PatchState s, long batch) {
+        final boolean ownsMaps;
+
+        Streaming(PatchState s, long batch, boolean ownsMaps) {
             this.s = s;
             this.batch = batch;
+            this.ownsMaps = ownsMaps;
         }
 
         @Override
@@ -591,18 +608,6 @@ public final class PatchedModel implements AutoCloseable {
 
         @Override
         public NDArray onAttention(int layer, NDArray map) {
-            detect(layer, map);
-            return s.rule.patchAttention(layer, map, union, s.benign);
-        }
-
-        @Override
-        public NDArray attend(int layer, NDArray map, NDArray values) {
-            detect(layer, map);
-            return s.rule.attend(layer, map, values, union, s.benign);
-        }
-
-        /** Runs the detector on a layer's map and adds its flags to the running union. */
-        private void detect(int layer, NDArray map) {
             requireMapsPerSample(layer, map, batch);
             NDArray h = map.mean(new int[] {1});
             headMeans.add(h);
@@ -610,6 +615,7 @@ public final class PatchedModel implements AutoCloseable {
             probs.add(p);
             NDArray f = flag(s, p);
             union = union == null ? f : union.logicalOr(f);
+            return patchMaps(s, layer, map, union, ownsMaps);
         }
     }
 

@@ -39,6 +39,9 @@ class DeviceHotPatchTest {
             float[] expected = new HotPatch().apply(a, q, f).dup().data().asFloat();
             float[] actual = new DeviceHotPatch().apply(toDevice(m, a), toDevice(m, q), mask(m, f), 0).toFloatArray();
             assertArrayEquals(expected, actual, 1e-6f);
+            NDArray overwritten = toDevice(m, a);
+            NDArray inPlace = new DeviceHotPatch().applyInPlace(overwritten, toDevice(m, q), mask(m, f), 0);
+            assertArrayEquals(expected, inPlace.toFloatArray(), 1e-6f, "in place");
         }
     }
 
@@ -105,87 +108,43 @@ class DeviceHotPatchTest {
         }
     }
 
-    /** The fused Γ·V against Γ's map form times V, with Q and with Q := 0. */
-    private static void assertFusedMatchesMapForm(INDArray a, INDArray q, boolean[][] f, int headWidth, long seed) {
+    @Test
+    void inPlaceOverwritesTheMapAndKeepsUnflaggedSamples() {
+        int n = 9;
+        INDArray a = RandomMaps.softmaxMaps(7, 2.0, 4, 3, n, n);
+        INDArray q = RandomMaps.softmaxMaps(8, 1.0, 3, n, n);
+        boolean[][] f = new boolean[4][n];
+        f[0][2] = true;
+        f[2][1] = f[2][4] = f[2][8] = true;
         try (NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed((int) seed);
-            long[] s = a.shape();
+            for (boolean drop : new boolean[] {false, true}) {
+                NDArray qd = drop ? null : toDevice(m, q);
+                float[] expected = new DeviceHotPatch().apply(toDevice(m, a), qd, mask(m, f), 0).toFloatArray();
+                NDArray maps = toDevice(m, a);
+                NDArray out = new DeviceHotPatch().applyInPlace(maps, qd, mask(m, f), 0);
+                assertTrue(out == maps, "a batch without degenerate rows is patched in place");
+                assertArrayEquals(expected, out.toFloatArray(), 1e-6f, drop ? "Q := 0" : "Q");
+                NDArray before = toDevice(m, a);
+                assertArrayEquals(before.get(1).toFloatArray(), out.get(1).toFloatArray(), 0f);
+                assertArrayEquals(before.get(3).toFloatArray(), out.get(3).toFloatArray(), 0f);
+            }
+            // Every sample flagged, with different counts (the padded write), and all with the same count.
+            for (boolean[][] g : new boolean[][][] {
+                {{true, false, false, false, false, false, false, false, true}, {false, true, false, false, false, false, false, false, false},
+                    {false, false, true, true, true, false, false, false, false}, {false, false, false, false, false, false, false, true, false}},
+                {{false, true, false, false, false, false, false, false, false}, {false, false, false, false, false, true, false, false, false},
+                    {false, false, false, false, false, false, false, false, true}, {false, true, false, false, false, false, false, false, false}}}) {
+                float[] expected = new DeviceHotPatch().apply(toDevice(m, a), toDevice(m, q), mask(m, g), 0).toFloatArray();
+                NDArray maps = toDevice(m, a);
+                NDArray out = new DeviceHotPatch().applyInPlace(maps, toDevice(m, q), mask(m, g), 0);
+                assertTrue(out == maps);
+                assertArrayEquals(expected, out.toFloatArray(), 1e-6f);
+            }
+            // Nothing flagged anywhere: the map is returned as it is.
             NDArray maps = toDevice(m, a);
-            NDArray values = m.randomNormal(new Shape(s[0], s[1], s[2], headWidth));
-            NDArray flagged = mask(m, f);
-            for (NDArray qd : new NDArray[] {toDevice(m, q), null}) {
-                DeviceHotPatch g = new DeviceHotPatch();
-                float[] expected = g.apply(maps, qd, flagged, 0).matMul(values).toFloatArray();
-                NDArray fused = g.attend(maps, values, qd, flagged, 0);
-                assertEquals(values.getShape(), fused.getShape());
-                assertArrayEquals(expected, fused.toFloatArray(), 1e-5f, qd == null ? "Q := 0" : "Q");
-                NDArray plain = maps.matMul(values);
-                for (int i = 0; i < f.length; i++) {
-                    boolean any = false;
-                    for (boolean x : f[i]) {
-                        any |= x;
-                    }
-                    if (!any) {
-                        assertArrayEquals(plain.get(i).toFloatArray(), fused.get(i).toFloatArray(), 0f, "sample " + i);
-                    }
-                }
-            }
-        }
-    }
-
-    @Test
-    void fusedMatchesMapFormOnRandomMaps() {
-        Random r = new Random(4);
-        for (int trial = 0; trial < 20; trial++) {
-            int b = 1 + r.nextInt(4);
-            int h = 1 + r.nextInt(3);
-            int n = 2 + r.nextInt(12);
-            INDArray a = RandomMaps.softmaxMaps(trial, 0.5 + 3 * r.nextDouble(), b, h, n, n);
-            INDArray q = RandomMaps.softmaxMaps(200 + trial, 1.0, h, n, n);
-            boolean[][] f = new boolean[b][n];
-            for (int s = 0; s < b; s++) {
-                for (int j = 0; j < n; j++) {
-                    f[s][j] = r.nextDouble() < 0.25;
-                }
-            }
-            assertFusedMatchesMapForm(a, q, f, 1 + r.nextInt(6), trial);
-        }
-    }
-
-    @Test
-    void fusedMatchesMapFormOnEdgeCases() {
-        int n = 5;
-        // Degenerate rows (all mass on flagged columns 0 and 1), an all-flagged sample, a clean one.
-        INDArray a = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 3, 1, n, n);
-        for (int s = 0; s < 3; s++) {
-            for (int i = 0; i < n; i++) {
-                a.putScalar(new long[] {s, 0, i, 0}, 0.6);
-                a.putScalar(new long[] {s, 0, i, 1}, 0.4);
-            }
-        }
-        INDArray q = RandomMaps.softmaxMaps(1, 1.0, 1, n, n);
-        boolean[][] f = {{true, true, false, false, false}, {true, true, true, true, true}, new boolean[n]};
-        assertFusedMatchesMapForm(a, q, f, 3, 1);
-        // Q that is zero outside K too: the uniform fallback.
-        INDArray qOnK = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, n, n);
-        for (int i = 0; i < n; i++) {
-            qOnK.putScalar(new long[] {0, i, 0}, 1.0);
-        }
-        assertFusedMatchesMapForm(a, qOnK, new boolean[][] {{true, true, false, false, false}, {true, false, false, false, false}, new boolean[n]}, 4, 2);
-    }
-
-    @Test
-    void fusedNamesMismatchedValues() {
-        try (NDManager m = NDManager.newBaseManager()) {
-            NDArray a = toDevice(m, RandomMaps.softmaxMaps(1, 1.0, 2, 2, 4, 4));
-            NDArray q = toDevice(m, RandomMaps.softmaxMaps(2, 1.0, 2, 4, 4));
-            NDArray f = m.create(new boolean[8], new Shape(2, 4));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> new DeviceHotPatch().attend(a, m.ones(new Shape(2, 2, 5, 3)), q, f, 3));
-            assertTrue(e.getMessage().contains("values of layer 3"), e.getMessage());
-            IllegalArgumentException eq = assertThrows(IllegalArgumentException.class,
-                    () -> new DeviceHotPatch().attend(a, m.ones(new Shape(2, 2, 4, 3)), q.get(":1"), f, 3));
-            assertTrue(eq.getMessage().contains("Q of layer 3"), eq.getMessage());
+            float[] before = maps.toFloatArray();
+            NDArray out = new DeviceHotPatch().applyInPlace(maps, toDevice(m, q), mask(m, new boolean[4][n]), 0);
+            assertArrayEquals(before, out.toFloatArray(), 0f);
         }
     }
 
@@ -197,6 +156,9 @@ class DeviceHotPatchTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new DeviceHotPatch().apply(a, q, m.create(new boolean[4], new Shape(1, 4)), 2));
             assertTrue(e.getMessage().contains("layer 2"), e.getMessage());
+            IllegalArgumentException inPlace = assertThrows(IllegalArgumentException.class,
+                    () -> new DeviceHotPatch().applyInPlace(a, q, m.create(new boolean[4], new Shape(1, 4)), 2));
+            assertTrue(inPlace.getMessage().contains("layer 2"), inPlace.getMessage());
         }
     }
 }

@@ -93,64 +93,6 @@ class InterceptionTest {
     }
 
     @Test
-    void attendComputesTheContextAfterTheModelWideMap() {
-        try (Model model = Fixtures.vitModel();
-                NDManager m = model.getNDManager().newSubManager()) {
-            NDArray x = Fixtures.images(m, 2, 5);
-            AttentionInterceptor uniform = new AttentionInterceptor() {
-                @Override
-                public NDArray onAttention(int layer, NDArray probs) {
-                    return probs.zerosLike().add(1.0 / probs.getShape().get(3));
-                }
-            };
-            // The same map change written as a context: (uniform map) · V is the mean of V's rows.
-            AttentionInterceptor uniformContext = new AttentionInterceptor() {
-                @Override
-                public NDArray attend(int layer, NDArray probs, NDArray values) {
-                    return values.mean(new int[] {2}, true).broadcast(values.getShape());
-                }
-            };
-            Interception.setModelWide(model.getBlock(), uniform);
-            float[] byMap = forward(model, m, x);
-            Interception.setModelWide(model.getBlock(), null);
-            float[] byContext;
-            try (Interception.Scope ignored = Interception.open(uniformContext)) {
-                byContext = forward(model, m, x);
-            }
-            assertArrayEquals(byMap, byContext, 1e-5f);
-            // Model-wide map first, then the scope's context: the scope sees the changed map.
-            List<Float> rowSums = new ArrayList<>();
-            AttentionInterceptor sees = new AttentionInterceptor() {
-                @Override
-                public NDArray attend(int layer, NDArray probs, NDArray values) {
-                    rowSums.add(probs.get(":, :, :, 0").mean().getFloat() * probs.getShape().get(3));
-                    return probs.matMul(values);
-                }
-            };
-            Interception.setModelWide(model.getBlock(), uniform);
-            try (Interception.Scope ignored = Interception.open(sees)) {
-                assertArrayEquals(byMap, forward(model, m, x), 0f);
-            } finally {
-                Interception.setModelWide(model.getBlock(), null);
-            }
-            assertEquals(Fixtures.DEPTH, rowSums.size());
-            rowSums.forEach(v -> assertEquals(1f, v, 1e-5f));
-            // A context of the wrong shape is named.
-            AttentionInterceptor wrong = new AttentionInterceptor() {
-                @Override
-                public NDArray attend(int layer, NDArray probs, NDArray values) {
-                    return values.get(":, :, 1:");
-                }
-            };
-            try (Interception.Scope ignored = Interception.open(wrong)) {
-                IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                        () -> forward(model, m, x));
-                assertTrue(e.getMessage().contains("attention context"), e.getMessage());
-            }
-        }
-    }
-
-    @Test
     void gradientsFlowThroughAnInterceptor() {
         try (Model model = Fixtures.vitModel();
                 NDManager m = model.getNDManager().newSubManager()) {

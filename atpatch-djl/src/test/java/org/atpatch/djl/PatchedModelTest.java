@@ -132,6 +132,66 @@ class PatchedModelTest {
     }
 
     @Test
+    void mapsKeptByAModelWideInterceptorAreNotOverwritten() {
+        NDArray x = Fixtures.images(manager, 2, 7);
+        // Keeps layer 0's map and reads it when layer 1 runs, after the rule has had its turn on it.
+        List<float[]> layer0SeenAtLayer1 = new java.util.ArrayList<>();
+        AttentionInterceptor keeper = new AttentionInterceptor() {
+            NDArray held;
+
+            @Override
+            public NDArray onAttention(int layer, NDArray probs) {
+                if (layer == 0) {
+                    held = probs;
+                } else if (layer == 1) {
+                    layer0SeenAtLayer1.add(held.toFloatArray());
+                }
+                return probs;
+            }
+        };
+        // Γ, counting which of its two forms the patched model calls.
+        PatchRule gamma = PatchRules.gamma();
+        java.util.concurrent.atomic.AtomicInteger inPlaceCalls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger copyCalls = new java.util.concurrent.atomic.AtomicInteger();
+        PatchRule counted = new PatchRule() {
+            @Override
+            public String name() {
+                return "gamma";
+            }
+
+            @Override
+            public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+                copyCalls.incrementAndGet();
+                return gamma.patchAttention(layer, probs, flagged, benign);
+            }
+
+            @Override
+            public NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
+                inPlaceCalls.incrementAndGet();
+                return gamma.patchAttentionInPlace(layer, probs, flagged, benign);
+            }
+        };
+        try (PatchedModel pm = patched(new int[][] {{4}, {4}}, counted, PatchMode.TWO_PASS)) {
+            float[] inPlace = pm.predict(x).toFloatArray();
+            assertEquals(Fixtures.DEPTH, inPlaceCalls.get(), "the patched model owns its maps: in place");
+            assertEquals(0, copyCalls.get());
+            Interception.setModelWide(model.getBlock(), keeper);
+            float[] withKeeper;
+            try {
+                withKeeper = pm.predict(x).toFloatArray();
+            } finally {
+                Interception.setModelWide(model.getBlock(), null);
+            }
+            assertEquals(Fixtures.DEPTH, copyCalls.get(), "a model-wide interceptor may keep the maps: copies");
+            assertEquals(Fixtures.DEPTH, inPlaceCalls.get());
+            // Pass 1 and the re-run both computed the same layer-0 map; the re-run's Γ left it alone.
+            assertEquals(2, layer0SeenAtLayer1.size());
+            assertArrayEquals(layer0SeenAtLayer1.get(0), layer0SeenAtLayer1.get(1), 0f);
+            assertArrayEquals(inPlace, withKeeper, 1e-6f);
+        }
+    }
+
+    @Test
     void clsIsNeverFlaggedByDefault() {
         NDArray x = Fixtures.images(manager, 2, 3);
         try (PatchedModel pm = patched(new int[][] {{0}, {0, 4}}, PatchRules.gamma(), PatchMode.TWO_PASS)) {

@@ -25,10 +25,9 @@ import org.atpatch.djl.PatchedModel;
  *   <li>{@code patched-all-tokenstate}: the same with the token-state rule at the first layer;
  *   <li>{@code patched-all-identity} (diagnostic): the same with a rule that changes nothing, to
  *       separate the cost of the re-run from the cost of the rule;
- *   <li>{@code patched-all-gamma-map} (diagnostic): Γ through its map form, the patched map
- *       materialised and then multiplied by V ({@code DeviceHotPatch.apply}), as it ran before the
- *       fused {@code DeviceHotPatch.attend};
- *   <li>{@code patched-all-gamma-scoped} (diagnostic): the map form inside a per-layer manager
+ *   <li>{@code patched-all-gamma-copy} (diagnostic): Γ written to a new map at every layer ({@code
+ *       DeviceHotPatch.apply}), as before the re-run patched its maps in place;
+ *   <li>{@code patched-all-gamma-scoped} (diagnostic): that out-of-place Γ inside a per-layer manager
  *       scope ({@link ScopedRule}), so its temporaries are freed layer by layer.
  * </ul>
  */
@@ -39,7 +38,7 @@ final class BenchVariants implements AutoCloseable {
 
     /** Diagnostic variants, for the breakdown. */
     static final List<String> DIAGNOSTIC =
-            List.of("patched-all-identity", "patched-all-gamma-map", "patched-all-gamma-scoped");
+            List.of("patched-all-identity", "patched-all-gamma-copy", "patched-all-gamma-scoped");
 
     private final VitBenchFixture fixture;
     private final Map<String, PatchedModel> patched = new LinkedHashMap<>();
@@ -51,7 +50,7 @@ final class BenchVariants implements AutoCloseable {
         patched.put("patched-all-tokenstate",
                 fixture.patched(fixture.flagsEverySample(), PatchRules.tokenStateAtFirstLayer()));
         patched.put("patched-all-identity", fixture.patched(fixture.flagsEverySample(), identity()));
-        patched.put("patched-all-gamma-map", fixture.patched(fixture.flagsEverySample(), mapForm(PatchRules.gamma())));
+        patched.put("patched-all-gamma-copy", fixture.patched(fixture.flagsEverySample(), outOfPlace(PatchRules.gamma())));
         patched.put("patched-all-gamma-scoped",
                 fixture.patched(fixture.flagsEverySample(), new ScopedRule(PatchRules.gamma())));
     }
@@ -79,7 +78,7 @@ final class BenchVariants implements AutoCloseable {
     /**
      * Fails if a variant does not do what its name says: nothing patched and the unpatched logits bit
      * for bit when nothing is flagged; every sample patched otherwise, with changed logits except under
-     * the identity rule; Γ's map forms within 1e-5 of the fused Γ.
+     * the identity rule; the out-of-place Γ variants within 1e-5 of Γ.
      *
      * @param variant the variant
      * @param x a batch
@@ -103,7 +102,7 @@ final class BenchVariants implements AutoCloseable {
         if (same != Arrays.equals(plain, logits)) {
             throw new IllegalStateException(variant + ": logits " + (same ? "differ from" : "equal") + " the unpatched model's");
         }
-        if (variant.equals("patched-all-gamma-scoped") || variant.equals("patched-all-gamma-map")) {
+        if (variant.equals("patched-all-gamma-scoped") || variant.equals("patched-all-gamma-copy")) {
             PatchResult g = model("patched-all-gamma").predictWithReport(x);
             float[] ref = g.logits().toFloatArray();
             g.logits().close();
@@ -123,12 +122,12 @@ final class BenchVariants implements AutoCloseable {
         return pm;
     }
 
-    /** @return the rule with only its map form: {@link PatchRule#attend} left at its default */
-    private static PatchRule mapForm(PatchRule rule) {
+    /** @return the rule with {@link PatchRule#patchAttentionInPlace} left at its out-of-place default */
+    private static PatchRule outOfPlace(PatchRule rule) {
         return new PatchRule() {
             @Override
             public String name() {
-                return rule.name() + "-map";
+                return rule.name() + "-copy";
             }
 
             @Override
