@@ -32,6 +32,13 @@ public final class BackdoorDebuggingSetBuilder {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackdoorDebuggingSetBuilder.class);
 
+    /** The default of {@link #optPieceRatio}. */
+    public static final double DEFAULT_PIECE_RATIO = 0.5;
+    /** How many clean inputs each labelled column's piece of a trigger is stamped on. */
+    static final int PIECE_PROBE = 128;
+    /** A best piece firing on fewer than this share of the probe means the pieces only fire together. */
+    static final double PIECE_MINIMUM = 0.1;
+
     private final Model model;
     private final LabelledData clean;
     private final List<Trigger> triggers = new ArrayList<>();
@@ -46,6 +53,7 @@ public final class BackdoorDebuggingSetBuilder {
     private int batchSize = 256;
     private long seed = 0;
     private double inversionSeconds = 0;
+    private double pieceRatio = DEFAULT_PIECE_RATIO;
 
     private BackdoorDebuggingSetBuilder(Model model, LabelledData clean) {
         if (model == null || model.getBlock() == null) {
@@ -195,6 +203,28 @@ public final class BackdoorDebuggingSetBuilder {
         return this;
     }
 
+    /**
+     * Narrows each placement's labels to the columns whose piece of the trigger fires on its own
+     * ({@link TriggerPieces}): each labelled column's piece (the mask inside its region only) is
+     * stamped on {@value #PIECE_PROBE} clean non-target inputs, and a column stays labelled when its
+     * piece's attack success reaches {@code ratio} times the best piece's. When no piece fires on
+     * more than {@value #PIECE_MINIMUM} of the inputs alone, or one column is labelled, the labels
+     * stay. Default {@value #DEFAULT_PIECE_RATIO}; 0 turns it off and labels every column the overlap
+     * rule marks, as the paper does. Measured on the quickstart's victim, whose inverted mask spread
+     * over four patches: ASR after patching 17.45 % with every column labelled, 10.90 % at 0.5 (column
+     * 7 dropped), 10.62 % at 0.8 (only the real trigger's column 49 kept), accuracy within 0.1 point.
+     *
+     * @param ratio in (0, 1], or 0 for off
+     * @return this
+     */
+    public BackdoorDebuggingSetBuilder optPieceRatio(double ratio) {
+        if (!(ratio == 0 || (ratio > 0 && ratio <= 1))) {
+            throw new IllegalArgumentException("piece ratio must be 0 (off) or in (0, 1], got " + ratio);
+        }
+        pieceRatio = ratio;
+        return this;
+    }
+
     /** @param v batch size of the victim's predictions (default 256) @return this */
     public BackdoorDebuggingSetBuilder optBatchSize(int v) {
         if (v <= 0) {
@@ -228,6 +258,7 @@ public final class BackdoorDebuggingSetBuilder {
         DebuggingSet.Builder out = DebuggingSet.builder(DebuggingSet.Kind.BACKDOOR, clean.sampleShape(), layout.size());
         out.optProvenance("method", "backdoor pairs x' = (1-M)*x + M*pattern (AtPatch 3.2.1)");
         out.optProvenance("overlapRule", rule.toString());
+        out.optProvenance("pieceRatio", Double.toString(pieceRatio));
         out.optProvenance("keepOnlySuccessful", Boolean.toString(keepOnlySuccessful));
         out.optProvenance("excludeTargetClass", Boolean.toString(excludeTargetClass));
         out.optProvenance("seed", Long.toString(seed));
@@ -253,9 +284,10 @@ public final class BackdoorDebuggingSetBuilder {
             int places = 0;
             java.util.Set<Integer> labelled = new java.util.TreeSet<>();
             for (int p = 0; p < placed.size(); p++) {
-                boolean[] columns = TriggerLabelling.columnsOrStrongest(placed.get(p).mask(), layout, rule);
                 // Each placement starts at a different point of the shuffled order, so placements use different inputs.
                 int[] rotated = rotate(order, (int) ((long) p * order.length / placed.size()));
+                boolean[] columns = firingPieces(placed.get(p),
+                        TriggerLabelling.columnsOrStrongest(placed.get(p).mask(), layout, rule), rotated);
                 // What a placement leaves unused goes to the ones after it.
                 int budget = (pairsPerTrigger - kept + placed.size() - p - 1) / (placed.size() - p);
                 int n = addPairs(out, placed.get(p), columns, rotated, used, budget, p > 0);
@@ -289,6 +321,30 @@ public final class BackdoorDebuggingSetBuilder {
             LOG.warn("no trigger fired on the clean data: the backdoor debugging set has no pairs");
         }
         return out.build();
+    }
+
+    /** The mask's labels, narrowed to the columns whose piece of the trigger fires when that is on. */
+    private boolean[] firingPieces(Trigger t, boolean[] columns, int[] order) {
+        if (pieceRatio == 0 || IntStream.range(0, columns.length).filter(j -> columns[j]).count() < 2) {
+            return columns;
+        }
+        int[] probe = Arrays.stream(order)
+                .filter(i -> clean.labels()[i] != t.target())
+                .limit(PIECE_PROBE)
+                .toArray();
+        if (probe.length == 0) {
+            return columns;
+        }
+        double[] success = TriggerPieces.success(model, t, columns, layout, clean.subset(probe), batchSize);
+        boolean[] kept = TriggerPieces.keep(columns, success, pieceRatio, PIECE_MINIMUM);
+        StringBuilder b = new StringBuilder();
+        for (int j = 0; j < columns.length; j++) {
+            if (columns[j]) {
+                b.append(String.format(java.util.Locale.ROOT, " %d:%.3f%s", j, success[j], kept[j] ? "" : "(dropped)"));
+            }
+        }
+        LOG.info("trigger for class {}: attack success of each labelled column's piece alone:{}", t.target(), b);
+        return kept;
     }
 
     /** The trigger at its own place first, then at every other whole-patch translation, in seeded order. */

@@ -69,6 +69,35 @@ class BackdoorDebuggingSetBuilderTest {
     }
 
     @Test
+    void columnsWhosePieceDoesNotFireAreNotLabelled() {
+        PlantedBackdoor v = PlantedBackdoor.get();
+        // The true trigger plus a grey square in the opposite corner (column 1), which alone rarely fires.
+        Trigger real = v.trueTrigger;
+        Trigger dud = Trigger.square(PlantedBackdoor.TARGET, 0, 0, 3, 0.5f, PlantedBackdoor.SHAPE);
+        float[] mask = real.mask();
+        float[] pattern = real.pattern();
+        float[] dudMask = dud.mask();
+        float[] dudPattern = dud.pattern();
+        for (int i = 0; i < mask.length; i++) {
+            if (dudMask[i] > 0) {
+                mask[i] = dudMask[i];
+                pattern[i] = dudPattern[i];
+            }
+        }
+        Trigger spread = Trigger.of(PlantedBackdoor.TARGET, mask, pattern, PlantedBackdoor.SHAPE);
+        DebuggingSet narrowed = BackdoorDebuggingSetBuilder.of(v.model, v.test).addTrigger(spread)
+                .optPatchGridTranslations(false).optPairsPerTrigger(40).optCleanOnly(0).build();
+        DebuggingSet paper = BackdoorDebuggingSetBuilder.of(v.model, v.test).addTrigger(spread)
+                .optPatchGridTranslations(false).optPairsPerTrigger(40).optCleanOnly(0).optPieceRatio(0).build();
+        assertTrue(narrowed.provenance().get("trigger0").contains("columns=[16]"), narrowed.provenance().toString());
+        assertTrue(paper.provenance().get("trigger0").contains("columns=[1, 16]"), paper.provenance().toString());
+        assertEquals(40, narrowed.pairs().size());
+        boolean[] only16 = new boolean[17];
+        only16[PlantedBackdoor.TRIGGER_COLUMN] = true;
+        narrowed.pairs().forEach(p -> assertArrayEquals(only16, p.columns()));
+    }
+
+    @Test
     void keepsOnlyPairsWhoseTriggerFires() {
         PlantedBackdoor v = PlantedBackdoor.get();
         // A trigger the victim does not know: a grey square in the opposite corner rarely fires.
