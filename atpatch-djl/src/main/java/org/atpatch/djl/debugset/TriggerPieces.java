@@ -2,6 +2,7 @@ package org.atpatch.djl.debugset;
 
 import ai.djl.Model;
 import org.atpatch.core.ImageTokenLayout;
+import org.atpatch.core.Metrics;
 import org.atpatch.djl.LabelledData;
 
 /**
@@ -26,8 +27,8 @@ public final class TriggerPieces {
      * @param layout the model's token layout
      * @param probe clean inputs, none of the target class
      * @param batchSize prediction batch size
-     * @return per column, the fraction of {@code probe} the column's piece alone sends to the
-     *     target; 0 for unlabelled columns
+     * @return per column, the attack success rate of the column's piece alone on {@code probe}
+     *     ({@link Metrics#attackSuccessRate}); 0 for unlabelled columns
      */
     public static double[] success(Model model, Trigger trigger, boolean[] columns, ImageTokenLayout layout,
             LabelledData probe, int batchSize) {
@@ -40,11 +41,7 @@ public final class TriggerPieces {
                 continue;
             }
             int[] pred = TriggerOptimiser.predict(model, piece(trigger, layout.region(j)).apply(probe), batchSize);
-            int hits = 0;
-            for (int p : pred) {
-                hits += p == trigger.target() ? 1 : 0;
-            }
-            out[j] = hits / (double) pred.length;
+            out[j] = Metrics.attackSuccessRate(pred, probe.labels(), trigger.target());
         }
         return out;
     }

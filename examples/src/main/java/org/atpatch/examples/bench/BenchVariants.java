@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.atpatch.djl.BenignOnDevice;
 import org.atpatch.djl.PatchResult;
 import org.atpatch.djl.PatchRule;
 import org.atpatch.djl.PatchRules;
@@ -131,7 +132,7 @@ final class BenchVariants implements AutoCloseable {
             }
 
             @Override
-            public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, org.atpatch.djl.BenignOnDevice benign) {
+            public NDArray patchAttention(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
                 return rule.patchAttention(layer, probs, flagged, benign);
             }
         };
