@@ -28,9 +28,12 @@ import org.slf4j.LoggerFactory;
  *
  * {@link #train} records every layer's attention maps (and input token states) of the debugging
  * set's clean and anomalous inputs, accumulates Q and the benign token states from the clean side,
- * trains the detector (Eq. 7) on the labelled maps, and returns the patched model. The debugging
- * set's own construction time (from its provenance), attention capture and detector training are
- * timed, logged and kept in the bundle's provenance.
+ * trains the detector (Eq. 7) on the labelled maps, and returns the patched model. Unless a patch rule
+ * is set, a backdoor debugging set also picks the rule ({@link PatchRuleSelection}: the candidate
+ * that best restores the debugging set's anomalous inputs, the product default unless beaten by
+ * more than a margin); other debugging sets get {@link PatchRules#productDefaultFor}. The debugging
+ * set's own construction time (from its provenance), attention capture, detector training and rule
+ * selection are timed, logged and kept in the bundle's provenance.
  */
 public final class AtPatch {
 
@@ -42,6 +45,8 @@ public final class AtPatch {
     private final PatchMode mode;
     private final int captureBatchSize;
     private final double overAttentionRatio;
+    private final List<PatchRule> candidates;
+    private final double selectionMargin;
 
     private AtPatch(Builder b) {
         this.model = b.model;
@@ -64,6 +69,8 @@ public final class AtPatch {
         this.rule = b.rule;
         this.mode = b.mode;
         this.captureBatchSize = b.captureBatchSize;
+        this.candidates = b.candidates;
+        this.selectionMargin = b.selectionMargin;
     }
 
     /** @return a builder */
@@ -147,9 +154,46 @@ public final class AtPatch {
         LOG.info("AtPatch offline phases: debugging set {} s, attention capture {} s, detector training {} s",
                 debugSet.provenance().getOrDefault("seconds", "?"), String.format("%.1f", captureSeconds),
                 String.format("%.1f", trainSeconds));
-        PatchRule chosen = rule != null ? rule : PatchRules.productDefaultFor(layers, states);
+        PatchRule chosen = chooseRule(debugSet, detector, stats, layers, states, provenance);
         return new PatchBundle(detector, stats, detector.tau(), chosen.name(), mode, ModelFingerprint.of(model.getBlock()),
                 provenance);
+    }
+
+    /** The set rule; else, for a backdoor debugging set, the selected one; else the product default. */
+    private PatchRule chooseRule(DebuggingSet debugSet, AttentionDetector detector, BenignStatistics stats,
+            AttentionLayers layers, boolean states, Map<String, String> provenance) {
+        if (rule != null) {
+            provenance.put("patchRule.origin", "set");
+            return rule;
+        }
+        PatchRule preferred = PatchRules.productDefaultFor(layers, states);
+        boolean tokenStates = layers.hasTokenStatePoints() && states;
+        List<PatchRule> usable = (candidates != null ? candidates : PatchRules.all()).stream()
+                .filter(r -> tokenStates || !r.usesTokenStates()).toList();
+        if (candidates != null && usable.size() < candidates.size()) {
+            throw new IllegalArgumentException("patch-rule candidates " + candidates.stream().filter(PatchRule::usesTokenStates)
+                    .map(PatchRule::name).toList() + " need token-state points and benign token states, which this model lacks");
+        }
+        if (debugSet.kind() != DebuggingSet.Kind.BACKDOOR || usable.size() < 2) {
+            PatchRule only = usable.size() == 1 ? usable.get(0) : preferred;
+            LOG.info("AtPatch: patch rule {} ({})", only.name(), usable.size() == 1 ? "the only candidate"
+                    : "product default; rule selection scores backdoor debugging sets only");
+            provenance.put("patchRule.origin", usable.size() == 1 ? "only candidate" : "product default");
+            return only;
+        }
+        if (!usable.stream().map(PatchRule::name).toList().contains(preferred.name())) {
+            preferred = usable.get(0);
+        }
+        long t0 = System.nanoTime();
+        PatchRuleSelection.Result r = PatchRuleSelection.select(model, detector, stats, detector.tau(), mode, debugSet,
+                usable, preferred, selectionMargin);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        LOG.info("AtPatch: patch rule {} selected on the debugging set in {} s (preferred {}, margin {}); {}",
+                r.chosen().name(), String.format("%.1f", seconds), preferred.name(), selectionMargin, r.scores());
+        provenance.put("patchRule.origin", "selected");
+        provenance.put("patchRule.selection", r.scores().toString());
+        provenance.put("seconds.ruleSelection", String.format("%.3f", seconds));
+        return r.chosen();
     }
 
     private static int widthOf(Model model) {
@@ -171,6 +215,8 @@ public final class AtPatch {
         private PatchMode mode = PatchMode.TWO_PASS;
         private int captureBatchSize = 64;
         private double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
+        private List<PatchRule> candidates;
+        private double selectionMargin = PatchRuleSelection.DEFAULT_MARGIN;
 
         private Builder() {}
 
@@ -205,12 +251,32 @@ public final class AtPatch {
         }
 
         /**
-         * @param rule the patch rule; default {@link PatchRules#productDefaultFor}: the product default
-         *     where the model has token-state points, Γ otherwise
+         * @param rule the patch rule, fixed; by default it is selected on a backdoor debugging set
+         *     ({@link PatchRuleSelection}) and is {@link PatchRules#productDefaultFor} otherwise
          * @return this
          */
         public Builder optPatchRule(PatchRule rule) {
             this.rule = java.util.Objects.requireNonNull(rule, "rule");
+            return this;
+        }
+
+        /**
+         * @param candidates the rules {@link PatchRuleSelection} compares when no rule is set (default:
+         *     every shipped rule the model supports, {@link PatchRules#all()}); one rule fixes it
+         * @return this
+         */
+        public Builder optPatchRuleCandidates(List<PatchRule> candidates) {
+            this.candidates = List.copyOf(candidates);
+            return this;
+        }
+
+        /**
+         * @param margin how much higher another rule's selection score must be than the product
+         *     default's to replace it, in [0, 1] (default {@value PatchRuleSelection#DEFAULT_MARGIN})
+         * @return this
+         */
+        public Builder optRuleSelectionMargin(double margin) {
+            this.selectionMargin = margin;
             return this;
         }
 
@@ -256,6 +322,10 @@ public final class AtPatch {
                 throw new IllegalArgumentException("mode must not be null");
             }
             DetectorTrainingData.requireOverAttentionRatio(overAttentionRatio);
+            PatchRuleSelection.requireMargin(selectionMargin);
+            if (candidates != null && candidates.isEmpty()) {
+                throw new IllegalArgumentException("patch-rule candidates must not be empty");
+            }
             if (captureBatchSize <= 0) {
                 throw new IllegalArgumentException("capture batch size must be positive, got " + captureBatchSize);
             }

@@ -47,23 +47,26 @@ public final class PatchRules {
     }
 
     /**
-     * The product's default rule: the token-state patch at the first block ({@link
-     * #tokenStateAtFirstLayer()}). Measured side by side with the real detector on every victim here
+     * The product's preferred rule: the token-state patch at the first block ({@link
+     * #tokenStateAtFirstLayer()}). {@link AtPatch} keeps it unless {@link PatchRuleSelection} finds
+     * on a backdoor debugging set that another rule undoes clearly more of it; {@link PatchedModel}
+     * built without a rule uses it as is. Measured side by side with the real detector
      * ({@code docs/results/patch-rules.md}, {@code docs/results/fairness/}):
      *
      * <ul>
-     *   <li>fairness (Table 3, seven configurations, τ = 0.1, same detector, Q and τ for every rule):
-     *       Γ only reweights attention, so the flagged attribute's <em>value</em> still reaches CLS
-     *       through its value vector and through every token that attended to it; it cut UF by
-     *       10–58 % of its value (e.g. COMPAS-race 38.6 % → 30.8 %). Replacing the attribute token's
-     *       input state by its clean mean removes the attribute from the forward pass, so a flagged x
-     *       and its flagged flips become the same input: UF 0.00–0.22 % on all seven, accuracy within
-     *       the same points as Γ except where the attribute carries signal for the label (Census-age
-     *       and Bank-age, −1.3 points);
-     *   <li>backdoors (the quickstart's corner-trigger victim twice, an interior-trigger victim):
-     *       ASR 49.6 % vs Γ's 54.6 %, 44.6 % vs 44.8 %, and a tie, clean accuracy within 0.2
-     *       points; DESIGN §3's oracle measurement, where only token-state removed a trigger on an
-     *       attention sink, points the same way.
+     *   <li>fairness (Table 3, seven configurations, same detector, Q and τ for every rule): Γ only
+     *       reweights attention, so the flagged attribute's <em>value</em> still reaches CLS through
+     *       its value vector and through every token that attended to it; it cut UF by 10–58 % of its
+     *       value (e.g. COMPAS-race 38.6 % → 30.8 %). Replacing the attribute token's input state by
+     *       its clean mean removes the attribute from the forward pass, so a flagged x and its flagged
+     *       flips become the same input: UF 0.00–0.22 % on all seven, accuracy within the same points
+     *       as Γ except where the attribute carries signal for the label (Census-age and Bank-age,
+     *       −1.3 points);
+     *   <li>backdoors: within a few points of Γ on the quickstart's data (corner trigger 10.9 % vs
+     *       9.2 % ASR, interior 5.8 % vs 6.2 %), and on the MNIST BadNets victim 4.4 % vs 12.2 %;
+     *       DESIGN §3's oracle measurement, where only token-state removed a trigger on an attention
+     *       sink, points the same way. Replace-without-rescaling beat both on the quickstart's data
+     *       (3.7 %, 1.9 %) but left 39 % on the tests' planted victim, hence the selection.
      * </ul>
      *
      * It needs a {@link TokenStatePoint} in front of every attention layer and benign token states;

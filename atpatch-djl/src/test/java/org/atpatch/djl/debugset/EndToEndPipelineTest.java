@@ -55,7 +55,8 @@ class EndToEndPipelineTest {
             double asrAfter = Metrics.attackSuccessRate(VictimTrainer.predict(patched, triggered, 256),
                     triggered.labels(), PlantedBackdoor.TARGET);
             assertTrue(asrAfter <= 0.10 && asrAfter < asrBefore / 4,
-                    "ASR before " + asrBefore + ", after " + asrAfter + " (flagged " + Arrays.toString(inversion.flaggedClasses()) + ")");
+                    "ASR before " + asrBefore + ", after " + asrAfter + " with rule " + patched.patchRule().name() + " (flagged "
+                            + Arrays.toString(inversion.flaggedClasses()) + ")");
 
             try (NDManager m = victim.model.getNDManager().newSubManager()) {
                 NDArray x = eval.batch(m, 0, eval.size());

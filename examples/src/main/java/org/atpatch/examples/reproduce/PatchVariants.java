@@ -25,8 +25,8 @@ public final class PatchVariants {
 
     /**
      * @param bundle a bundle trained without an explicit rule
-     * @return the default rule it resolved for its model ({@link PatchRules#productDefaultFor}): the
-     *     product default, or Γ for a model without token-state points
+     * @return the rule {@link org.atpatch.djl.AtPatch} chose for it: selected on a backdoor debugging
+     *     set ({@link org.atpatch.djl.PatchRuleSelection}), otherwise {@link PatchRules#productDefaultFor}
      */
     public static PatchRule defaultRule(PatchBundle bundle) {
         return PatchRules.byName(bundle.patchRule());

@@ -191,6 +191,11 @@ public final class BackdoorScenario implements AutoCloseable {
         return asrFloor;
     }
 
+    /** @return the debugging set built from the inversion */
+    public DebuggingSet debugSet() {
+        return debugSet;
+    }
+
     /** @return the inversion report */
     public InversionReport inversion() {
         return inversion;

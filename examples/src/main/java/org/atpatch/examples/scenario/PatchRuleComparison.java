@@ -72,15 +72,19 @@ public final class PatchRuleComparison implements Callable<Integer> {
                 new Object[] {"straddling 3x3 (rows/cols 22-24)", new PatchTrigger(22, 22, 3, 1f, true, target)});
         List<String> rows = new ArrayList<>();
         rows.add("trigger,detector,rule,acc_before,asr_before,asr_floor,acc_after,asr_after,clean_patched,acc_on_patched,"
-                + "triggered_patched");
+                + "triggered_patched,selected");
         StringBuilder md = new StringBuilder("| trigger | acc / ASR before (ASR floor) | detector | rule | acc after | ASR after"
                 + " | clean inputs patched | acc on those | triggered inputs patched |\n|---|---|---|---|---|---|---|---|---|\n");
+        StringBuilder selection = new StringBuilder("\nRule selection on each debugging set (PatchRuleSelection:"
+                + " score = removed - clean changed, token-state kept unless beaten by more than 0.01):\n\n");
         for (Object[] t : triggers) {
             String name = (String) t[0];
             PatchTrigger trigger = (PatchTrigger) t[1];
             try (BackdoorScenario s = new BackdoorScenario("rules-" + trigger.row() + "-" + trigger.size(), data.train(),
                     data.pool(), data.eval(), trigger, options.epochs(), options.seed(), options.cache(), inversionOut.resolve("inversion-" + trigger.row()))) {
                 PatchBundle bundle = s.trainBundle(options.seed());
+                selection.append(String.format(Locale.ROOT, "- %s: %s selected; %s%n", name, bundle.patchRule(),
+                        bundle.provenance().getOrDefault("patchRule.selection", "(no selection)")));
                 ImageTokenLayout layout = ((VisionTransformer) s.model().getBlock()).tokenLayout();
                 int[] real = RealTrigger.columns(RealTrigger.of(trigger, data.eval().sampleShape()), layout);
                 Map<String, ColumnDetector> detectors = new LinkedHashMap<>();
@@ -91,12 +95,14 @@ public final class PatchRuleComparison implements Callable<Integer> {
                         for (Map.Entry<String, BackdoorScenario.Evaluation> r : evaluateEveryRule(s, bundle, d.getValue())
                                 .entrySet()) {
                             BackdoorScenario.Evaluation e = r.getValue();
-                            rows.add(String.format(Locale.ROOT, "%s,%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f", name,
+                            boolean selected = d.getValue() == bundle.detector() && r.getKey().equals(bundle.patchRule());
+                            rows.add(String.format(Locale.ROOT, "%s,%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%b", name,
                                     d.getKey().replace(',', ' '), r.getKey(), s.accBefore(), s.asrBefore(), s.asrFloor(),
-                                    e.acc(), e.asr(), e.cleanFlagged(), e.accOnFlagged(), e.triggeredFlagged()));
+                                    e.acc(), e.asr(), e.cleanFlagged(), e.accOnFlagged(), e.triggeredFlagged(), selected));
                             md.append(String.format(Locale.ROOT, "| %s | %s / %s (%s) | %s | %s | %s | %s | %s | %s | %s |%n",
                                     name, BackdoorScenario.pct(s.accBefore()), BackdoorScenario.pct(s.asrBefore()),
-                                    BackdoorScenario.pct(s.asrFloor()), d.getKey(), r.getKey(), BackdoorScenario.pct(e.acc()),
+                                    BackdoorScenario.pct(s.asrFloor()), d.getKey(), r.getKey() + (selected ? " (selected)" : ""),
+                                    BackdoorScenario.pct(e.acc()),
                                     BackdoorScenario.pct(e.asr()), BackdoorScenario.pct(e.cleanFlagged()),
                                     BackdoorScenario.pct(e.accOnFlagged()), BackdoorScenario.pct(e.triggeredFlagged())));
                         }
@@ -106,9 +112,10 @@ public final class PatchRuleComparison implements Callable<Integer> {
             Files.createDirectories(out);
             AtomicFiles.write(out.resolve("patch-rules.csv"),
                     w -> w.write((String.join("\n", rows) + "\n").getBytes(StandardCharsets.UTF_8)));
-            AtomicFiles.write(out.resolve("patch-rules.md"), w -> w.write(md.toString().getBytes(StandardCharsets.UTF_8)));
+            String text = md.toString() + selection;
+            AtomicFiles.write(out.resolve("patch-rules.md"), w -> w.write(text.getBytes(StandardCharsets.UTF_8)));
         }
-        System.out.print(md);
+        System.out.print(md.toString() + selection);
         return 0;
     }
 
