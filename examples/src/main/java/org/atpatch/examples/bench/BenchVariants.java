@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.atpatch.djl.BenignOnDevice;
+import org.atpatch.djl.PatchMode;
 import org.atpatch.djl.PatchResult;
 import org.atpatch.djl.PatchRule;
 import org.atpatch.djl.PatchRules;
@@ -29,7 +30,10 @@ import org.atpatch.djl.PatchedModel;
  *   <li>{@code patched-all-gamma-copy} (diagnostic): Γ written to a new map at every layer ({@code
  *       DeviceHotPatch.apply}), as before the re-run patched its maps in place;
  *   <li>{@code patched-all-gamma-scoped} (diagnostic): that out-of-place Γ inside a per-layer manager
- *       scope ({@link ScopedRule}), so its temporaries are freed layer by layer.
+ *       scope ({@link ScopedRule}), so its temporaries are freed layer by layer;
+ *   <li>{@code patched-all-gamma-streaming} (diagnostic): Γ in {@link PatchMode#STREAMING} mode,
+ *       which patches from the layer that flags on, in the one pass: the price of Γ without the
+ *       re-run (the flags here are the same at every layer, so the logits equal two-pass Γ's).
  * </ul>
  */
 final class BenchVariants implements AutoCloseable {
@@ -39,7 +43,8 @@ final class BenchVariants implements AutoCloseable {
 
     /** Diagnostic variants, for the breakdown. */
     static final List<String> DIAGNOSTIC =
-            List.of("patched-all-identity", "patched-all-gamma-copy", "patched-all-gamma-scoped");
+            List.of("patched-all-identity", "patched-all-gamma-copy", "patched-all-gamma-scoped",
+                    "patched-all-gamma-streaming");
 
     private final VitBenchFixture fixture;
     private final Map<String, PatchedModel> patched = new LinkedHashMap<>();
@@ -54,6 +59,8 @@ final class BenchVariants implements AutoCloseable {
         patched.put("patched-all-gamma-copy", fixture.patched(fixture.flagsEverySample(), outOfPlace(PatchRules.gamma())));
         patched.put("patched-all-gamma-scoped",
                 fixture.patched(fixture.flagsEverySample(), new ScopedRule(PatchRules.gamma())));
+        patched.put("patched-all-gamma-streaming",
+                fixture.patched(fixture.flagsEverySample(), PatchRules.gamma(), PatchMode.STREAMING));
     }
 
     /**
@@ -103,7 +110,8 @@ final class BenchVariants implements AutoCloseable {
         if (same != Arrays.equals(plain, logits)) {
             throw new IllegalStateException(variant + ": logits " + (same ? "differ from" : "equal") + " the unpatched model's");
         }
-        if (variant.equals("patched-all-gamma-scoped") || variant.equals("patched-all-gamma-copy")) {
+        if (variant.equals("patched-all-gamma-scoped") || variant.equals("patched-all-gamma-copy")
+                || variant.equals("patched-all-gamma-streaming")) {
             PatchResult g = model("patched-all-gamma").predictWithReport(x);
             float[] ref = g.logits().toFloatArray();
             g.logits().close();

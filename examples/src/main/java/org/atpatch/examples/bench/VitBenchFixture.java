@@ -13,6 +13,7 @@ import org.atpatch.core.BenignStatistics;
 import org.atpatch.detector.ColumnDetector;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.AttentionRecorder;
+import org.atpatch.djl.PatchMode;
 import org.atpatch.djl.PatchRule;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.VisionTransformer;
@@ -129,11 +130,22 @@ final class VitBenchFixture implements AutoCloseable {
      * @return a patched model of this fixture's model
      */
     PatchedModel patched(ColumnDetector detector, PatchRule rule) {
+        return patched(detector, rule, PatchMode.TWO_PASS);
+    }
+
+    /**
+     * @param detector the column detector
+     * @param rule the patch rule
+     * @param mode two-pass or streaming
+     * @return a patched model of the fixture's ViT and statistics
+     */
+    PatchedModel patched(ColumnDetector detector, PatchRule rule, PatchMode mode) {
         return PatchedModel.builder()
                 .setModel(model)
                 .setDetector(detector)
                 .setBenignStatistics(stats)
                 .optPatchRule(rule)
+                .optMode(mode)
                 .build();
     }
 
