@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * set's clean and anomalous inputs, accumulates Q and the benign token states from the clean side,
  * trains the detector (Eq. 7) on the labelled maps, and returns the patched model. Unless a patch rule
  * is set, a backdoor debugging set also picks the rule ({@link PatchRuleSelection}: the candidate
- * that best restores the debugging set's anomalous inputs, the product default unless beaten by
+ * that undoes most of the debugging set's anomalous inputs, the product default unless beaten by
  * more than a margin); other debugging sets get {@link PatchRules#productDefaultFor}. The debugging
  * set's own construction time (from its provenance), attention capture, detector training and rule
  * selection are timed, logged and kept in the bundle's provenance.
@@ -121,6 +121,11 @@ public final class AtPatch {
             throw new IllegalArgumentException("the over-attention ratio is not supported for windowed attention");
         }
         boolean states = layers.hasTokenStatePoints();
+        if (rule == null && candidates != null && !states && candidates.stream().anyMatch(PatchRule::usesTokenStates)) {
+            throw new IllegalArgumentException("patch-rule candidates " + candidates.stream().filter(PatchRule::usesTokenStates)
+                    .map(PatchRule::name).toList() + " need a token-state point in front of every attention layer, which this"
+                    + " model lacks");
+        }
         int width = states ? widthOf(model) : 0;
         BenignStatistics stats = BenignStatistics.empty(depth, heads, mapTokens, width);
         DetectorTrainingData.Builder data = DetectorTrainingData.builder().optLayers(depth)
@@ -170,10 +175,6 @@ public final class AtPatch {
         boolean tokenStates = layers.hasTokenStatePoints() && states;
         List<PatchRule> usable = (candidates != null ? candidates : PatchRules.all()).stream()
                 .filter(r -> tokenStates || !r.usesTokenStates()).toList();
-        if (candidates != null && usable.size() < candidates.size()) {
-            throw new IllegalArgumentException("patch-rule candidates " + candidates.stream().filter(PatchRule::usesTokenStates)
-                    .map(PatchRule::name).toList() + " need token-state points and benign token states, which this model lacks");
-        }
         if (debugSet.kind() != DebuggingSet.Kind.BACKDOOR || usable.size() < 2) {
             PatchRule only = usable.size() == 1 ? usable.get(0) : preferred;
             LOG.info("AtPatch: patch rule {} ({})", only.name(), usable.size() == 1 ? "the only candidate"
