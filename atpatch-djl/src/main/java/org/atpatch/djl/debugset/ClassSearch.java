@@ -145,7 +145,7 @@ final class ClassSearch {
         float[] pr = bestPatternRaw != null ? bestPatternRaw : patternRaw;
         float[] mask = new float[mr.length];
         for (int i = 0; i < mask.length; i++) {
-            mask[i] = (float) (1 / (1 + Math.exp(-mr[i])));
+            mask[i] = (float) (1 / (1 + Math.exp(-mr[i]))) * (config.maskSupport == null ? 1f : config.maskSupport[i]);
         }
         float[] pattern = new float[pr.length];
         double lo = config.patternLow;

@@ -75,6 +75,8 @@ public final class TriggerInversion {
     final long seed;
     final double anomalyThreshold;
     final NoFlagPolicy noFlagPolicy;
+    /** Where the mask may be non-zero, {@code H × W} of 0/1, or null for everywhere. */
+    final float[] maskSupport;
 
     private TriggerInversion(Builder b) {
         classes = b.classes == null ? null : b.classes.clone();
@@ -102,6 +104,7 @@ public final class TriggerInversion {
         seed = b.seed;
         anomalyThreshold = b.anomalyThreshold;
         noFlagPolicy = b.noFlagPolicy;
+        maskSupport = b.maskSupport == null ? null : b.maskSupport.clone();
     }
 
     /** @return a builder with the defaults */
@@ -131,6 +134,10 @@ public final class TriggerInversion {
             throw new IllegalArgumentException("trigger inversion works on images shaped (C, H, W); samples are shaped " + shape);
         }
         checkValues(clean);
+        if (maskSupport != null && maskSupport.length != shape.get(1) * shape.get(2)) {
+            throw new IllegalArgumentException("the mask support has " + maskSupport.length + " values but the images are "
+                    + shape.get(1) + " × " + shape.get(2));
+        }
         int numClasses = TriggerOptimiser.probeClasses(model, clean);
         int[] targets = targets(numClasses);
         if (targets.length < 3) {
@@ -238,6 +245,13 @@ public final class TriggerInversion {
         m.put("maxStackedInputs", Integer.toString(maxStackedInputs));
         m.put("evaluationSamples", Integer.toString(evaluationSamples));
         m.put("patternRange", patternLow + "," + patternHigh);
+        if (maskSupport != null) {
+            int on = 0;
+            for (float v : maskSupport) {
+                on += v > 0 ? 1 : 0;
+            }
+            m.put("maskSupportPixels", Integer.toString(on));
+        }
         m.put("seed", Long.toString(seed));
         m.put("anomalyThreshold", Double.toString(anomalyThreshold));
         m.put("noFlagPolicy", noFlagPolicy.name());
@@ -267,6 +281,7 @@ public final class TriggerInversion {
         private double costDown = Math.pow(1.5, 1.5);
         private int patience = 3;
         private double successThreshold = 0.99;
+        private float[] maskSupport;
         private int earlyStopPatience = 8;
         private boolean earlyStopNeedsCostSwing = true;
         private double initialMask = 0.12;
@@ -441,6 +456,31 @@ public final class TriggerInversion {
         /** @param v what to do when no class is flagged (default {@link NoFlagPolicy#USE_SMALLEST_NORM}) @return this */
         public Builder optNoFlagPolicy(NoFlagPolicy v) {
             noFlagPolicy = v;
+            return this;
+        }
+
+        /**
+         * Restricts the mask to a region: the optimised mask is multiplied by it, so pixels outside
+         * stay clean. For a ViT, one patch's pixels invert a trigger for that token alone.
+         *
+         * @param support {@code H × W} values, 1 where the mask may be non-zero and 0 elsewhere (at
+         *     least one 1); {@code null} for the whole input (default)
+         * @return this
+         */
+        public Builder optMaskSupport(float[] support) {
+            if (support != null) {
+                boolean any = false;
+                for (float v : support) {
+                    if (v != 0f && v != 1f) {
+                        throw new IllegalArgumentException("the mask support holds only 0 and 1, found " + v);
+                    }
+                    any |= v == 1f;
+                }
+                if (!any) {
+                    throw new IllegalArgumentException("the mask support is empty: no pixel may carry the trigger");
+                }
+            }
+            maskSupport = support == null ? null : support.clone();
             return this;
         }
 

@@ -192,6 +192,9 @@ final class TriggerOptimiser {
             FrozenParameterStore store = new FrozenParameterStore(sub);
             try (GradientCollector gc = sub.getEngine().newGradientCollector()) {
                 NDArray mask = Activation.sigmoid(mRaw);
+                if (config.maskSupport != null) {
+                    mask = mask.mul(sub.create(config.maskSupport, new Shape(1, 1, 1, height, width)));
+                }
                 // Scalars as arrays of this step's scope: DJL's x.mul(Number) makes a scalar array
                 // that it closes at once, while autograd still needs it for the backward pass.
                 NDArray pattern = pRaw.tanh().add(one).mul(halfSpan).add(low);

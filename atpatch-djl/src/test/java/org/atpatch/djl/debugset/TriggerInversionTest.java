@@ -77,6 +77,43 @@ class TriggerInversionTest {
     }
 
     @Test
+    void aMaskSupportKeepsTheTriggerInsideOnePatch() {
+        PlantedBackdoor v = PlantedBackdoor.get();
+        int size = PlantedBackdoor.IMAGE;
+        float[] lastPatch = new float[size * size];
+        for (int r = 0; r < PlantedBackdoor.PATCH; r++) {
+            for (int c = 0; c < PlantedBackdoor.PATCH; c++) {
+                lastPatch[(size - 1 - r) * size + (size - 1 - c)] = 1f;
+            }
+        }
+        LabelledData pool = v.test.range(0, 300);
+        InversionReport r = TriggerInversion.builder().optClasses(PlantedBackdoor.TARGET, 0).optMaskSupport(lastPatch)
+                .optMaxRounds(40).optNoFlagPolicy(NoFlagPolicy.EMPTY).optSeed(5).build().invert(v.model, pool);
+        float[] mask = r.trigger(PlantedBackdoor.TARGET).mask();
+        for (int i = 0; i < mask.length; i++) {
+            if (lastPatch[i] == 0f) {
+                assertEquals(0f, mask[i], "pixel " + i + " lies outside the support");
+            }
+        }
+        assertTrue(r.trigger(PlantedBackdoor.TARGET).attackSuccess() >= 0.9,
+                "the trigger's own patch carries it: " + r.trigger(PlantedBackdoor.TARGET));
+        assertTrue(r.trigger(PlantedBackdoor.TARGET).maskL1() < r.trigger(0).maskL1() / 2,
+                "inside one patch the target needs a much smaller mask than a clean class: " + r.triggers());
+        assertEquals("16", r.configuration().get("maskSupportPixels"), r.configuration().toString());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TriggerInversion.builder().optMaskSupport(new float[size * size]));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
+        float[] half = lastPatch.clone();
+        half[0] = 0.5f;
+        e = assertThrows(IllegalArgumentException.class, () -> TriggerInversion.builder().optMaskSupport(half));
+        assertTrue(e.getMessage().contains("only 0 and 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> TriggerInversion.builder().optMaskSupport(new float[] {1f})
+                .build().invert(v.model, pool));
+        assertTrue(e.getMessage().contains("1 values") && e.getMessage().contains("16 × 16"), e.getMessage());
+    }
+
+    @Test
     void isDeterministicForASeed() {
         PlantedBackdoor v = PlantedBackdoor.get();
         TriggerInversion inv = TriggerInversion.builder().optClasses(1, 3).optMaxRounds(4).optSeed(9).build();
