@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 import org.atpatch.core.AtomicFiles;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.djl.VisionTransformer;
 import org.atpatch.djl.debugset.InversionReport;
 import org.atpatch.djl.debugset.InvertedTrigger;
 import org.atpatch.djl.debugset.NoFlagPolicy;
@@ -34,25 +33,10 @@ import picocli.CommandLine.Option;
 public final class PatchInversionScan implements Callable<Integer> {
 
     @Mixin
-    ReproduceOptions common = new ReproduceOptions();
-
-    @Option(names = "--config", description = "a ViT configuration of the harness (default ${DEFAULT-VALUE})")
-    String config = "mnist-badnets";
+    CachedVitOptions victimOptions = new CachedVitOptions();
 
     @Option(names = "--classes", split = ",", required = true, description = "classes to invert, e.g. 1,0,7")
     int[] classes;
-
-    @Option(names = "--train-limit", description = "as in ReproduceBackdoor (0 = all; default ${DEFAULT-VALUE})")
-    int trainLimit;
-
-    @Option(names = "--pool", description = "as in ReproduceBackdoor (default ${DEFAULT-VALUE})")
-    int pool = 1000;
-
-    @Option(names = "--eval-limit", description = "as in ReproduceBackdoor (default ${DEFAULT-VALUE})")
-    int evalLimit = 2000;
-
-    @Option(names = "--victim-epochs", description = "as in ReproduceBackdoor (default ${DEFAULT-VALUE})")
-    int victimEpochs = 10;
 
     @Option(names = "--inversion-rounds", description = "rounds per inversion (default ${DEFAULT-VALUE})")
     int rounds = 100;
@@ -68,33 +52,22 @@ public final class PatchInversionScan implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        BackdoorConfig c = BackdoorConfig.select(List.of(config)).get(0);
-        ImageSplits splits = ImageSplits.load(common.dataDirectory(), c.dataset(), trainLimit, pool, evalLimit);
         List<String> rows = new ArrayList<>(List.of("patch,column,class,mask_l1,attack_success,reached_threshold"));
-        try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, ImageVictim.Settings.of(victimEpochs, common.seed()),
-                common.cache())) {
-            if (!(victim.block() instanceof VisionTransformer vit)) {
-                throw new IllegalArgumentException(config + " is not a ViT victim");
-            }
-            ImagePatchLayout layout = vit.tokenLayout();
-            System.out.printf(Locale.ROOT, "%s: target %d, %d patches of %d x %d%n", config, victim.attack().target(),
-                    layout.patches(), layout.patch(), layout.patch());
+        try (CachedVitOptions.Loaded loaded = victimOptions.load()) {
+            ImageVictim victim = loaded.victim();
+            ImagePatchLayout layout = loaded.layout();
+            System.out.printf(Locale.ROOT, "%s: target %d, %d patches of %d x %d%n", victimOptions.config,
+                    victim.attack().target(), layout.patches(), layout.patch(), layout.patch());
             int first = layout.cls() ? 1 : 0;
             for (int column = first; column < layout.size(); column++) {
-                int[] region = layout.region(column);
-                float[] support = new float[layout.height() * layout.width()];
-                for (int r = region[0]; r < region[2]; r++) {
-                    for (int q = region[1]; q < region[3]; q++) {
-                        support[r * layout.width() + q] = 1f;
-                    }
-                }
-                InversionReport report = TriggerInversion.builder().optSeed(common.seed()).optMaxRounds(rounds)
-                        .optClasses(classes).optMaskSupport(support).optNoFlagPolicy(NoFlagPolicy.EMPTY).build()
-                        .invert(victim.model(), splits.pool());
+                float[] support = CachedVitOptions.support(layout, column);
+                InversionReport report = TriggerInversion.builder().optSeed(victimOptions.common().seed())
+                        .optMaxRounds(rounds).optClasses(classes).optMaskSupport(support).optNoFlagPolicy(NoFlagPolicy.EMPTY).build()
+                        .invert(victim.model(), loaded.splits().pool());
                 StringBuilder line = new StringBuilder();
                 for (InvertedTrigger t : report.triggers()) {
-                    rows.add(String.format(Locale.ROOT, "%d,%d,%d,%.4f,%.4f,%b", column - first, column, t.target(), t.maskL1(),
-                            t.attackSuccess(), t.reachedThreshold()));
+                    rows.add(String.format(Locale.ROOT, "%d,%d,%d,%.4f,%.4f,%b", column - first, column, t.target(),
+                            t.maskL1(), t.attackSuccess(), t.reachedThreshold()));
                     line.append(String.format(Locale.ROOT, "  class %d: L1 %.2f, success %.3f", t.target(), t.maskL1(),
                             t.attackSuccess()));
                 }
