@@ -164,7 +164,10 @@ public final class AtPatch {
                 provenance);
     }
 
-    /** The set rule; else, for a backdoor debugging set, the selected one; else the product default. */
+    /**
+     * The set rule; else, for a backdoor debugging set, the selected one; else the product default.
+     * {@code states}: the model has token-state points, so the statistics hold benign token states.
+     */
     private PatchRule chooseRule(DebuggingSet debugSet, AttentionDetector detector, BenignStatistics stats,
             AttentionLayers layers, boolean states, Map<String, String> provenance) {
         if (rule != null) {
@@ -172,9 +175,8 @@ public final class AtPatch {
             return rule;
         }
         PatchRule preferred = PatchRules.productDefaultFor(layers, states);
-        boolean tokenStates = layers.hasTokenStatePoints() && states;
         List<PatchRule> usable = (candidates != null ? candidates : PatchRules.all()).stream()
-                .filter(r -> tokenStates || !r.usesTokenStates()).toList();
+                .filter(r -> states || !r.usesTokenStates()).toList();
         if (debugSet.kind() != DebuggingSet.Kind.BACKDOOR || usable.size() < 2) {
             PatchRule only = usable.size() == 1 ? usable.get(0) : preferred;
             LOG.info("AtPatch: patch rule {} ({})", only.name(), usable.size() == 1 ? "the only candidate"

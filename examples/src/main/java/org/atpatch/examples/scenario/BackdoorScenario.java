@@ -191,11 +191,6 @@ public final class BackdoorScenario implements AutoCloseable {
         return asrFloor;
     }
 
-    /** @return the debugging set built from the inversion */
-    public DebuggingSet debugSet() {
-        return debugSet;
-    }
-
     /** @return the inversion report */
     public InversionReport inversion() {
         return inversion;
