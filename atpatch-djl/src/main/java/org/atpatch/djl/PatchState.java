@@ -20,6 +20,8 @@ final class PatchState {
     final PatchRule rule;
     final PatchMode mode;
     final NDArray eligible;
+    /** {@link #eligible} as 1/0 floats, to mask the detector's probabilities by one multiplication. */
+    final NDArray eligibleMass;
     final String modelFingerprint;
     final java.util.Map<String, String> provenance;
     private final NDManager manager;
@@ -37,6 +39,7 @@ final class PatchState {
         this.provenance = java.util.Map.copyOf(provenance);
         this.manager = parent; // owned: closed with the state
         this.eligible = manager.create(flaggable);
+        this.eligibleMass = eligible.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
         this.benign = new BenignOnDevice(stats, manager, manager.getDevice());
         this.ownedDetector = ownsDetector && detector instanceof AutoCloseable c ? c : null;
     }

@@ -347,10 +347,15 @@ public final class PatchedModel implements AutoCloseable {
         Detection detection = new Detection(x.getShape().get(0));
         NDArray logits = forward(x, detection);
         NDArray probs;
-        NDArray flags;
+        NDArray flags = null;
+        NDArray sampleScore; // (B): a sample is flagged when its score exceeds cut
+        float cut;
         if (windowed == null) {
             probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
-            flags = flag(s, probs);
+            // The largest eligible probability per sample: above τ exactly when some column is flagged
+            // (ineligible columns count as 0, and τ > 0), without building the boolean flags first.
+            sampleScore = perSampleMax(probs.mul(s.eligibleMass));
+            cut = (float) s.tau;
         } else {
             // One map per window: detect each window, then fold columns to the sample's tokens, (B, L, T).
             NDList p = new NDList(layers.depth());
@@ -362,28 +367,33 @@ public final class PatchedModel implements AutoCloseable {
             }
             probs = NDArrays.stack(p, 1);
             flags = NDArrays.stack(f, 1);
+            sampleScore = perSampleMax(flags.toType(DataType.FLOAT32, false));
+            cut = 0f;
         }
-        NDArray unionMass = flags.toType(DataType.FLOAT32, false).max(new int[] {1}); // (B, N), 1 where flagged
-        NDArray sampleMass = unionMass.max(new int[] {1}); // (B)
         // One host read for both the per-sample flags and the finiteness check: a NaN or Inf in any map
         // reaches the logits through probs · V, and the detector's output is summed in as well.
-        float[] readout = sampleMass.concat(logits.sum().add(probs.sum()).reshape(1)).toFloatArray();
+        float[] readout = sampleScore.concat(logits.sum().add(probs.sum()).reshape(1)).toFloatArray();
         if (!Float.isFinite(readout[readout.length - 1])) {
             diagnoseNonFinite(detection.headMeans, probs, logits);
         }
         boolean[] patched = new boolean[readout.length - 1];
         long count = 0;
         for (int i = 0; i < patched.length; i++) {
-            patched[i] = readout[i] > 0;
+            patched[i] = readout[i] > cut;
             count += patched[i] ? 1 : 0;
         }
+        if (count == 0 && !report) {
+            return new PatchResult(logits, List.of());
+        }
+        flags = flags != null ? flags : flag(s, probs);
+        NDArray union = flags.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B, N)
         if (count == patched.length) {
-            logits = forward(x, new Patching(s, unionMass.gt(0), windowed, ownsMaps()));
+            logits = forward(x, new Patching(s, union, windowed, ownsMaps()));
         } else if (count > 0) {
-            NDArray sampleFlagged = sampleMass.gt(0);
+            NDArray sampleFlagged = sampleScore.gt(cut); // on the device, the values read above
             NDArray index = sampleFlagged.nonzero().squeeze(1);
-            NDArray union = unionMass.gt(0).get(new NDIndex("{}", index));
-            NDArray rerun = forward(x.get(new NDIndex("{}", index)), new Patching(s, union, windowed, ownsMaps()));
+            NDArray rerun = forward(x.get(new NDIndex("{}", index)),
+                    new Patching(s, union.get(new NDIndex("{}", index)), windowed, ownsMaps()));
             logits = logits.duplicate();
             logits.set(new NDIndex("{}", sampleFlagged), rerun);
         }
@@ -420,6 +430,11 @@ public final class PatchedModel implements AutoCloseable {
             return block.forward(new ParameterStore(x.getManager(), false), new NDList(x), false)
                     .singletonOrThrow();
         }
+    }
+
+    /** @return the largest value of each sample of {@code a}, {@code (B)} (PyTorch's max takes one axis) */
+    private static NDArray perSampleMax(NDArray a) {
+        return a.reshape(a.getShape().get(0), -1).max(new int[] {1});
     }
 
     /** Columns above τ that may be flagged: {@code (B, L, N)} or {@code (B, N)} boolean. */

@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.List;
 import org.atpatch.core.BenignStatistics;
+import org.atpatch.detector.ColumnDetector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,6 +100,40 @@ class PatchedModelTest {
                 assertArrayEquals(unpatched(x), r.logits().toFloatArray(), 0f, mode.name());
                 assertTrue(r.reports().stream().noneMatch(PatchReport::patched));
                 assertTrue(r.reports().stream().allMatch(p -> p.flags().isEmpty()));
+            }
+        }
+    }
+
+    @Test
+    void aProbabilityAtTauDoesNotFlagAndOneAboveDoesInBothModes() {
+        // Sample 0: a column exactly at τ; sample 1: one float above τ; sample 2: CLS (never flaggable)
+        // far above τ; sample 3: nothing. Only sample 1 may be patched, whichever way the flags are read.
+        double tau = 0.3;
+        float at = (float) tau;
+        ColumnDetector detector = (maps, layer) -> {
+            long b = maps.getShape().get(0);
+            float[] p = new float[(int) (b * Fixtures.N)];
+            p[3] = at;
+            p[Fixtures.N + 4] = Math.nextUp(at);
+            p[2 * Fixtures.N] = 0.99f;
+            return maps.getManager().create(p, new Shape(b, Fixtures.N));
+        };
+        NDArray x = Fixtures.images(manager, 4, 3);
+        float[] plain = unpatched(x);
+        for (PatchMode mode : PatchMode.values()) {
+            try (PatchedModel pm = PatchedModel.builder().setModel(model).setDetector(detector).setBenignStatistics(benign)
+                    .optTau(tau).optPatchRule(PatchRules.gamma()).optMode(mode).build()) {
+                PatchResult r = pm.predictWithReport(x);
+                float[] out = r.logits().toFloatArray();
+                for (int i : new int[] {0, 2, 3}) {
+                    assertFalse(r.reports().get(i).patched(), mode + " sample " + i);
+                    assertArrayEquals(row(plain, i), row(out, i), 0f, mode + " sample " + i);
+                }
+                assertTrue(r.reports().get(1).patched(), mode.name());
+                assertArrayEquals(new int[] {4}, r.reports().get(1).flags().union(), mode.name());
+                assertFalse(java.util.Arrays.equals(row(plain, 1), row(out, 1)), mode + ": sample 1 must change");
+                assertArrayEquals(r.logits().toFloatArray(), pm.predict(x).toFloatArray(), 0f,
+                        mode + ": predict reads the flags as predictWithReport does");
             }
         }
     }
