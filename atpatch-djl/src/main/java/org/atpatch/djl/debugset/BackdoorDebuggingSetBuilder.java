@@ -120,6 +120,21 @@ public final class BackdoorDebuggingSetBuilder {
         return addTriggers(report.selected());
     }
 
+    /**
+     * Adds the triggers a region scan selected ({@link RegionInversion.Result#selected()}) and counts
+     * the scan's time into the debugging set's construction time.
+     *
+     * @param scan the region scan's result
+     * @return this
+     */
+    public BackdoorDebuggingSetBuilder addTriggers(RegionInversion.Result scan) {
+        if (scan == null) {
+            throw new IllegalArgumentException("region scan result is null");
+        }
+        inversionSeconds += scan.seconds();
+        return addTriggers(scan.selected());
+    }
+
     private BackdoorDebuggingSetBuilder add(Trigger trigger, String origin) {
         if (trigger == null) {
             throw new IllegalArgumentException("trigger is null");

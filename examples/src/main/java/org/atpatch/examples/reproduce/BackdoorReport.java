@@ -17,7 +17,8 @@ import org.atpatch.examples.reproduce.BackdoorExperiment.Result;
 /**
  * Writes the backdoor results under one folder: {@code table2.csv} and {@code table2.md} (Acc and ASR,
  * original vs AtPatch with each rule, in percent), {@code table4.csv} (the detector on the balanced
- * evaluation set), {@code ablation.csv} (RQ3), {@code efficiency.csv}, {@code over-attention.csv},
+ * evaluation set), {@code ablation.csv} (RQ3), {@code debugging-sets.csv} (where each debugging set's
+ * triggers came from), {@code efficiency.csv}, {@code over-attention.csv},
  * {@code victims.csv}, {@code results.json} (everything), {@code pr-<configuration>.csv}, the plots
  * {@code acc.png}, {@code asr.png}, {@code pr-curves.png}, and {@code README.md} with the tables in
  * markdown and the command that made them. Inversion reports go to {@code inversion/<configuration>/}.
@@ -135,8 +136,12 @@ public final class BackdoorReport {
                 "triggered_patched");
         Map<String, Map<String, Double>> acc = new LinkedHashMap<>();
         Map<String, Map<String, Double>> asr = new LinkedHashMap<>();
+        ResultTable debugging = new ResultTable("configuration", "flagged_classes", "debug_pairs", "debug_clean_only",
+                "source");
         for (Result r : results) {
             String c = r.config().name();
+            debugging.add(c, java.util.Arrays.toString(r.flaggedClasses()), r.debugPairs(), r.debugCleanOnly(),
+                    r.debugSource());
             for (Outcome o : r.outcomes()) {
                 ablation.add(c, o.method(), o.acc(), o.asr(), o.cleanPatched(), o.triggeredPatched());
                 acc.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.acc());
@@ -147,6 +152,7 @@ public final class BackdoorReport {
         t2.writeCsv(dir.resolve("table2.csv"));
         AtomicFiles.write(dir.resolve("table2.md"), out -> out.write(t2.markdown().getBytes(StandardCharsets.UTF_8)));
         ablation.writeCsv(dir.resolve("ablation.csv"));
+        debugging.writeCsv(dir.resolve("debugging-sets.csv"));
         common.write(dir);
         victims.writeCsv(dir.resolve("victims.csv"));
         Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 2)", "Acc (%)", acc);
@@ -156,6 +162,8 @@ public final class BackdoorReport {
         sections.put("Victims", victims);
         sections.put("Table 2: accuracy and attack success rate on the evaluation images", t2);
         sections.put("Table 4: detector on the balanced evaluation set (real trigger, strict map-level)", common.detector);
+        sections.put("Debugging sets (MAD-flagged classes of the unrestricted inversion; where the triggers came from)",
+                debugging);
         sections.put("RQ3 ablation", ablation);
         sections.put("Efficiency", common.efficiency);
         sections.put("Over-attention on the real trigger's columns (triggered / clean maps)", common.overSummary);
@@ -183,6 +191,7 @@ public final class BackdoorReport {
             o.put("debug_pairs", r.debugPairs());
             o.put("debug_clean_only", r.debugCleanOnly());
             o.put("flagged_classes", r.flaggedClasses());
+            o.put("debugging_source", r.debugSource());
             o.put("seconds", r.seconds());
             o.put("ms_per_sample", r.msPerSample());
             o.put("over_attention", r.overAttention() == null ? List.of() : r.overAttention().cells());

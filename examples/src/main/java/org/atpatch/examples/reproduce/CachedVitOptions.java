@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.djl.VisionTransformer;
+import org.atpatch.djl.debugset.RegionInversion;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -77,13 +78,7 @@ public final class CachedVitOptions {
      * @return the {@code H × W} 0/1 support of that patch's pixels
      */
     static float[] support(ImagePatchLayout layout, int column) {
-        int[] region = layout.region(column);
-        float[] support = new float[layout.height() * layout.width()];
-        for (int r = region[0]; r < region[2]; r++) {
-            for (int q = region[1]; q < region[3]; q++) {
-                support[r * layout.width() + q] = 1f;
-            }
-        }
-        return support;
+        int[] r = layout.region(column); // top, left, bottom, right (exclusive)
+        return new RegionInversion.Region(r[0], r[1], r[2] - r[0], r[3] - r[1]).support(layout.height(), layout.width());
     }
 }

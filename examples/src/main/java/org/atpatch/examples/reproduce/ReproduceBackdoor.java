@@ -54,6 +54,17 @@ public final class ReproduceBackdoor implements Callable<Integer> {
     @Option(names = "--inversion-rounds", description = "most trigger-inversion rounds per class (default ${DEFAULT-VALUE})")
     private int inversionRounds = 100;
 
+    @Option(names = "--regions", description = "blankest squares the region scan inverts in, 0 for the unrestricted "
+            + "inversion alone (default ${DEFAULT-VALUE})")
+    private int regions = 8;
+
+    @Option(names = "--region-candidates", description = "smallest-norm classes of the unrestricted inversion the region "
+            + "scan inverts, besides the MAD-flagged ones (default ${DEFAULT-VALUE})")
+    private int regionCandidates = 5;
+
+    @Option(names = "--region-size", description = "side in pixels of the region scan's squares (default ${DEFAULT-VALUE})")
+    private int regionSize = 4;
+
     /**
      * @param args the command line (or one exec:exec property)
      */
@@ -70,7 +81,8 @@ public final class ReproduceBackdoor implements Callable<Integer> {
         try {
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
-                    common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds);
+                    common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
+                    regionCandidates);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
@@ -79,7 +91,8 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 String.join(",", configs), "--train-limit", Integer.toString(trainLimit), "--eval-limit",
                 Integer.toString(evalLimit), "--pool", Integer.toString(pool), "--victim-epochs",
                 Integer.toString(victimEpochs), "--max-pairs", Integer.toString(maxPairs), "--inversion-rounds",
-                Integer.toString(inversionRounds))));
+                Integer.toString(inversionRounds), "--regions", Integer.toString(regions), "--region-size",
+                Integer.toString(regionSize), "--region-candidates", Integer.toString(regionCandidates))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         ImageSplits splits = null;
         for (BackdoorConfig c : selected) {

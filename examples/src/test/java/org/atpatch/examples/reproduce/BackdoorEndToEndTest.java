@@ -31,7 +31,7 @@ class BackdoorEndToEndTest {
         BackdoorConfig config = BackdoorConfig.select(List.of("mnist-badnets")).get(0);
         ImageSplits splits = ImageSplits.load(SharedDatasets.require(), "mnist", 3000, 300, 400);
         BackdoorExperiment.Settings settings = new BackdoorExperiment.Settings(42, 10, 200, 100, 64, List.of(),
-                dir.resolve("inversion"), 20);
+                dir.resolve("inversion"), 20, 4, 2, 3);
         BackdoorReport report = new BackdoorReport(dir.resolve("out"), "test");
         BackdoorExperiment.Result r;
         try (ImageVictim victim = ImageVictim.trainOrLoad(config, splits, ImageVictim.Settings.of(3, 42),
@@ -52,6 +52,11 @@ class BackdoorEndToEndTest {
         }
         assertTrue(r.evalPairs() > 0 && r.debugPairs() > 0, "pairs: eval " + r.evalPairs() + ", debug " + r.debugPairs());
         assertTrue(r.detector() != null && r.seconds().size() == 3 && r.msPerSample().size() == 3, r.toString());
+        // The region scan ran (2 squares × its candidate classes) and says where the triggers came from.
+        List<String> scan = Files.readAllLines(dir.resolve("inversion").resolve("mnist-badnets").resolve("regions.csv"));
+        assertTrue(scan.size() >= 1 + 2 * 3 && (scan.size() - 1) % 2 == 0, "regions.csv: " + scan);
+        assertTrue(r.debugSource().startsWith("region scan: ") || r.debugSource().contains("the region scan selected no class"),
+                r.debugSource());
 
         // A configuration that could not run (the harness reports one when a family lacks what an attack
         // needs) still gets its row.
@@ -73,7 +78,9 @@ class BackdoorEndToEndTest {
             assertEquals('P', head[1], png);
         }
         String json = Files.readString(out.resolve("results.json"));
-        assertTrue(json.contains("\"asr_floor\"") && json.contains("\"fashion-mnist-trojan\""), "results.json");
+        assertTrue(json.contains("\"asr_floor\"") && json.contains("\"fashion-mnist-trojan\"")
+                && json.contains("\"debugging_source\""), "results.json");
+        assertEquals(3, Files.readAllLines(out.resolve("debugging-sets.csv")).size(), "debugging-sets.csv");
         String readme = Files.readString(out.resolve("README.md"));
         assertTrue(readme.contains("| mnist-badnets |"), readme.lines().limit(20).collect(Collectors.joining("\n")));
     }
