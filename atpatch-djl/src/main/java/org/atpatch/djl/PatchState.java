@@ -2,6 +2,7 @@ package org.atpatch.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.detector.ColumnDetector;
@@ -39,7 +40,7 @@ final class PatchState {
         this.provenance = java.util.Map.copyOf(provenance);
         this.manager = parent; // owned: closed with the state
         this.eligible = manager.create(flaggable);
-        this.eligibleMass = eligible.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        this.eligibleMass = eligible.toType(DataType.FLOAT32, false);
         this.benign = new BenignOnDevice(stats, manager, manager.getDevice());
         this.ownedDetector = ownsDetector && detector instanceof AutoCloseable c ? c : null;
     }

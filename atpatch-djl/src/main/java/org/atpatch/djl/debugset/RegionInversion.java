@@ -61,7 +61,7 @@ public final class RegionInversion {
     }
 
     /**
-     * A square-or-rectangular pixel region of an image.
+     * A rectangular pixel region of an image.
      *
      * @param top first row
      * @param left first column
