@@ -363,11 +363,12 @@ public final class PatchedModel implements AutoCloseable {
             for (int l = 0; l < layers.depth(); l++) {
                 NDArray pl = s.detector.detect(detection.headMeans.get(l), l);
                 p.add(windowed.foldToSample(l, pl));
-                f.add(windowed.foldToSample(l, flag(s, pl).toType(DataType.FLOAT32, false)).gt(0));
+                f.add(windowed.foldToSample(l, flag(s, pl).toType(DataType.FLOAT32, false))); // > 0 where flagged
             }
             probs = NDArrays.stack(p, 1);
-            flags = NDArrays.stack(f, 1);
-            sampleScore = perSampleMax(flags.toType(DataType.FLOAT32, false));
+            NDArray flagMass = NDArrays.stack(f, 1);
+            flags = flagMass.gt(0);
+            sampleScore = perSampleMax(flagMass);
             cut = 0f;
         }
         // One host read for both the per-sample flags and the finiteness check: a NaN or Inf in any map

@@ -75,10 +75,10 @@ public final class CachedVitOptions {
     /**
      * @param layout a ViT's patch layout
      * @param column a patch column
-     * @return the {@code H × W} 0/1 support of that patch's pixels
+     * @return that patch's pixels as a region
      */
-    static float[] support(ImagePatchLayout layout, int column) {
+    static RegionInversion.Region region(ImagePatchLayout layout, int column) {
         int[] r = layout.region(column); // top, left, bottom, right (exclusive)
-        return new RegionInversion.Region(r[0], r[1], r[2] - r[0], r[3] - r[1]).support(layout.height(), layout.width());
+        return new RegionInversion.Region(r[0], r[1], r[2] - r[0], r[3] - r[1]);
     }
 }

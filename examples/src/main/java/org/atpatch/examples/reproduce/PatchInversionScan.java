@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
 import org.atpatch.core.AtomicFiles;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.djl.debugset.InversionReport;
 import org.atpatch.djl.debugset.InvertedTrigger;
-import org.atpatch.djl.debugset.NoFlagPolicy;
+import org.atpatch.djl.debugset.RegionInversion;
 import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.examples.data.ExecArgs;
 import picocli.CommandLine;
@@ -23,8 +23,7 @@ import picocli.CommandLine.Option;
 
 /**
  * A diagnostic for one cached ViT victim of the backdoor harness: inverts chosen classes with the
- * mask restricted to one patch at a time ({@link TriggerInversion.Builder#optMaskSupport}), for every
- * patch, and writes each (patch, class)'s mask L1 and attack success to a CSV. A ViT embeds every
+ * mask restricted to one patch at a time ({@link RegionInversion} over every patch), and writes each (patch, class)'s mask L1 and attack success to a CSV. A ViT embeds every
  * patch with the same weights, so a backdoor's target should be reachable from one patch where a
  * clean class is not. Loads the victim exactly as {@code ReproduceBackdoor} does (same cache key).
  */
@@ -59,19 +58,16 @@ public final class PatchInversionScan implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%s: target %d, %d patches of %d x %d%n", victimOptions.config,
                     victim.attack().target(), layout.patches(), layout.patch(), layout.patch());
             int first = layout.cls() ? 1 : 0;
-            for (int column = first; column < layout.size(); column++) {
-                float[] support = CachedVitOptions.support(layout, column);
-                InversionReport report = TriggerInversion.builder().optSeed(victimOptions.common().seed())
-                        .optMaxRounds(rounds).optClasses(classes).optMaskSupport(support).optNoFlagPolicy(NoFlagPolicy.EMPTY).build()
-                        .invert(victim.model(), loaded.splits().pool());
-                StringBuilder line = new StringBuilder();
-                for (InvertedTrigger t : report.triggers()) {
-                    rows.add(String.format(Locale.ROOT, "%d,%d,%d,%.4f,%.4f,%b", column - first, column, t.target(),
-                            t.maskL1(), t.attackSuccess(), t.reachedThreshold()));
-                    line.append(String.format(Locale.ROOT, "  class %d: L1 %.2f, success %.3f", t.target(), t.maskL1(),
-                            t.attackSuccess()));
-                }
-                System.out.printf(Locale.ROOT, "patch %d (column %d):%s%n", column - first, column, line);
+            List<RegionInversion.Region> patches = IntStream.range(first, layout.size())
+                    .mapToObj(column -> CachedVitOptions.region(layout, column)).toList();
+            RegionInversion.Result scan = RegionInversion.builder().optRegions(patches)
+                    .optInversion(() -> TriggerInversion.builder().optSeed(victimOptions.common().seed()).optMaxRounds(rounds))
+                    .build().invert(victim.model(), loaded.splits().pool(), classes);
+            for (int i = 0; i < scan.attempts().size(); i++) {
+                int patch = i / classes.length; // attempts are patch-major, classes in the given order
+                InvertedTrigger t = scan.attempts().get(i).trigger();
+                rows.add(String.format(Locale.ROOT, "%d,%d,%d,%.4f,%.4f,%b", patch, patch + first, t.target(),
+                        t.maskL1(), t.attackSuccess(), t.reachedThreshold()));
             }
         }
         Path parent = out.toAbsolutePath().getParent();
