@@ -278,12 +278,17 @@ public final class DetectorTrainingData {
          * detection at the unconfirmed layers: it patches the union of the columns flagged at any
          * layer, from layer 0.
          *
-         * <p>Off by default, because both measurements so far went the other way: on that victim,
+         * <p>Off by default, because it depends on the debugging set: on that victim,
          * ratio 1.5 kept 818 of 4126 labelled cells, validation F1 fell to 0.35 and the attack
          * success rate after patching (Γ) stayed at 100 %, against 44.8 % with every label kept; on a
          * retrained victim whose inverted mask split over two patches, it kept 423 of 2000 cells and
-         * ASR after Γ rose from 54.6 % to 60.6 % (triggered inputs flagged: 79.5 % → 53.2 %). A ratio
-         * test on small attention values is noisy; a better confirmation rule is open work.
+         * ASR after Γ rose from 54.6 % to 60.6 % (triggered inputs flagged: 79.5 % → 53.2 %); rerun in
+         * the eighth session, ratio 2 left 33.9 % against 3.7 %. Those debugging sets came from the
+         * unrestricted inversion, whose masks seldom draw attention. With the single-token triggers
+         * of a region scan on converged victims ratio 2 helped on all three measured (docs/reproduce.md):
+         * MNIST BadNets and Trojan ViTs and a Fashion-MNIST BadNets Swin (per window map) reached
+         * 0.17–0.34 % ASR at 0.10–0.50 points of accuracy, where every label kept cost 0.30–1.10
+         * points and flagged 1.7 to 11 times as many clean inputs.
          *
          * @param ratio the factor, {@code >= 0} and finite
          * @return this builder
@@ -431,24 +436,56 @@ public final class DetectorTrainingData {
             addTraceInGroups(clean, ColumnLabels.of(none), ids);
             boolean[][][] confirmed = new boolean[b][depth][];
             for (int l = 0; l < depth; l++) {
-                // Without a ratio every label stays: no need to head-average the maps a second time.
-                float[][] cleanMass = overAttentionRatio > 0 ? columnMass(clean.layer(l)) : null;
-                float[][] anomalousMass = overAttentionRatio > 0 ? columnMass(anomalous.layer(l)) : null;
+                boolean[][] given = new boolean[b][];
                 for (int s = 0; s < b; s++) {
-                    boolean[] given = anomalousLabels.get(s, l);
-                    confirmed[s][l] = new boolean[n];
-                    for (int j = 0; j < n; j++) {
-                        if (given[j]) {
-                            labelsGiven++;
-                            if (anomalousMass == null || anomalousMass[s][j] >= overAttentionRatio * cleanMass[s][j]) {
-                                confirmed[s][l][j] = true;
-                                labelsConfirmed++;
-                            }
+                    given[s] = anomalousLabels.get(s, l);
+                }
+                boolean[][] kept = confirmOverAttention(clean.layer(l), anomalous.layer(l), given);
+                for (int s = 0; s < b; s++) {
+                    confirmed[s][l] = kept[s];
+                }
+            }
+            return addTraceInGroups(anomalous, ColumnLabels.of(confirmed), ids);
+        }
+
+        /**
+         * One layer's labels of anomalous maps, kept only where the column shows over-attention against
+         * the paired clean map ({@link #optOverAttentionRatio}); all of them without a ratio. Counted
+         * in {@link #pairLabelCounts}. {@link #addPairs} applies it to every layer; a caller adding
+         * maps one by one ({@link #addMap}, e.g. one map per attention window) applies it itself.
+         *
+         * @param clean the clean maps of one layer, {@code (B, H, N, N)}
+         * @param anomalous the paired anomalous maps of the same layer, map {@code m} with map {@code m}
+         * @param labels per anomalous map the labelled columns, {@code B × N}
+         * @return the confirmed labels, a new {@code B × N} array
+         */
+        public boolean[][] confirmOverAttention(LayerAttention clean, LayerAttention anomalous, boolean[][] labels) {
+            int b = anomalous.batchSize();
+            int n = anomalous.tokens();
+            if (clean.batchSize() != b || clean.tokens() != n || labels.length != b) {
+                throw new IllegalArgumentException("paired maps must match: clean " + clean.batchSize() + " maps of N = "
+                        + clean.tokens() + ", anomalous " + b + " of N = " + n + ", labels for " + labels.length);
+            }
+            // Without a ratio every label stays: no need to head-average the maps a second time.
+            float[][] cleanMass = overAttentionRatio > 0 ? columnMass(clean) : null;
+            float[][] anomalousMass = overAttentionRatio > 0 ? columnMass(anomalous) : null;
+            boolean[][] kept = new boolean[b][n];
+            for (int s = 0; s < b; s++) {
+                if (labels[s].length != n) {
+                    throw new IllegalArgumentException("labels of map " + s + " cover " + labels[s].length
+                            + " columns, the maps have N = " + n);
+                }
+                for (int j = 0; j < n; j++) {
+                    if (labels[s][j]) {
+                        labelsGiven++;
+                        if (anomalousMass == null || anomalousMass[s][j] >= overAttentionRatio * cleanMass[s][j]) {
+                            kept[s][j] = true;
+                            labelsConfirmed++;
                         }
                     }
                 }
             }
-            return addTraceInGroups(anomalous, ColumnLabels.of(confirmed), ids);
+            return kept;
         }
 
         /** Per sample and column, the mean attention the column receives over the query rows. */

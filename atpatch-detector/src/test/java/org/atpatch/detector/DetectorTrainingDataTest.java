@@ -113,6 +113,15 @@ class DetectorTrainingDataTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DetectorTrainingData.builder()
                 .addPairs(clean, anomalous, ColumnLabels.sameForAllLayers(mask, l - 1)));
         assertTrue(e.getMessage().contains("samples × layers"), e.getMessage());
+        // One layer at a time (window maps): the same rule, and mismatched pairs are refused.
+        DetectorTrainingData.Builder perLayer = DetectorTrainingData.builder().optOverAttentionRatio(1.5);
+        boolean[][] kept = perLayer.confirmOverAttention(clean.layer(1), anomalous.layer(1), mask);
+        assertArrayEquals(new boolean[] {false, false, true, false, false}, kept[0]);
+        assertArrayEquals(new boolean[] {false, false, true, false, false}, kept[1]);
+        assertArrayEquals(new long[] {3, 2}, perLayer.pairLabelCounts());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> perLayer.confirmOverAttention(clean.layer(1), anomalous.layer(1), new boolean[1][n]));
+        assertTrue(e.getMessage().contains("labels for 1"), e.getMessage());
     }
 
     @Test

@@ -116,10 +116,6 @@ public final class AtPatch {
             }
         }
         int mapTokens = model.getBlock() instanceof InterceptableTransformer t ? t.tokenLayout().size() : debugSet.tokens();
-        if (model.getBlock() instanceof InterceptableTransformer t && t.firstWindowedLayer() >= 0
-                && overAttentionRatio > 0) {
-            throw new IllegalArgumentException("the over-attention ratio is not supported for windowed attention");
-        }
         boolean states = layers.hasTokenStatePoints();
         if (rule == null && candidates != null && !states && candidates.stream().anyMatch(PatchRule::usesTokenStates)) {
             throw new IllegalArgumentException("patch-rule candidates " + candidates.stream().filter(PatchRule::usesTokenStates)

@@ -39,7 +39,24 @@ public final class AttentionCapture {
      * @return the maps, one per (input, layer)
      */
     public static DetectorTrainingData mapsOf(Model model, DebuggingSet set, int batchSize) {
-        DetectorTrainingData.Builder data = DetectorTrainingData.builder().optLayers(AttentionLayers.of(model.getBlock()).depth());
+        return mapsOf(model, set, batchSize, DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO);
+    }
+
+    /**
+     * The labelled maps of a debugging set, a pair's columns kept anomalous only at the layers where
+     * they show over-attention, as {@link AtPatch.Builder#optOverAttentionRatio} labels them for
+     * training.
+     *
+     * @param model the victim the set was built for
+     * @param set the debugging set (pairs and clean-only inputs)
+     * @param batchSize inputs per recorded forward
+     * @param overAttentionRatio see {@link DetectorTrainingData.Builder#optOverAttentionRatio}; 0 keeps
+     *     every layer's labels
+     * @return the maps, one per (input, layer)
+     */
+    public static DetectorTrainingData mapsOf(Model model, DebuggingSet set, int batchSize, double overAttentionRatio) {
+        DetectorTrainingData.Builder data = DetectorTrainingData.builder().optLayers(AttentionLayers.of(model.getBlock()).depth())
+                .optOverAttentionRatio(overAttentionRatio);
         capture(model, set, batchSize, false, null, data);
         return data.build();
     }
@@ -112,7 +129,8 @@ public final class AttentionCapture {
                 if (stats != null) {
                     stats.attention().add(l, clean.get(l).maps());
                 }
-                boolean[][] windowLabels = unfold(model, t, l, sampleLabels);
+                boolean[][] windowLabels = data.confirmOverAttention(clean.get(l), anomalous.get(l),
+                        unfold(model, t, l, sampleLabels));
                 addWindows(data, clean.get(l), l, null, group, t.mapsPerSample(l));
                 addWindows(data, anomalous.get(l), l, windowLabels, group, t.mapsPerSample(l));
             }

@@ -3,6 +3,7 @@ package org.atpatch.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -73,8 +74,6 @@ public final class DeviceHotPatch {
     public NDArray applyInPlace(NDArray maps, NDArray q, NDArray flagged, int layer) {
         Shape s = maps.getShape();
         long b = s.get(0);
-        long h = s.get(1);
-        long n = s.get(2);
         check(s, q, flagged, layer);
         NDArray mFlat = flagged.toType(maps.getDataType(), false); // (B, N)
         NDArray rest = restMass(maps, mFlat, s);
@@ -97,12 +96,113 @@ public final class DeviceHotPatch {
         if (fewest < most) {
             onK = mFlat.gather(columns, 1).gt(0); // which of the k picked columns are flagged
             if (fewest > 0) {
-                // Pad with the sample's first flagged column: writing the same value twice is harmless.
-                columns = Masks.select(onK.logicalNot(), columns.get(":, :1"), columns);
+                columns = padded(columns, onK);
                 onK = null;
             }
         }
-        Shape picked = new Shape(b, h, n, most);
+        writeQ(maps, q, columns, onK, batchIndex(maps.getManager(), b), most);
+        return maps;
+    }
+
+    /**
+     * Γ's per-call work for columns that stay the same at every layer, as in a two-pass re-run: the
+     * mask, each sample's flagged columns and the write index, made once (with one host read) instead
+     * of at every layer of {@link #applyInPlace}. Only for batches in which every sample flags a
+     * column, as every sample of a re-run does.
+     *
+     * @param flagged {@code (batch, N)} boolean: each sample's anomalous columns
+     * @return Γ in place for these columns, or null when some sample flags no column (then use
+     *     {@link #applyInPlace})
+     */
+    public Prepared prepare(NDArray flagged) {
+        if (flagged.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("flagged columns must be (batch, N), got " + flagged.getShape());
+        }
+        long b = flagged.getShape().get(0);
+        long n = flagged.getShape().get(1);
+        NDArray mFlat = flagged.toType(DataType.FLOAT32, false);
+        NDArray counts = mFlat.sum(new int[] {1});
+        float[] host = NDArrays.stack(new NDList(counts.max(), counts.min())).toFloatArray();
+        int most = Math.round(host[0]);
+        int fewest = Math.round(host[1]);
+        if (fewest == 0) {
+            return null;
+        }
+        NDArray columns = mFlat.argSort(1, false).get(new NDIndex(":, :{}", most));
+        if (fewest < most) {
+            columns = padded(columns, mFlat.gather(columns, 1).gt(0));
+        }
+        return new Prepared(flagged, mFlat.transpose(), mFlat.neg().add(1).reshape(b, 1, n, 1), columns,
+                batchIndex(flagged.getManager(), b), most);
+    }
+
+    /**
+     * Γ in place for one call's fixed columns ({@link #prepare}); the same ops as {@link
+     * #applyInPlace} per layer, so the same bits, without the per-layer mask, column and index work.
+     * For the call that prepared it only (it holds arrays of that call's manager).
+     */
+    public final class Prepared {
+        private final NDArray flagged;
+        private final NDArray mT;
+        private final NDArray notM;
+        private final NDArray columns;
+        private final NDArray batchIndex;
+        private final int most;
+
+        private Prepared(NDArray flagged, NDArray mT, NDArray notM, NDArray columns, NDArray batchIndex, int most) {
+            this.flagged = flagged;
+            this.mT = mT;
+            this.notM = notM;
+            this.columns = columns;
+            this.batchIndex = batchIndex;
+            this.most = most;
+        }
+
+        /** @return the columns this was prepared for, {@code (batch, N)} boolean */
+        public NDArray flagged() {
+            return flagged;
+        }
+
+        /**
+         * Applies Γ to one layer's maps, in place unless the batch holds a degenerate row (then as
+         * {@link #apply}, leaving {@code maps} untouched).
+         *
+         * @param maps {@code (batch, heads, N, N)}, overwritten
+         * @param q the layer's benign attention {@code (heads, N, N)}, or null for Q := 0
+         * @param layer the layer, for messages
+         * @return {@code maps}, patched; or a new array for a batch with degenerate rows
+         */
+        public NDArray applyInPlace(NDArray maps, NDArray q, int layer) {
+            Shape s = maps.getShape();
+            check(s, q, flagged, layer);
+            NDArray rest = maps.matMul(notM);
+            if (rest.lt(floor).any().getBoolean()) {
+                return withDegenerateRows(maps, q, flagged, s);
+            }
+            maps.muli(freed(maps, q, mT, rest, s).div(rest.add(epsilon)));
+            writeQ(maps, q, columns, null, batchIndex, most);
+            return maps;
+        }
+    }
+
+    /** Pads each sample's picked columns with its first flagged one where {@code onK} is false. */
+    private static NDArray padded(NDArray columns, NDArray onK) {
+        // Writing the same value twice is harmless.
+        return Masks.select(onK.logicalNot(), columns.get(":, :1"), columns);
+    }
+
+    private static NDArray batchIndex(NDManager manager, long b) {
+        return manager.arange(0L, b, 1L, DataType.INT64).reshape(b, 1);
+    }
+
+    /**
+     * {@code maps[b, :, :, columns[b, j]] = Q[:, :, columns[b, j]]}, written in place; samples whose
+     * {@code onK} is false at {@code j} get their own values back.
+     */
+    private static void writeQ(NDArray maps, NDArray q, NDArray columns, NDArray onK, NDArray batchIndex, int most) {
+        Shape s = maps.getShape();
+        long b = s.get(0);
+        Shape picked = new Shape(b, s.get(1), s.get(2), most);
         NDArray at = columns.reshape(b, 1, 1, most).broadcast(picked);
         NDArray values;
         if (q == null) {
@@ -113,13 +213,9 @@ public final class DeviceHotPatch {
             values = qFull.gather(at, 3);
         }
         if (onK != null) {
-            // Samples without a flagged column get their own values back.
             values = Masks.select(onK.reshape(b, 1, 1, most), values, maps.gather(at, 3));
         }
-        // maps[b, :, :, columns[b, j]] = values[b, :, :, j], written in place.
-        NDArray batchIndex = maps.getManager().arange(0L, b, 1L, DataType.INT64).reshape(b, 1);
         maps.set(new NDIndex("{}, :, :, {}", batchIndex, columns), values.transpose(0, 3, 1, 2));
-        return maps;
     }
 
     private static void check(Shape s, NDArray q, NDArray flagged, int layer) {
@@ -148,24 +244,27 @@ public final class DeviceHotPatch {
      */
     private NDArray alpha(NDArray maps, NDArray q, NDArray mFlat, NDArray rest, Shape s, boolean everySampleFlagged) {
         long b = s.get(0);
-        long h = s.get(1);
-        long n = s.get(2);
-        NDArray freed;
-        if (q == null) {
-            freed = rest.onesLike();
-        } else {
-            // Σ_K Q per (sample, head, row) by one small GEMM: Q (H·N, N) · mᵀ (N, B).
-            NDArray q2 = q.reshape(h * n, n);
-            q2.attach(maps.getManager());
-            NDArray qOnK = q2.matMul(mFlat.transpose()).reshape(h, n, b).transpose(2, 0, 1).expandDims(3);
-            freed = qOnK.neg().add(1);
-        }
-        NDArray alpha = freed.div(rest.add(epsilon));
+        NDArray alpha = freed(maps, q, mFlat.transpose(), rest, s).div(rest.add(epsilon));
         if (everySampleFlagged) {
             return alpha;
         }
         NDArray sampleFlagged = mFlat.max(new int[] {1}).gt(0).reshape(b, 1, 1, 1);
         return Masks.select(sampleFlagged, alpha, alpha.onesLike());
+    }
+
+    /** {@code 1 − Σ_K Q} per (sample, head, row), {@code (B, H, N, 1)}; ones for Q := 0. */
+    private static NDArray freed(NDArray maps, NDArray q, NDArray mT, NDArray rest, Shape s) {
+        if (q == null) {
+            return rest.onesLike();
+        }
+        long b = s.get(0);
+        long h = s.get(1);
+        long n = s.get(2);
+        // Σ_K Q per (sample, head, row) by one small GEMM: Q (H·N, N) · mᵀ (N, B).
+        NDArray q2 = q.reshape(h * n, n);
+        q2.attach(maps.getManager());
+        NDArray qOnK = q2.matMul(mT).reshape(h, n, b).transpose(2, 0, 1).expandDims(3);
+        return qOnK.neg().add(1);
     }
 
     /**

@@ -60,4 +60,19 @@ public interface PatchRule {
     default NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
         return patchAttention(layer, probs, flagged, benign);
     }
+
+    /**
+     * This rule for one patched forward whose flagged columns are the same at every layer
+     * ({@link PatchedModel}'s two-pass re-run): a rule may do its per-call work (masks, column indices,
+     * host reads) here once instead of at every layer. The returned rule serves that one forward,
+     * on one thread, and is called with these {@code flagged} columns; it must give the same results
+     * as this rule. Default: this rule.
+     *
+     * @param flagged {@code (batch, N)} boolean, the columns every layer of the forward patches
+     * @param benign the benign statistics on the device
+     * @return the rule for this forward
+     */
+    default PatchRule forColumns(NDArray flagged, BenignOnDevice benign) {
+        return this;
+    }
 }

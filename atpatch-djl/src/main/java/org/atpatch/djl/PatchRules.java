@@ -119,6 +119,11 @@ public final class PatchRules {
             public NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
                 return g.applyInPlace(probs, benign.q(layer), flagged, layer);
             }
+
+            @Override
+            public PatchRule forColumns(NDArray flagged, BenignOnDevice benign) {
+                return withPreparedGamma(this, g, false, flagged);
+            }
         };
     }
 
@@ -139,6 +144,11 @@ public final class PatchRules {
             @Override
             public NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
                 return g.applyInPlace(probs, null, flagged, layer);
+            }
+
+            @Override
+            public PatchRule forColumns(NDArray flagged, BenignOnDevice benign) {
+                return withPreparedGamma(this, g, true, flagged);
             }
         };
     }
@@ -212,6 +222,49 @@ public final class PatchRules {
             @Override
             public NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray flagged, BenignOnDevice benign) {
                 return gamma == null ? probs : gamma.applyInPlace(probs, benign.q(layer), flagged, layer);
+            }
+
+            @Override
+            public PatchRule forColumns(NDArray flagged, BenignOnDevice benign) {
+                return gamma == null ? this : withPreparedGamma(this, gamma, false, flagged);
+            }
+        };
+    }
+
+    /**
+     * {@code base} for one forward with fixed columns, its in-place Γ prepared once for them
+     * ({@link DeviceHotPatch#prepare}); {@code base} itself when some sample flags no column.
+     */
+    private static PatchRule withPreparedGamma(PatchRule base, DeviceHotPatch g, boolean dropQ, NDArray flagged) {
+        DeviceHotPatch.Prepared prepared = g.prepare(flagged);
+        if (prepared == null) {
+            return base;
+        }
+        return new PatchRule() {
+            @Override
+            public String name() {
+                return base.name();
+            }
+
+            @Override
+            public boolean usesTokenStates() {
+                return base.usesTokenStates();
+            }
+
+            @Override
+            public NDArray patchTokenStates(int layer, NDArray states, NDArray f, BenignOnDevice benign) {
+                return base.patchTokenStates(layer, states, f, benign);
+            }
+
+            @Override
+            public NDArray patchAttention(int layer, NDArray probs, NDArray f, BenignOnDevice benign) {
+                return base.patchAttention(layer, probs, f, benign);
+            }
+
+            @Override
+            public NDArray patchAttentionInPlace(int layer, NDArray probs, NDArray f, BenignOnDevice benign) {
+                return f == prepared.flagged() ? prepared.applyInPlace(probs, dropQ ? null : benign.q(layer), layer)
+                        : base.patchAttentionInPlace(layer, probs, f, benign);
             }
         };
     }

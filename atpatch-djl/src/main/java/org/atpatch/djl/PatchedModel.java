@@ -31,9 +31,12 @@ import org.atpatch.detector.DjlOffline;
  * <p>In the default {@link PatchMode#TWO_PASS} mode a batch is run once unpatched with detection;
  * the flagged samples alone are gathered and re-run from the embedding with the {@link PatchRule}
  * applied on the union of their flagged columns, and their rows replace pass 1's. Masks are per
- * sample, every op is a batched NDArray op on the model's device, and the only host reads are a
- * per-batch finiteness flag and the per-sample "anything flagged" vector (plus the probabilities,
- * for {@link #predictWithReport}).
+ * sample, every op is a batched NDArray op on the model's device, and the only host read is one
+ * transfer of 2B floats, each sample's largest eligible probability and its logits' sum (the
+ * "anything flagged" test and the finiteness check), plus the probabilities for {@link
+ * #predictWithReport}. Pass 1 runs in its own NDManager scope, closed before the re-run, so a call
+ * never holds two forwards' intermediates: at batch 256 that took every all-flagged re-run from
+ * 3.3–4.5× an unpatched forward to 1.9–2.3× (docs/performance.md §13).
  *
  * <p>Windowed attention ({@link SwinTransformer}, one map per window, {@link
  * InterceptableTransformer#mapsPerSample}): the detector scores each window's map, the family folds
@@ -344,17 +347,48 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     private PatchResult twoPass(PatchState s, NDArray x, boolean report) {
+        NDManager call = x.getManager();
+        Pass1 p1;
+        // Pass 1's maps, head means and hidden states are garbage once the flags are read: they live in
+        // their own scope, freed before a re-run allocates its own, so a call never holds two forwards.
+        try (NDManager scope = call.newSubManager()) {
+            x.tempAttach(scope);
+            p1 = detect(s, x, report);
+            p1.keep(call);
+        }
+        if (p1.count == 0 && !report) {
+            return new PatchResult(p1.logits, List.of());
+        }
+        NDArray logits = p1.logits;
+        int b = p1.patched.length;
+        if (p1.count == b) {
+            logits = forward(x, new Patching(s, p1.union, windowed, ownsMaps()));
+        } else if (p1.count > 0) {
+            NDArray sampleFlagged = p1.sampleScore.gt(p1.cut); // on the device, the values read in pass 1
+            NDArray index = sampleFlagged.nonzero().squeeze(1);
+            NDArray rerun = forward(x.get(new NDIndex("{}", index)),
+                    new Patching(s, p1.union.get(new NDIndex("{}", index)), windowed, ownsMaps()));
+            logits = logits.duplicate();
+            logits.set(new NDIndex("{}", sampleFlagged), rerun);
+        }
+        return new PatchResult(logits, report ? reports(p1.probs, p1.flags, p1.patched) : List.of());
+    }
+
+    /** Pass 1: the unpatched forward with detection on every layer, and the flags read in one host transfer. */
+    private Pass1 detect(PatchState s, NDArray x, boolean report) {
         Detection detection = new Detection(x.getShape().get(0));
         NDArray logits = forward(x, detection);
         NDArray probs;
         NDArray flags = null;
+        NDArray masked = null; // (B, L, N): the eligible columns' probabilities, 0 elsewhere
         NDArray sampleScore; // (B): a sample is flagged when its score exceeds cut
         float cut;
         if (windowed == null) {
             probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
             // The largest eligible probability per sample: above τ exactly when some column is flagged
             // (ineligible columns count as 0, and τ > 0), without building the boolean flags first.
-            sampleScore = perSampleMax(probs.mul(s.eligibleMass));
+            masked = probs.mul(s.eligibleMass);
+            sampleScore = perSampleMax(masked);
             cut = (float) s.tau;
         } else {
             // One map per window: detect each window, then fold columns to the sample's tokens, (B, L, T).
@@ -371,34 +405,56 @@ public final class PatchedModel implements AutoCloseable {
             sampleScore = perSampleMax(flagMass);
             cut = 0f;
         }
-        // One host read for both the per-sample flags and the finiteness check: a NaN or Inf in any map
-        // reaches the logits through probs · V, and the detector's output is summed in as well.
-        float[] readout = sampleScore.concat(logits.sum().add(probs.sum()).reshape(1)).toFloatArray();
-        if (!Float.isFinite(readout[readout.length - 1])) {
-            diagnoseNonFinite(detection.headMeans, probs, logits);
+        // One host read for the per-sample flags and the finiteness check, (2B): each sample's score,
+        // then its logits' sum. A NaN or Inf in any map reaches the logits through probs · V; one in
+        // the detector's output reaches the score (max propagates NaN, and NaN or Inf times the 0 of
+        // an ineligible column is NaN), or, for window maps whose score counts flags, the logits' sum.
+        int b = (int) logits.getShape().get(0);
+        NDArray check = logits.sum(new int[] {1});
+        if (masked == null) {
+            check = check.add(probs.sum(new int[] {1, 2}));
         }
-        boolean[] patched = new boolean[readout.length - 1];
-        long count = 0;
-        for (int i = 0; i < patched.length; i++) {
+        float[] readout = sampleScore.concat(check).toFloatArray();
+        for (float v : readout) {
+            if (!Float.isFinite(v)) {
+                diagnoseNonFinite(detection.headMeans, probs, logits);
+                break;
+            }
+        }
+        boolean[] patched = new boolean[b];
+        int count = 0;
+        for (int i = 0; i < b; i++) {
             patched[i] = readout[i] > cut;
             count += patched[i] ? 1 : 0;
         }
-        if (count == 0 && !report) {
-            return new PatchResult(logits, List.of());
+        NDArray union = null;
+        if (report) {
+            flags = flags != null ? flags : flag(s, probs);
         }
-        flags = flags != null ? flags : flag(s, probs);
-        NDArray union = flags.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B, N)
-        if (count == patched.length) {
-            logits = forward(x, new Patching(s, union, windowed, ownsMaps()));
-        } else if (count > 0) {
-            NDArray sampleFlagged = sampleScore.gt(cut); // on the device, the values read above
-            NDArray index = sampleFlagged.nonzero().squeeze(1);
-            NDArray rerun = forward(x.get(new NDIndex("{}", index)),
-                    new Patching(s, union.get(new NDIndex("{}", index)), windowed, ownsMaps()));
-            logits = logits.duplicate();
-            logits.set(new NDIndex("{}", sampleFlagged), rerun);
+        if (count > 0 || report) {
+            // A column flagged at any layer; without a report the flags per layer are never built.
+            union = masked != null ? masked.max(new int[] {1}).gt(s.tau)
+                    : flags.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B, N)
         }
-        return new PatchResult(logits, report ? reports(probs, flags, patched) : List.of());
+        return new Pass1(logits, probs, flags, union, sampleScore, cut, patched, count);
+    }
+
+    /** What pass 1 hands on: its logits, the flags (built only when needed) and which samples to re-run. */
+    private record Pass1(NDArray logits, NDArray probs, NDArray flags, NDArray union, NDArray sampleScore, float cut,
+            boolean[] patched, int count) {
+
+        /** Moves what the rest of the call reads out of pass 1's scope. */
+        void keep(NDManager call) {
+            logits.attach(call);
+            if (union != null) {
+                probs.attach(call);
+                union.attach(call);
+                sampleScore.attach(call);
+            }
+            if (flags != null) {
+                flags.attach(call);
+            }
+        }
     }
 
     private PatchResult streaming(PatchState s, NDArray x, boolean report) {
@@ -420,10 +476,11 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     /** The rule on one layer's maps, in place where {@code owned} and no gradient flows through them. */
-    private static NDArray patchMaps(PatchState s, int layer, NDArray probs, NDArray flagged, boolean owned) {
+    private static NDArray patchMaps(PatchState s, PatchRule rule, int layer, NDArray probs, NDArray flagged,
+            boolean owned) {
         return owned && !probs.hasGradient()
-                ? s.rule.patchAttentionInPlace(layer, probs, flagged, s.benign)
-                : s.rule.patchAttention(layer, probs, flagged, s.benign);
+                ? rule.patchAttentionInPlace(layer, probs, flagged, s.benign)
+                : rule.patchAttention(layer, probs, flagged, s.benign);
     }
 
     private NDArray forward(NDArray x, AttentionInterceptor interceptor) {
@@ -574,6 +631,8 @@ public final class PatchedModel implements AutoCloseable {
         final PatchState s;
         final NDArray flagged;
         final InterceptableTransformer windowed;
+        /** The rule, prepared once for this forward's columns where they are the same at every layer. */
+        final PatchRule rule;
 
         final boolean ownsMaps;
 
@@ -582,6 +641,7 @@ public final class PatchedModel implements AutoCloseable {
             this.flagged = flagged;
             this.windowed = windowed;
             this.ownsMaps = ownsMaps;
+            this.rule = windowed == null && ownsMaps ? s.rule.forColumns(flagged, s.benign) : s.rule;
         }
 
         private NDArray columns(int layer) {
@@ -591,12 +651,12 @@ public final class PatchedModel implements AutoCloseable {
 
         @Override
         public NDArray onTokenStates(int layer, NDArray states) {
-            return s.rule.patchTokenStates(layer, states, columns(layer), s.benign);
+            return rule.patchTokenStates(layer, states, columns(layer), s.benign);
         }
 
         @Override
         public NDArray onAttention(int layer, NDArray probs) {
-            return patchMaps(s, layer, probs, columns(layer), ownsMaps);
+            return patchMaps(s, rule, layer, probs, columns(layer), ownsMaps);
         }
     }
 
@@ -631,7 +691,7 @@ public final class PatchedModel implements AutoCloseable {
             probs.add(p);
             NDArray f = flag(s, p);
             union = union == null ? f : union.logicalOr(f);
-            return patchMaps(s, layer, map, union, ownsMaps);
+            return patchMaps(s, s.rule, layer, map, union, ownsMaps);
         }
     }
 

@@ -149,6 +149,62 @@ class DeviceHotPatchTest {
     }
 
     @Test
+    void preparedGammaGivesTheSameBitsAsPerLayerGammaAtEveryLayer() {
+        int n = 9;
+        Random r = new Random(11);
+        try (NDManager m = NDManager.newBaseManager()) {
+            // Every sample flags a column (a re-run's batch): the same count, and different counts.
+            for (boolean sameCount : new boolean[] {true, false}) {
+                boolean[][] f = new boolean[4][n];
+                for (int s = 0; s < 4; s++) {
+                    f[s][r.nextInt(n - 1) + 1] = true;
+                    if (!sameCount && s % 2 == 1) {
+                        f[s][0] = true;
+                    }
+                }
+                NDArray flagged = mask(m, f);
+                DeviceHotPatch gamma = new DeviceHotPatch();
+                DeviceHotPatch.Prepared prepared = gamma.prepare(flagged);
+                assertTrue(prepared != null && prepared.flagged() == flagged);
+                for (int layer = 0; layer < 3; layer++) {
+                    INDArray a = RandomMaps.softmaxMaps(20 + layer, 2.0, 4, 3, n, n);
+                    INDArray q = RandomMaps.softmaxMaps(30 + layer, 1.0, 3, n, n);
+                    for (boolean drop : new boolean[] {false, true}) {
+                        NDArray qd = drop ? null : toDevice(m, q);
+                        float[] expected = gamma.applyInPlace(toDevice(m, a), qd, flagged, layer).toFloatArray();
+                        NDArray maps = toDevice(m, a);
+                        NDArray out = prepared.applyInPlace(maps, qd, layer);
+                        assertTrue(out == maps, "patched in place");
+                        assertArrayEquals(expected, out.toFloatArray(), 0f, "layer " + layer + (drop ? ", Q := 0" : ""));
+                    }
+                }
+            }
+            // A degenerate row: the general formulation, as per layer, and the map left untouched.
+            INDArray a = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 1, 5, 5);
+            for (int s = 0; s < 2; s++) {
+                for (int i = 0; i < 5; i++) {
+                    a.putScalar(new long[] {s, 0, i, 0}, 1.0);
+                }
+            }
+            INDArray q = RandomMaps.softmaxMaps(2, 1.0, 1, 5, 5);
+            boolean[][] g = {{true, false, false, false, false}, {false, true, false, false, false}};
+            float[] expected = new HotPatch().apply(a, q, g).dup().data().asFloat();
+            NDArray maps = toDevice(m, a);
+            float[] before = maps.toFloatArray();
+            NDArray out = new DeviceHotPatch().prepare(mask(m, g)).applyInPlace(maps, toDevice(m, q), 0);
+            assertArrayEquals(expected, out.toFloatArray(), 1e-6f);
+            assertArrayEquals(before, maps.toFloatArray(), 0f);
+            // A sample with nothing flagged: nothing to prepare, the per-layer form serves the call.
+            assertTrue(new DeviceHotPatch().prepare(mask(m, new boolean[][] {{true, false}, {false, false}})) == null);
+            // Prepared for other columns than the maps have: named.
+            DeviceHotPatch.Prepared wrong = new DeviceHotPatch().prepare(mask(m, g));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> wrong.applyInPlace(toDevice(m, RandomMaps.softmaxMaps(1, 1.0, 2, 1, 4, 4)), null, 3));
+            assertTrue(e.getMessage().contains("layer 3"), e.getMessage());
+        }
+    }
+
+    @Test
     void mismatchedQIsNamed() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray a = toDevice(m, RandomMaps.softmaxMaps(1, 1.0, 1, 2, 4, 4));

@@ -111,6 +111,28 @@ class PatchedModelValidationTest {
     }
 
     @Test
+    void aDetectorOutputWithNaNOrInfIsReportedEvenOnAColumnThatCannotBeFlagged() {
+        // The maps are finite; only the detector's output is not: NaN on CLS (never flaggable) of
+        // sample 1, then +Inf on a token column of sample 0, in both modes.
+        for (PatchMode mode : PatchMode.values()) {
+            for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+                int sample = Float.isNaN(bad) ? 1 : 0;
+                int column = Float.isNaN(bad) ? 0 : 3;
+                ColumnDetector broken = (maps, layer) -> {
+                    long n = maps.getShape().get(1);
+                    float[] p = new float[(int) (2 * n)];
+                    p[(int) (sample * n + column)] = layer == 1 ? bad : 0f;
+                    return maps.getManager().create(p, new Shape(2, n));
+                };
+                try (PatchedModel pm = builder().setDetector(broken).optMode(mode).build()) {
+                    assertMessage(IllegalArgumentException.class, "layer 1 for sample " + sample,
+                            () -> pm.predict(Fixtures.images(manager, 2, 9)));
+                }
+            }
+        }
+    }
+
+    @Test
     void logitsThatOverflowAfterFiniteMapsAreReported() {
         withClassifier(weight -> weight.muli(3e38f), 2, pm -> assertMessage(IllegalArgumentException.class,
                 "logits contain NaN or Inf", () -> pm.predict(Fixtures.images(manager, 2, 9))));

@@ -220,6 +220,12 @@ class SwinTransformerTest {
             assertEquals(16, maps.tokens());
             assertEquals(24 * 4, maps.anomalousMaps());
             assertEquals(24 * 4, maps.positiveColumns());
+            // The over-attention ratio confirms each window map's label against the paired clean window
+            // map: any column gets more than a millionth of its clean attention, none a million times.
+            assertEquals(24 * 4, AttentionCapture.mapsOf(model, set, 8, 1e-6).positiveColumns());
+            org.atpatch.detector.DetectorTrainingData none = AttentionCapture.mapsOf(model, set, 8, 1e6);
+            assertEquals(0, none.positiveColumns());
+            assertEquals(maps.size(), none.size(), "the maps stay; only their labels go");
 
             PatchBundle bundle = AtPatch.builder().setModel(model).optEpochs(2).optSeed(3).build().trainBundle(set);
             assertEquals(16, bundle.benign().tokens(), "Q is the mean window map");

@@ -62,6 +62,11 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "scan inverts, besides the MAD-flagged ones (default ${DEFAULT-VALUE})")
     private int regionCandidates = 5;
 
+    @Option(names = "--over-attention-ratio", description = "label a pair's trigger columns only at the layers where they "
+            + "get this many times their clean attention, in training and in Table 4; 0 for every layer (default "
+            + "${DEFAULT-VALUE})")
+    private double overAttentionRatio = 0;
+
     @Option(names = "--region-size", description = "side in pixels of the region scan's squares (default ${DEFAULT-VALUE})")
     private int regionSize = 4;
 
@@ -82,7 +87,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
-                    regionCandidates);
+                    regionCandidates, overAttentionRatio);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
@@ -92,7 +97,8 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Integer.toString(evalLimit), "--pool", Integer.toString(pool), "--victim-epochs",
                 Integer.toString(victimEpochs), "--max-pairs", Integer.toString(maxPairs), "--inversion-rounds",
                 Integer.toString(inversionRounds), "--regions", Integer.toString(regions), "--region-size",
-                Integer.toString(regionSize), "--region-candidates", Integer.toString(regionCandidates))));
+                Integer.toString(regionSize), "--region-candidates", Integer.toString(regionCandidates), "--over-attention-ratio",
+                Double.toString(overAttentionRatio))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         ImageSplits splits = null;
         for (BackdoorConfig c : selected) {
