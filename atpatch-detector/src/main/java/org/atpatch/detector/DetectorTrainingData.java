@@ -283,9 +283,9 @@ public final class DetectorTrainingData {
          * success rate after patching (Γ) stayed at 100 %, against 44.8 % with every label kept; on a
          * retrained victim whose inverted mask split over two patches, it kept 423 of 2000 cells and
          * ASR after Γ rose from 54.6 % to 60.6 % (triggered inputs flagged: 79.5 % → 53.2 %); rerun in
-         * the eighth session, ratio 2 left 33.9 % against 3.7 %. Those debugging sets came from the
-         * unrestricted inversion, whose masks seldom draw attention. With the single-token triggers
-         * of a region scan on converged victims ratio 2 helped on all three measured (docs/reproduce.md):
+         * the eighth session, ratio 2 left 33.9 % against 3.7 %, and 19.9 % against 1.6 % with a
+         * region-scan debugging set. On converged victims with region-scan debugging sets ratio 2
+         * helped on all three measured (docs/reproduce.md):
          * MNIST BadNets and Trojan ViTs and a Fashion-MNIST BadNets Swin (per window map) reached
          * 0.17–0.34 % ASR at 0.10–0.50 points of accuracy, where every label kept cost 0.30–1.10
          * points and flagged 1.7 to 11 times as many clean inputs.

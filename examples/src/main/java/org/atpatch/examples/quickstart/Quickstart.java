@@ -45,6 +45,11 @@ public final class Quickstart implements Callable<Integer> {
             + " the clean map's attention (default ${DEFAULT-VALUE}: keep every label).")
     double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
 
+    @Option(names = "--regions", description = "Also invert the suspected classes inside this many blank squares"
+            + " (RegionInversion) and build the debugging set from the classes that fire from most of them"
+            + " (default ${DEFAULT-VALUE}: the unrestricted inversion alone).")
+    int regions;
+
     /**
      * Runs the quickstart.
      *
@@ -65,7 +70,7 @@ public final class Quickstart implements Callable<Integer> {
                 data.train().size(), data.pool().size(), data.eval().size(), target);
 
         try (BackdoorScenario scenario = new BackdoorScenario("quickstart", data.train(), data.pool(), data.eval(), trigger,
-                        options.epochs(), options.seed(), options.cache(), out);
+                        options.epochs(), options.seed(), options.cache(), out, regions);
                 PatchedModel patched = PatchedModel.fromBundle(trainAndCompare(scenario), scenario.model())) {
             BackdoorScenario.Evaluation after = scenario.evaluate(patched);
             double seconds = (System.nanoTime() - start) / 1e9;

@@ -18,6 +18,7 @@ import org.atpatch.djl.VictimTrainer;
 import org.atpatch.djl.VisionTransformer;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
 import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.RegionInversion;
 import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.examples.data.PatchTrigger;
 import org.atpatch.examples.data.VictimCache;
@@ -61,6 +62,31 @@ public final class BackdoorScenario implements AutoCloseable {
      */
     public BackdoorScenario(String name, LabelledData train, LabelledData pool, LabelledData eval, PatchTrigger trigger,
             int epochs, long seed, Path cache, Path reportDir) throws IOException {
+        this(name, train, pool, eval, trigger, epochs, seed, cache, reportDir, 0);
+    }
+
+    /**
+     * Trains (or loads) the victim and builds the debugging set, from a region scan after the
+     * unrestricted inversion when {@code regions > 0} ({@link RegionInversion}: its selected classes'
+     * triggers, or the unrestricted inversion's when it selects none).
+     *
+     * @param name a name for logs and the cache key
+     * @param train training images (clean; poisoned here)
+     * @param pool the defender's clean pool for inversion and the debugging set
+     * @param eval held-out evaluation images, disjoint from both
+     * @param trigger the attack
+     * @param epochs victim training epochs
+     * @param seed the seed
+     * @param cache the victim cache folder
+     * @param reportDir where the inversion report goes
+     * @param regions blankest squares the region scan inverts in; 0 for the unrestricted inversion alone
+     * @throws IOException when the cache or report cannot be written
+     */
+    public BackdoorScenario(String name, LabelledData train, LabelledData pool, LabelledData eval, PatchTrigger trigger,
+            int epochs, long seed, Path cache, Path reportDir, int regions) throws IOException {
+        if (regions < 0) {
+            throw new IllegalArgumentException("regions must be >= 0 (0: no region scan), got " + regions);
+        }
         this.trigger = trigger;
         this.eval = eval;
         LabelledData cleanNonTarget = trigger.nonTarget(eval);
@@ -89,11 +115,22 @@ public final class BackdoorScenario implements AutoCloseable {
             inversion.writeTo(reportDir);
             LOG.info("{}: trigger inversion flagged classes {} (true target {}); report in {}", name,
                     java.util.Arrays.toString(inversion.flaggedClasses()), trigger.target(), reportDir.toAbsolutePath());
-            debugSet = BackdoorDebuggingSetBuilder.of(model, pool)
-                    .addTriggers(inversion)
+            BackdoorDebuggingSetBuilder debug = BackdoorDebuggingSetBuilder.of(model, pool)
                     .optLayout(vit.tokenLayout())
-                    .optSeed(seed)
-                    .build();
+                    .optSeed(seed);
+            if (regions > 0) {
+                RegionInversion.Result scan = RegionInversion.builder().optRegionCount(regions)
+                        .optInversion(() -> TriggerInversion.builder().optSeed(seed)).build().invert(model, pool, inversion);
+                debug.addTriggers(scan);
+                if (scan.selected().isEmpty()) {
+                    debug.addTriggers(inversion.selected());
+                }
+                LOG.info("{}: region scan selected classes {}", name,
+                        scan.selected().stream().map(t -> t.target()).toList());
+            } else {
+                debug.addTriggers(inversion);
+            }
+            debugSet = debug.build();
             LOG.info("{}: {}", name, debugSet);
             ok = true;
         } finally {
