@@ -135,6 +135,23 @@ public final class BackdoorDebuggingSetBuilder {
         return addTriggers(scan.selected());
     }
 
+    /**
+     * Adds the region scan's selected triggers, or, when it selected no class, the triggers the
+     * unrestricted inversion it started from selected; the scan's time (which holds the
+     * inversion's) counts either way.
+     *
+     * @param scan the region scan's result
+     * @param unrestricted the inversion the scan was run after
+     * @return this
+     */
+    public BackdoorDebuggingSetBuilder addTriggers(RegionInversion.Result scan, InversionReport unrestricted) {
+        if (unrestricted == null) {
+            throw new IllegalArgumentException("inversion report is null");
+        }
+        addTriggers(scan);
+        return scan.selected().isEmpty() ? addTriggers(unrestricted.selected()) : this;
+    }
+
     private BackdoorDebuggingSetBuilder add(Trigger trigger, String origin) {
         if (trigger == null) {
             throw new IllegalArgumentException("trigger is null");

@@ -122,6 +122,27 @@ class RegionInversionTest {
         assertEquals(32, set.pairs().size());
         assertTrue(Double.parseDouble(set.provenance().get("seconds.inversion")) >= r.seconds() - 1e-3,
                 set.provenance().toString());
+        // With the unrestricted inversion as fallback: the selection when there is one, else the
+        // inversion's triggers; the scan's time counts either way.
+        List<InvertedTrigger> perClass = new java.util.ArrayList<>();
+        for (RegionInversion.Attempt a : r.attempts()) {
+            if (perClass.stream().noneMatch(t -> t.target() == a.trigger().target())) {
+                perClass.add(a.trigger());
+            }
+        }
+        InversionReport unrestricted = InversionReport.analyse(perClass, 2.0, NoFlagPolicy.USE_SMALLEST_NORM,
+                java.util.Map.of(), 0);
+        assertEquals(32, BackdoorDebuggingSetBuilder.of(v.model, pool).addTriggers(r, unrestricted).optPairsPerTrigger(32)
+                .optCleanOnly(8).build().pairs().size(), "the scan's selection only");
+        RegionInversion.Result none = new RegionInversion.Result(r.candidates(), r.regions(), r.attempts(), List.of(),
+                r.minFiringShare(), r.seconds());
+        DebuggingSet fallback = BackdoorDebuggingSetBuilder.of(v.model, pool).addTriggers(none, unrestricted)
+                .optPairsPerTrigger(32).optCleanOnly(8).build();
+        DebuggingSet direct = BackdoorDebuggingSetBuilder.of(v.model, pool).addTriggers(unrestricted.selected())
+                .optPairsPerTrigger(32).optCleanOnly(8).build();
+        assertTrue(!direct.pairs().isEmpty(), "the inversion's trigger fires on the pool");
+        assertEquals(direct.pairs().size(), fallback.pairs().size());
+        assertTrue(Double.parseDouble(fallback.provenance().get("seconds.inversion")) >= r.seconds() - 1e-3);
     }
 
     @Test

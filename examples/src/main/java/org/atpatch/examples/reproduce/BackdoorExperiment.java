@@ -293,12 +293,9 @@ public final class BackdoorExperiment {
                 .optInversion(() -> TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()))
                 .build().invert(model, data.pool(), inversion);
         RegionScans.writeCsv(scan, s.reportDir().resolve(config.name()).resolve("regions.csv"));
-        if (scan.selected().isEmpty()) {
-            builder.addTriggers(scan).addTriggers(inversion.selected()); // the scan's time (with the inversion's) counts
-            return unrestricted + "; the region scan selected no class: " + RegionScans.summary(scan);
-        }
-        builder.addTriggers(scan);
-        return "region scan: " + RegionScans.summary(scan);
+        builder.addTriggers(scan, inversion);
+        return scan.selected().isEmpty() ? unrestricted + "; the region scan selected no class: " + RegionScans.summary(scan)
+                : "region scan: " + RegionScans.summary(scan);
     }
 
     /**

@@ -121,10 +121,7 @@ public final class BackdoorScenario implements AutoCloseable {
             if (regions > 0) {
                 RegionInversion.Result scan = RegionInversion.builder().optRegionCount(regions)
                         .optInversion(() -> TriggerInversion.builder().optSeed(seed)).build().invert(model, pool, inversion);
-                debug.addTriggers(scan);
-                if (scan.selected().isEmpty()) {
-                    debug.addTriggers(inversion.selected());
-                }
+                debug.addTriggers(scan, inversion);
                 LOG.info("{}: region scan selected classes {}", name,
                         scan.selected().stream().map(t -> t.target()).toList());
             } else {
