@@ -2,6 +2,8 @@ package org.atpatch.djl;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class BenignOnDevice implements AutoCloseable {
 
     private final NDManager manager;
+    private final NDArray qStacked;
     private final List<NDArray> q = new ArrayList<>();
     private final List<NDArray> tokenStates = new ArrayList<>();
     private final BenignStatistics source;
@@ -31,8 +34,14 @@ public final class BenignOnDevice implements AutoCloseable {
     public BenignOnDevice(BenignStatistics stats, NDManager parent, Device device) {
         this.source = stats;
         this.manager = parent.newSubManager(device);
+        NDList layers = new NDList(stats.layers());
         for (int l = 0; l < stats.layers(); l++) {
-            q.add(toDevice(stats.attention().mean(l)));
+            layers.add(toDevice(stats.attention().mean(l)));
+        }
+        this.qStacked = NDArrays.stack(layers);
+        for (int l = 0; l < stats.layers(); l++) {
+            q.add(qStacked.get(l)); // a view of the stack: Q is held once
+            layers.get(l).close();
         }
         stats.tokenStates().ifPresent(t -> {
             for (int l = 0; l < t.layers(); l++) {
@@ -61,6 +70,11 @@ public final class BenignOnDevice implements AutoCloseable {
      */
     public NDArray q(int layer) {
         return q.get(layer);
+    }
+
+    /** @return Q of every layer stacked, {@code (layers, heads, N, N)}; {@link #q} are views of it */
+    public NDArray qStacked() {
+        return qStacked;
     }
 
     /** @return whether token-state means are kept */

@@ -105,21 +105,29 @@ public final class DeviceHotPatch {
     }
 
     /**
-     * Γ's per-call work for columns that stay the same at every layer, as in a two-pass re-run: the
-     * mask, each sample's flagged columns and the write index, made once (with one host read) instead
-     * of at every layer of {@link #applyInPlace}. Only for batches in which every sample flags a
-     * column, as every sample of a re-run does.
+     * Γ's per-call work for columns that stay the same at every layer, as in a two-pass re-run, done
+     * once for all layers instead of at every layer of {@link #applyInPlace}: the mask, each sample's
+     * flagged columns, the write index, and from Q of every layer at once (one GEMM and one gather)
+     * the freed mass {@code 1 − Σ_K Q} and the values written into K. One host read. Only for batches
+     * in which every sample flags a column, as every sample of a re-run does.
      *
      * @param flagged {@code (batch, N)} boolean: each sample's anomalous columns
+     * @param q Q of every layer stacked, {@code (layers, heads, N, N)} ({@link BenignOnDevice#qStacked}),
+     *     or null to drop the flagged columns and renormalise (Q := 0)
      * @return Γ in place for these columns, or null when some sample flags no column (then use
      *     {@link #applyInPlace})
      */
-    public Prepared prepare(NDArray flagged) {
+    public Prepared prepare(NDArray flagged, NDArray q) {
         if (flagged.getShape().dimension() != 2) {
             throw new IllegalArgumentException("flagged columns must be (batch, N), got " + flagged.getShape());
         }
         long b = flagged.getShape().get(0);
         long n = flagged.getShape().get(1);
+        if (q != null && (q.getShape().dimension() != 4 || q.getShape().get(2) != n || q.getShape().get(3) != n)) {
+            throw new IllegalArgumentException("Q of every layer must be (layers, heads, " + n + ", " + n
+                    + ") for flagged columns of N = " + n + ", got " + q.getShape());
+        }
+        NDManager manager = flagged.getManager();
         NDArray mFlat = flagged.toType(DataType.FLOAT32, false);
         NDArray counts = mFlat.sum(new int[] {1});
         float[] host = NDArrays.stack(new NDList(counts.max(), counts.min())).toFloatArray();
@@ -128,33 +136,55 @@ public final class DeviceHotPatch {
         if (fewest == 0) {
             return null;
         }
-        NDArray columns = mFlat.argSort(1, false).get(new NDIndex(":, :{}", most));
+        NDArray columns = mFlat.argSort(1, false).get(new NDIndex(":, :{}", most)); // (B, k)
         if (fewest < most) {
             columns = padded(columns, mFlat.gather(columns, 1).gt(0));
         }
-        return new Prepared(flagged, mFlat.transpose(), mFlat.neg().add(1).reshape(b, 1, n, 1), columns,
-                batchIndex(flagged.getManager(), b), most);
+        NDArray notM = mFlat.neg().add(1).reshape(b, 1, n, 1);
+        NDArray freed = null; // (L, B, H, N, 1)
+        NDArray values = null; // (L, B, H, N, k)
+        long heads = 0;
+        if (q != null) {
+            long layers = q.getShape().get(0);
+            heads = q.getShape().get(1);
+            NDArray q2 = q.reshape(layers * heads * n, n);
+            q2.attach(manager);
+            // Σ_K Q per (layer, sample, head, row) by one GEMM: Q (L·H·N, N) · mᵀ (N, B).
+            freed = q2.matMul(mFlat.transpose()).reshape(layers, heads, n, b).transpose(0, 3, 1, 2).expandDims(4)
+                    .neg().add(1);
+            NDArray qAll = q.expandDims(1).broadcast(new Shape(layers, b, heads, n, n)); // a view
+            qAll.attach(manager);
+            values = qAll.gather(columns.reshape(1, b, 1, 1, most).broadcast(new Shape(layers, b, heads, n, most)), 4);
+        }
+        return new Prepared(flagged, notM, columns.reshape(b, 1, 1, most), freed, values, heads, most);
     }
 
     /**
-     * Γ in place for one call's fixed columns ({@link #prepare}); the same ops as {@link
-     * #applyInPlace} per layer, so the same bits, without the per-layer mask, column and index work.
-     * For the call that prepared it only (it holds arrays of that call's manager).
+     * Γ in place for one call's fixed columns ({@link #prepare}): per layer one mat-vec for the mass
+     * outside K, the degenerate-row check, the scale α and one indexed write. For the call that
+     * prepared it only (it holds arrays of that call's manager).
      */
     public final class Prepared {
         private final NDArray flagged;
-        private final NDArray mT;
         private final NDArray notM;
         private final NDArray columns;
-        private final NDArray batchIndex;
+        private final NDArray freed;
+        private final NDArray values;
+        private final long heads;
         private final int most;
+        /** {@code [b, h, i, columns[b, j]]} broadcast to {@code (B, H, N, k)}, made at the first layer. */
+        private NDIndex at;
+        private long atHeads;
+        private NDArray ones;
 
-        private Prepared(NDArray flagged, NDArray mT, NDArray notM, NDArray columns, NDArray batchIndex, int most) {
+        private Prepared(NDArray flagged, NDArray notM, NDArray columns, NDArray freed, NDArray values, long heads,
+                int most) {
             this.flagged = flagged;
-            this.mT = mT;
             this.notM = notM;
             this.columns = columns;
-            this.batchIndex = batchIndex;
+            this.freed = freed;
+            this.values = values;
+            this.heads = heads;
             this.most = most;
         }
 
@@ -168,19 +198,48 @@ public final class DeviceHotPatch {
          * {@link #apply}, leaving {@code maps} untouched).
          *
          * @param maps {@code (batch, heads, N, N)}, overwritten
-         * @param q the layer's benign attention {@code (heads, N, N)}, or null for Q := 0
-         * @param layer the layer, for messages
+         * @param q the layer's benign attention {@code (heads, N, N)} (the same layer of the stack this
+         *     was prepared with; used only for a batch with a degenerate row), or null for Q := 0
+         * @param layer the layer
          * @return {@code maps}, patched; or a new array for a batch with degenerate rows
          */
         public NDArray applyInPlace(NDArray maps, NDArray q, int layer) {
             Shape s = maps.getShape();
             check(s, q, flagged, layer);
-            NDArray rest = maps.matMul(notM);
-            if (rest.lt(floor).any().getBoolean()) {
+            if ((q == null) != (values == null)) {
+                throw new IllegalArgumentException("Γ was prepared " + (values == null ? "with Q := 0" : "with Q")
+                        + " but layer " + layer + " is patched " + (q == null ? "with Q := 0" : "with Q"));
+            }
+            if (values != null && (layer >= values.getShape().get(0) || heads != s.get(1))) {
+                throw new IllegalArgumentException("Γ was prepared for " + values.getShape().get(0) + " layers of "
+                        + heads + " heads, but layer " + layer + "'s map is " + s);
+            }
+            NDArray rest = maps.matMul(notM); // Σ_{j∉K} A_ij, (B, H, N, 1)
+            if (rest.min().getFloat() < (float) floor) { // in float32, as the per-layer rest.lt(floor)
                 return withDegenerateRows(maps, q, flagged, s);
             }
-            maps.muli(freed(maps, q, mT, rest, s).div(rest.add(epsilon)));
-            writeQ(maps, q, columns, null, batchIndex, most);
+            NDArray numerator;
+            if (freed != null) {
+                numerator = freed.get(layer);
+            } else {
+                if (ones == null || !ones.getShape().equals(rest.getShape())) {
+                    ones = rest.onesLike();
+                }
+                numerator = ones;
+            }
+            maps.muli(numerator.div(rest.add(epsilon)));
+            if (at == null || atHeads != s.get(1)) {
+                NDManager manager = maps.getManager();
+                atHeads = s.get(1);
+                at = new NDIndex("{}, {}, {}, {}", batchIndex(manager, s.get(0)).reshape(s.get(0), 1, 1, 1),
+                        manager.arange(0L, s.get(1), 1L, DataType.INT64).reshape(1, s.get(1), 1, 1),
+                        manager.arange(0L, s.get(2), 1L, DataType.INT64).reshape(1, 1, s.get(2), 1), columns);
+            }
+            if (values != null) {
+                maps.set(at, values.get(layer));
+            } else {
+                maps.set(at, 0f);
+            }
             return maps;
         }
     }

@@ -122,7 +122,7 @@ public final class PatchRules {
 
             @Override
             public PatchRule forColumns(NDArray flagged, BenignOnDevice benign) {
-                return withPreparedGamma(this, g, false, flagged);
+                return withPreparedGamma(this, g, false, flagged, benign);
             }
         };
     }
@@ -148,7 +148,7 @@ public final class PatchRules {
 
             @Override
             public PatchRule forColumns(NDArray flagged, BenignOnDevice benign) {
-                return withPreparedGamma(this, g, true, flagged);
+                return withPreparedGamma(this, g, true, flagged, benign);
             }
         };
     }
@@ -226,7 +226,7 @@ public final class PatchRules {
 
             @Override
             public PatchRule forColumns(NDArray flagged, BenignOnDevice benign) {
-                return gamma == null ? this : withPreparedGamma(this, gamma, false, flagged);
+                return gamma == null ? this : withPreparedGamma(this, gamma, false, flagged, benign);
             }
         };
     }
@@ -235,8 +235,9 @@ public final class PatchRules {
      * {@code base} for one forward with fixed columns, its in-place Γ prepared once for them
      * ({@link DeviceHotPatch#prepare}); {@code base} itself when some sample flags no column.
      */
-    private static PatchRule withPreparedGamma(PatchRule base, DeviceHotPatch g, boolean dropQ, NDArray flagged) {
-        DeviceHotPatch.Prepared prepared = g.prepare(flagged);
+    private static PatchRule withPreparedGamma(PatchRule base, DeviceHotPatch g, boolean dropQ, NDArray flagged,
+            BenignOnDevice benign) {
+        DeviceHotPatch.Prepared prepared = g.prepare(flagged, dropQ ? null : benign.qStacked());
         if (prepared == null) {
             return base;
         }

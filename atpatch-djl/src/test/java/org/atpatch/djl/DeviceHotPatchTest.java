@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
@@ -164,13 +166,16 @@ class DeviceHotPatchTest {
                 }
                 NDArray flagged = mask(m, f);
                 DeviceHotPatch gamma = new DeviceHotPatch();
-                DeviceHotPatch.Prepared prepared = gamma.prepare(flagged);
-                assertTrue(prepared != null && prepared.flagged() == flagged);
+                NDList qs = new NDList();
                 for (int layer = 0; layer < 3; layer++) {
-                    INDArray a = RandomMaps.softmaxMaps(20 + layer, 2.0, 4, 3, n, n);
-                    INDArray q = RandomMaps.softmaxMaps(30 + layer, 1.0, 3, n, n);
-                    for (boolean drop : new boolean[] {false, true}) {
-                        NDArray qd = drop ? null : toDevice(m, q);
+                    qs.add(toDevice(m, RandomMaps.softmaxMaps(30 + layer, 1.0, 3, n, n)));
+                }
+                for (boolean drop : new boolean[] {false, true}) {
+                    DeviceHotPatch.Prepared prepared = gamma.prepare(flagged, drop ? null : NDArrays.stack(qs));
+                    assertTrue(prepared != null && prepared.flagged() == flagged);
+                    for (int layer = 0; layer < 3; layer++) {
+                        INDArray a = RandomMaps.softmaxMaps(20 + layer, 2.0, 4, 3, n, n);
+                        NDArray qd = drop ? null : qs.get(layer);
                         float[] expected = gamma.applyInPlace(toDevice(m, a), qd, flagged, layer).toFloatArray();
                         NDArray maps = toDevice(m, a);
                         NDArray out = prepared.applyInPlace(maps, qd, layer);
@@ -191,16 +196,28 @@ class DeviceHotPatchTest {
             float[] expected = new HotPatch().apply(a, q, g).dup().data().asFloat();
             NDArray maps = toDevice(m, a);
             float[] before = maps.toFloatArray();
-            NDArray out = new DeviceHotPatch().prepare(mask(m, g)).applyInPlace(maps, toDevice(m, q), 0);
+            NDArray qd = toDevice(m, q);
+            NDArray out = new DeviceHotPatch().prepare(mask(m, g), qd.expandDims(0)).applyInPlace(maps, qd, 0);
             assertArrayEquals(expected, out.toFloatArray(), 1e-6f);
             assertArrayEquals(before, maps.toFloatArray(), 0f);
             // A sample with nothing flagged: nothing to prepare, the per-layer form serves the call.
-            assertTrue(new DeviceHotPatch().prepare(mask(m, new boolean[][] {{true, false}, {false, false}})) == null);
+            assertTrue(new DeviceHotPatch().prepare(mask(m, new boolean[][] {{true, false}, {false, false}}), null) == null);
             // Prepared for other columns than the maps have: named.
-            DeviceHotPatch.Prepared wrong = new DeviceHotPatch().prepare(mask(m, g));
+            DeviceHotPatch.Prepared wrong = new DeviceHotPatch().prepare(mask(m, g), null);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> wrong.applyInPlace(toDevice(m, RandomMaps.softmaxMaps(1, 1.0, 2, 1, 4, 4)), null, 3));
             assertTrue(e.getMessage().contains("layer 3"), e.getMessage());
+            // Prepared with Q of one layer: another layer, Q := 0 at patch time, or Q of another N are named.
+            DeviceHotPatch.Prepared one = new DeviceHotPatch().prepare(mask(m, g), qd.expandDims(0));
+            IllegalArgumentException beyond = assertThrows(IllegalArgumentException.class,
+                    () -> one.applyInPlace(toDevice(m, a), qd, 1));
+            assertTrue(beyond.getMessage().contains("prepared for 1 layers"), beyond.getMessage());
+            IllegalArgumentException dropped = assertThrows(IllegalArgumentException.class,
+                    () -> one.applyInPlace(toDevice(m, a), null, 0));
+            assertTrue(dropped.getMessage().contains("Q := 0"), dropped.getMessage());
+            IllegalArgumentException otherN = assertThrows(IllegalArgumentException.class,
+                    () -> new DeviceHotPatch().prepare(mask(m, g), m.zeros(new Shape(1, 1, 4, 4))));
+            assertTrue(otherN.getMessage().contains("N = 5"), otherN.getMessage());
         }
     }
 
