@@ -14,6 +14,10 @@ import org.atpatch.djl.LabelledData;
  * <p>The default {@code α = 0.2} is Chen et al.'s blending ratio for a random-noise pattern: faint
  * enough to be hard to see, strong enough to be learned from a 10 % poisoning rate. A smaller α is
  * stealthier but learned more slowly; the paper calibrates each attack to an ASR above 95 %.
+ *
+ * <p>{@link #noisePatch} confines the blend to a square: the same faint noise, but on a patch, as the
+ * triggers of Saha et al.'s hidden-trigger attack (which the paper cites for Hidden) are patches.
+ * Pixels outside the square are left exactly as they are.
  */
 public final class HiddenTrigger implements Attack {
 
@@ -25,6 +29,8 @@ public final class HiddenTrigger implements Attack {
     private final double alpha;
     private final int target;
     private final String patternName;
+    /** The blended square {@code (top, left, side)}, or null for the whole image. */
+    private final int[] region;
 
     /**
      * A trigger with a given pattern.
@@ -35,11 +41,18 @@ public final class HiddenTrigger implements Attack {
      * @param target the target class
      */
     public HiddenTrigger(float[] pattern, Shape sampleShape, double alpha, int target) {
-        this(pattern, sampleShape, alpha, target, null);
+        this(pattern, sampleShape, alpha, target, null, null);
     }
 
-    private HiddenTrigger(float[] pattern, Shape sampleShape, double alpha, int target, String patternName) {
+    private HiddenTrigger(float[] pattern, Shape sampleShape, double alpha, int target, String patternName,
+            int[] region) {
         this.image = ImageShape.of(sampleShape);
+        if (region != null && (region[2] <= 0 || region[0] < 0 || region[1] < 0 || region[0] + region[2] > image.height()
+                || region[1] + region[2] > image.width())) {
+            throw new IllegalArgumentException("the blended square (top " + region[0] + ", left " + region[1] + ", side "
+                    + region[2] + ") must lie inside the " + image.height() + " x " + image.width() + " image");
+        }
+        this.region = region;
         if (pattern.length != image.size()) {
             throw new IllegalArgumentException("pattern holds " + pattern.length + " values, images shaped " + sampleShape
                     + " need " + image.size());
@@ -68,7 +81,28 @@ public final class HiddenTrigger implements Attack {
         for (int i = 0; i < p.length; i++) {
             p[i] = random.nextFloat();
         }
-        return new HiddenTrigger(p, sampleShape, alpha, target, "noise(seed=" + patternSeed + ")");
+        return new HiddenTrigger(p, sampleShape, alpha, target, "noise(seed=" + patternSeed + ")", null);
+    }
+
+    /**
+     * The noise trigger of {@link #noise(Shape, double, long, int)} blended over one square only; the
+     * other pixels are left as they are.
+     *
+     * @param sampleShape the images' shape {@code (C, H, W)}
+     * @param alpha the blending ratio inside the square, in {@code (0, 1]}
+     * @param top the square's first row
+     * @param left the square's first column
+     * @param side the square's side in pixels
+     * @param patternSeed the seed of the noise
+     * @param target the target class
+     * @return the trigger
+     * @throws IllegalArgumentException when the square does not lie inside the image
+     */
+    public static HiddenTrigger noisePatch(Shape sampleShape, double alpha, int top, int left, int side,
+            long patternSeed, int target) {
+        float[] p = noise(sampleShape, alpha, patternSeed, target).pattern;
+        return new HiddenTrigger(p, sampleShape, alpha, target, "noise(seed=" + patternSeed + ")",
+                new int[] {top, left, side});
     }
 
     /**
@@ -113,14 +147,40 @@ public final class HiddenTrigger implements Attack {
         float keep = (float) (1 - alpha);
         float a = (float) alpha;
         int per = pattern.length;
-        for (int i = 0; i < x.length; i++) {
-            x[i] = Math.min(1f, Math.max(0f, keep * x[i] + a * pattern[i % per]));
+        if (region == null) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] = blend(keep, a, x[i], pattern[i % per]);
+            }
+        } else {
+            int w = image.width();
+            int plane = image.plane();
+            for (int sample = 0; sample < x.length; sample += per) {
+                for (int ch = 0; ch < per; ch += plane) {
+                    for (int r = region[0]; r < region[0] + region[2]; r++) {
+                        for (int col = region[1]; col < region[1] + region[2]; col++) {
+                            int i = ch + r * w + col;
+                            x[sample + i] = blend(keep, a, x[sample + i], pattern[i]);
+                        }
+                    }
+                }
+            }
         }
         return new LabelledData(x, clean.labels().clone(), clean.sampleShape());
     }
 
+    private static float blend(float keep, float a, float x, float p) {
+        return Math.min(1f, Math.max(0f, keep * x + a * p));
+    }
+
+    /** @return the blended square {@code (top, left, side)}, or empty for the whole image */
+    public java.util.Optional<int[]> region() {
+        return java.util.Optional.ofNullable(region).map(int[]::clone);
+    }
+
     @Override
     public String fingerprint() {
-        return "Hidden(alpha=" + alpha + ",pattern=" + patternName + ",shape=" + image.toShape() + ",target=" + target + ")";
+        String square = region == null ? "" : ",square=" + region[0] + ":" + region[1] + ":" + region[2];
+        return "Hidden(alpha=" + alpha + ",pattern=" + patternName + square + ",shape=" + image.toShape() + ",target="
+                + target + ")";
     }
 }

@@ -18,9 +18,15 @@ import org.atpatch.examples.data.PatchTrigger;
  * Trojan patch is 4 × 4 at the bottom-right, its pattern optimised on the clean victim
  * ({@link ImageVictim} does the search and the fine-tuning).
  *
+ * <p>Besides Table 2's nine, {@link #VARIANTS} holds {@code hidden-patch} for each dataset: Hidden's
+ * faint α = 0.2 noise blended over a 4 × 4 square at the top-left corner only ({@link
+ * HiddenTrigger#noisePatch}), the patch-shaped reading of the paper's Hidden (its reference, Saha et
+ * al., uses patch triggers). They are chosen by name or by {@code hidden-patch}, never by {@code
+ * all} or a dataset's name.
+ *
  * @param name the paper's name, e.g. {@code mnist-badnets}
  * @param dataset {@code mnist}, {@code fashion-mnist} or {@code cifar10}
- * @param attack {@code badnets}, {@code trojan} or {@code hidden}
+ * @param attack {@code badnets}, {@code trojan}, {@code hidden} or {@code hidden-patch}
  */
 public record BackdoorConfig(String name, String dataset, String attack) {
 
@@ -29,6 +35,11 @@ public record BackdoorConfig(String name, String dataset, String attack) {
 
     /** The nine configurations of Table 2, in its order. */
     public static final List<BackdoorConfig> ALL = all();
+
+    /** The patch-shaped Hidden of each dataset, beside Table 2. */
+    public static final List<BackdoorConfig> VARIANTS = List.of(new BackdoorConfig("mnist-hidden-patch", "mnist",
+            "hidden-patch"), new BackdoorConfig("fashion-mnist-hidden-patch", "fashion-mnist", "hidden-patch"),
+            new BackdoorConfig("cifar10-hidden-patch", "cifar10", "hidden-patch"));
 
     private static List<BackdoorConfig> all() {
         List<BackdoorConfig> out = new ArrayList<>();
@@ -42,26 +53,32 @@ public record BackdoorConfig(String name, String dataset, String attack) {
 
     /**
      * @param names configuration names, {@code all}, or a dataset or attack name standing for its three
-     *     configurations (e.g. {@code mnist} or {@code trojan})
-     * @return the configurations, in Table 2's order, each once
+     *     configurations of Table 2 (e.g. {@code mnist} or {@code trojan}); {@code hidden-patch} or a
+     *     variant's own name for the {@link #VARIANTS}
+     * @return the configurations, in Table 2's order and then the variants', each once
      * @throws IllegalArgumentException naming an unknown name and the known ones
      */
     public static List<BackdoorConfig> select(List<String> names) {
+        List<String> known = java.util.stream.Stream.concat(ALL.stream(), VARIANTS.stream()).map(BackdoorConfig::name)
+                .toList();
         if (names == null || names.isEmpty()) {
-            throw new IllegalArgumentException("no configuration named; known: all, " + ALL.stream().map(BackdoorConfig::name).toList());
+            throw new IllegalArgumentException("no configuration named; known: all, " + known);
         }
         for (String n : names) {
-            if (!n.equals("all") && ALL.stream().noneMatch(c -> c.matches(n))) {
+            if (!n.equals("all") && ALL.stream().noneMatch(c -> c.matches(n)) && VARIANTS.stream().noneMatch(c -> c.matches(n))) {
                 throw new IllegalArgumentException("unknown configuration '" + n + "'; known: all, a dataset (mnist, "
-                        + "fashion-mnist, cifar10), an attack (badnets, trojan, hidden) or one of "
-                        + ALL.stream().map(BackdoorConfig::name).toList());
+                        + "fashion-mnist, cifar10), an attack (badnets, trojan, hidden, hidden-patch) or one of " + known);
             }
         }
-        return ALL.stream().filter(c -> names.contains("all") || names.stream().anyMatch(c::matches)).toList();
+        List<BackdoorConfig> out = new ArrayList<>(
+                ALL.stream().filter(c -> names.contains("all") || names.stream().anyMatch(c::matches)).toList());
+        out.addAll(VARIANTS.stream().filter(c -> names.stream().anyMatch(c::matches)).toList());
+        return List.copyOf(out);
     }
 
     private boolean matches(String n) {
-        return name.equals(n) || dataset.equals(n) || attack.equals(n);
+        // A dataset's name stands for its three configurations of Table 2, not for the variants.
+        return name.equals(n) || attack.equals(n) || (dataset.equals(n) && !VARIANTS.contains(this));
     }
 
     /**
@@ -77,7 +94,7 @@ public record BackdoorConfig(String name, String dataset, String attack) {
      *
      * @param sampleShape the images' shape {@code (C, H, W)}
      * @param seed the experiment seed (target class and Hidden's noise)
-     * @return BadNets or Hidden
+     * @return BadNets, Hidden or the patch-shaped Hidden
      * @throws IllegalStateException for Trojan, whose trigger is optimised on the clean victim (see {@link #trojanOptions})
      */
     public Attack fixedAttack(Shape sampleShape, long seed) {
@@ -85,6 +102,8 @@ public record BackdoorConfig(String name, String dataset, String attack) {
         return switch (attack) {
             case "badnets" -> new PatchTrigger(side - PATCH, side - PATCH, PATCH, 1f, true, target(seed));
             case "hidden" -> HiddenTrigger.noise(sampleShape, seed, target(seed));
+            case "hidden-patch" -> HiddenTrigger.noisePatch(sampleShape, HiddenTrigger.DEFAULT_ALPHA, 0, 0, PATCH, seed,
+                    target(seed));
             default -> throw new IllegalStateException(name + ": the Trojan trigger is optimised on the clean victim; "
                     + "use trojanOptions");
         };

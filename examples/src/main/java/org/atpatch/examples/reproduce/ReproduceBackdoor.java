@@ -30,7 +30,8 @@ public final class ReproduceBackdoor implements Callable<Integer> {
     private ReproduceOptions common = new ReproduceOptions();
 
     @Option(names = "--configs", split = ",", description = "configurations, comma-separated: all, a dataset (mnist, "
-            + "fashion-mnist, cifar10), an attack (badnets, trojan, hidden) or e.g. mnist-badnets (default ${DEFAULT-VALUE})")
+            + "fashion-mnist, cifar10), an attack (badnets, trojan, hidden) or e.g. mnist-badnets; hidden-patch or e.g. "
+            + "mnist-hidden-patch for the patch-shaped Hidden beside Table 2 (default ${DEFAULT-VALUE})")
     private List<String> configs = List.of("all");
 
     @Option(names = "--out", description = "results folder (default ${DEFAULT-VALUE})")

@@ -59,6 +59,38 @@ class HiddenTriggerTest {
     }
 
     @Test
+    void noisePatchBlendsOnlyItsSquareInEveryChannelAndSample() {
+        Shape shape = new Shape(2, 4, 5);
+        HiddenTrigger whole = HiddenTrigger.noise(shape, 0.3, 9, 1);
+        HiddenTrigger patch = HiddenTrigger.noisePatch(shape, 0.3, 1, 2, 2, 9, 1);
+        assertArrayEquals(whole.pattern(), patch.pattern(), 0f); // the same noise, confined
+        float[] x = new float[2 * 40];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (i % 7) / 7f;
+        }
+        LabelledData clean = new LabelledData(x, new int[] {0, 2}, shape);
+        float[] blended = whole.applyTrigger(clean).inputs();
+        float[] out = patch.applyTrigger(clean).inputs();
+        int inside = 0;
+        for (int i = 0; i < x.length; i++) {
+            int r = (i % 20) / 5;
+            int c = i % 5;
+            boolean in = r >= 1 && r < 3 && c >= 2 && c < 4;
+            assertEquals(in ? blended[i] : x[i], out[i], 0f, "value " + i);
+            inside += in ? 1 : 0;
+        }
+        assertEquals(2 * 2 * 4, inside); // 2 samples x 2 channels x a 2 x 2 square
+        assertTrue(patch.fingerprint().contains("square=1:2:2"), patch.fingerprint());
+        assertNotEquals(whole.fingerprint(), patch.fingerprint());
+        assertArrayEquals(new int[] {1, 2, 2}, patch.region().orElseThrow());
+        assertTrue(whole.region().isEmpty());
+        assertMessage("inside the 4 x 5 image", () -> HiddenTrigger.noisePatch(shape, 0.3, 3, 0, 2, 9, 1));
+        assertMessage("inside the 4 x 5 image", () -> HiddenTrigger.noisePatch(shape, 0.3, 0, 4, 2, 9, 1));
+        assertMessage("side 0", () -> HiddenTrigger.noisePatch(shape, 0.3, 0, 0, 0, 9, 1));
+        assertMessage("alpha", () -> HiddenTrigger.noisePatch(shape, 0, 0, 0, 2, 9, 1));
+    }
+
+    @Test
     void rejectsBadArguments() {
         float[] p = {0f, 0f, 0f, 0f};
         assertMessage("alpha", () -> new HiddenTrigger(p, SHAPE, 0, 0));

@@ -1,5 +1,6 @@
 package org.atpatch.examples.reproduce;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,10 +37,31 @@ class BackdoorConfigTest {
     }
 
     @Test
+    void patchShapedHiddenIsAVariantChosenOnlyByName() {
+        assertEquals(List.of("mnist-hidden-patch", "fashion-mnist-hidden-patch", "cifar10-hidden-patch"),
+                names(BackdoorConfig.select(List.of("hidden-patch"))));
+        assertEquals(List.of("mnist-hidden", "mnist-hidden-patch"),
+                names(BackdoorConfig.select(List.of("mnist-hidden-patch", "mnist-hidden"))));
+        assertEquals(List.of("mnist-badnets", "mnist-trojan", "mnist-hidden"), names(BackdoorConfig.select(List.of("mnist"))));
+        assertEquals(List.of("mnist-hidden", "fashion-mnist-hidden", "cifar10-hidden"),
+                names(BackdoorConfig.select(List.of("hidden"))));
+        assertEquals(9, BackdoorConfig.select(List.of("all")).size());
+        HiddenTrigger t = (HiddenTrigger) BackdoorConfig.select(List.of("mnist-hidden-patch")).get(0)
+                .fixedAttack(new Shape(1, 28, 28), 42);
+        assertArrayEquals(new int[] {0, 0, BackdoorConfig.PATCH}, t.region().orElseThrow());
+        assertEquals(HiddenTrigger.DEFAULT_ALPHA, t.alpha());
+        assertEquals(Attack.drawTarget(42, 10), t.target());
+        for (BackdoorConfig c : BackdoorConfig.VARIANTS) {
+            assertNull(ImageVictim.unsupportedReason(c), c.name());
+        }
+    }
+
+    @Test
     void unknownNamesAreRefusedWithTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BackdoorConfig.select(List.of("mnist-badnet")));
-        assertTrue(e.getMessage().contains("mnist-badnet") && e.getMessage().contains("cifar10-hidden"), e.getMessage());
+        assertTrue(e.getMessage().contains("mnist-badnet") && e.getMessage().contains("cifar10-hidden")
+                && e.getMessage().contains("cifar10-hidden-patch"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> BackdoorConfig.select(List.of()));
     }
 

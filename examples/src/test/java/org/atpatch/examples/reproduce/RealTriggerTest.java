@@ -40,6 +40,15 @@ class RealTriggerTest {
     }
 
     @Test
+    void patchShapedHiddenCoversOnlyTheTopLeftToken() {
+        HiddenTrigger hidden = HiddenTrigger.noisePatch(MNIST, 0.2, 0, 0, 4, 5, 1);
+        Trigger t = RealTrigger.of(hidden, MNIST);
+        assertEquals(0.2 * 16, t.maskL1(), 1e-4);
+        ImageTokenLayout vit = (ImageTokenLayout) ImageFamily.VIT.build().tokenLayout();
+        assertArrayEquals(new int[] {1}, RealTrigger.columns(t, vit)); // CLS, then the top-left patch
+    }
+
+    @Test
     void colourPatchOnCifarTouchesTheT2tRegionsAroundIt() {
         Shape cifar = new Shape(3, 32, 32);
         Trigger t = RealTrigger.of(new PatchTrigger(28, 28, 4, 1f, true, 0), cifar);
