@@ -89,13 +89,15 @@ public final class BackdoorExperiment {
      * @param regionCount how many of the blankest squares the region scan inverts in; 0 for no scan
      * @param regionCandidates smallest-norm classes of the unrestricted inversion the scan inverts
      *     besides the flagged ones
+     * @param regionMinShare the share of the scan's regions a class must fire in to be selected
+     *     ({@link RegionInversion.Builder#optMinFiringShare}; its default is 0.25)
      * @param overAttentionRatio 0 to label a pair's columns anomalous at every layer (the library's
      *     default); above 0, {@link AtPatch.Builder#optOverAttentionRatio}, for training and for the
      *     Table 4 evaluation alike (per window map on windowed victims)
      */
     public record Settings(long seed, int detectorEpochs, int maxPairs, int evalPairs, int timingSamples,
             List<PatchRule> extraRules, Path reportDir, int inversionRounds, int regionSize, int regionCount,
-            int regionCandidates, double overAttentionRatio) {
+            int regionCandidates, double regionMinShare, double overAttentionRatio) {
 
         /** Validates the region scan's settings. */
         public Settings {
@@ -103,6 +105,10 @@ public final class BackdoorExperiment {
                 throw new IllegalArgumentException("the region scan needs a region size >= 1, a region count >= 0 "
                         + "(0: no scan) and candidates >= 0, got size " + regionSize + ", count " + regionCount
                         + ", candidates " + regionCandidates);
+            }
+            if (!(regionMinShare > 0 && regionMinShare <= 1)) {
+                throw new IllegalArgumentException("the region scan's minimum firing share must lie in (0, 1], got "
+                        + regionMinShare);
             }
             if (!(overAttentionRatio >= 0) || Double.isInfinite(overAttentionRatio)) {
                 throw new IllegalArgumentException("the over-attention ratio must be >= 0 and finite (0: every layer), got "
@@ -289,7 +295,7 @@ public final class BackdoorExperiment {
                     + "whole-token translations";
         }
         RegionInversion.Result scan = RegionInversion.builder().optRegionSize(s.regionSize())
-                .optRegionCount(s.regionCount()).optCandidates(s.regionCandidates())
+                .optRegionCount(s.regionCount()).optCandidates(s.regionCandidates()).optMinFiringShare(s.regionMinShare())
                 .optInversion(() -> TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()))
                 .build().invert(model, data.pool(), inversion);
         RegionScans.writeCsv(scan, s.reportDir().resolve(config.name()).resolve("regions.csv"));

@@ -71,6 +71,10 @@ public final class ReproduceBackdoor implements Callable<Integer> {
     @Option(names = "--region-size", description = "side in pixels of the region scan's squares (default ${DEFAULT-VALUE})")
     private int regionSize = 4;
 
+    @Option(names = "--region-min-share", description = "share of the region scan's squares a class's trigger must fire in "
+            + "to be selected; 1/regions selects a trigger that works in one square only (default ${DEFAULT-VALUE})")
+    private double regionMinShare = 0.25;
+
     /**
      * @param args the command line (or one exec:exec property)
      */
@@ -88,7 +92,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
-                    regionCandidates, overAttentionRatio);
+                    regionCandidates, regionMinShare, overAttentionRatio);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
@@ -98,7 +102,8 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Integer.toString(evalLimit), "--pool", Integer.toString(pool), "--victim-epochs",
                 Integer.toString(victimEpochs), "--max-pairs", Integer.toString(maxPairs), "--inversion-rounds",
                 Integer.toString(inversionRounds), "--regions", Integer.toString(regions), "--region-size",
-                Integer.toString(regionSize), "--region-candidates", Integer.toString(regionCandidates), "--over-attention-ratio",
+                Integer.toString(regionSize), "--region-candidates", Integer.toString(regionCandidates), "--region-min-share",
+                Double.toString(regionMinShare), "--over-attention-ratio",
                 Double.toString(overAttentionRatio))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         ImageSplits splits = null;

@@ -31,7 +31,7 @@ class BackdoorEndToEndTest {
         BackdoorConfig config = BackdoorConfig.select(List.of("mnist-badnets")).get(0);
         ImageSplits splits = ImageSplits.load(SharedDatasets.require(), "mnist", 3000, 300, 400);
         BackdoorExperiment.Settings settings = new BackdoorExperiment.Settings(42, 10, 200, 100, 64, List.of(),
-                dir.resolve("inversion"), 20, 4, 2, 3, 0);
+                dir.resolve("inversion"), 20, 4, 2, 3, 0.25, 0);
         BackdoorReport report = new BackdoorReport(dir.resolve("out"), "test");
         BackdoorExperiment.Result r;
         try (ImageVictim victim = ImageVictim.trainOrLoad(config, splits, ImageVictim.Settings.of(3, 42),

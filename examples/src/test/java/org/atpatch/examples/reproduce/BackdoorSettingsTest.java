@@ -1,0 +1,33 @@
+package org.atpatch.examples.reproduce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BackdoorSettingsTest {
+
+    private static BackdoorExperiment.Settings settings(int regionSize, int regions, double minShare, double ratio) {
+        return new BackdoorExperiment.Settings(42, 10, 200, 100, 64, List.of(), Path.of("inversion"), 20, regionSize,
+                regions, 3, minShare, ratio);
+    }
+
+    @Test
+    void badRegionScanAndLabellingSettingsAreNamed() {
+        assertEquals(0.125, settings(4, 8, 0.125, 2).regionMinShare());
+        assertEquals(1.0, settings(4, 8, 1, 0).regionMinShare());
+        for (double share : new double[] {0, -0.1, 1.5, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> settings(4, 8, share, 0));
+            assertTrue(e.getMessage().contains("minimum firing share") && e.getMessage().contains(String.valueOf(share)),
+                    e.getMessage());
+        }
+        IllegalArgumentException ratio = assertThrows(IllegalArgumentException.class,
+                () -> settings(4, 8, 0.25, Double.POSITIVE_INFINITY));
+        assertTrue(ratio.getMessage().contains("over-attention ratio"), ratio.getMessage());
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class, () -> settings(0, 8, 0.25, 0));
+        assertTrue(size.getMessage().contains("region size"), size.getMessage());
+    }
+}
