@@ -315,6 +315,9 @@ public final class BackdoorDebuggingSetBuilder {
             int kept = 0;
             int places = 0;
             java.util.Set<Integer> labelled = new java.util.TreeSet<>();
+            List<int[]> filledOrders = new ArrayList<>();
+            List<boolean[]> filledColumns = new ArrayList<>();
+            List<Trigger> filled = new ArrayList<>();
             for (int p = 0; p < placed.size(); p++) {
                 // Each placement starts at a different point of the shuffled order, so placements use different inputs.
                 int[] rotated = rotate(order, (int) ((long) p * order.length / placed.size()));
@@ -322,12 +325,24 @@ public final class BackdoorDebuggingSetBuilder {
                         TriggerLabelling.columnsOrStrongest(placed.get(p).mask(), layout, rule), rotated);
                 // What a placement leaves unused goes to the ones after it.
                 int budget = (pairsPerTrigger - kept + placed.size() - p - 1) / (placed.size() - p);
-                int n = addPairs(out, placed.get(p), columns, rotated, used, budget, p > 0);
+                int n = addPairs(out, placed.get(p), columns, rotated, used, budget, p > 0, false);
                 kept += n;
                 if (n > 0) {
                     places++;
                     IntStream.range(0, columns.length).filter(j -> columns[j]).forEach(labelled::add);
                 }
+                if (n > 0 && n == budget) { // it could take more; one that ran out of inputs could not
+                    filled.add(placed.get(p));
+                    filledOrders.add(rotated);
+                    filledColumns.add(columns);
+                }
+            }
+            // What the placements that never fired left goes to those that filled their share, on inputs not
+            // yet used: a trigger that works at its own place only (a faint, location-bound one) still gets
+            // its pairs.
+            for (int q = 0; q < filled.size() && kept < pairsPerTrigger; q++) {
+                int budget = (pairsPerTrigger - kept + filled.size() - q - 1) / (filled.size() - q);
+                kept += addPairs(out, filled.get(q), filledColumns.get(q), filledOrders.get(q), used, budget, false, true);
             }
             totalPairs += kept;
             out.optProvenance("trigger" + k, "target=" + t.target() + ", origin=" + origins.get(k)
@@ -409,12 +424,13 @@ public final class BackdoorDebuggingSetBuilder {
 
     /**
      * Adds up to {@code budget} pairs; a translated placement ({@code giveUp}) that fires on none of
-     * the first 64 inputs it tries is abandoned.
+     * the first 64 inputs it tries is abandoned; {@code skipUsed} leaves out inputs already paired.
      */
     private int addPairs(DebuggingSet.Builder out, Trigger t, boolean[] columns, int[] order, boolean[] used,
-            int budget, boolean giveUp) {
+            int budget, boolean giveUp, boolean skipUsed) {
         int[] candidates = Arrays.stream(order)
                 .filter(i -> !excludeTargetClass || clean.labels()[i] != t.target())
+                .filter(i -> !skipUsed || !used[i])
                 .toArray();
         int kept = 0;
         int tried = 0;

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -142,6 +146,35 @@ class BackdoorDebuggingSetBuilderTest {
                 new LabelledData(anomalous, new int[set.pairs().size()], PlantedBackdoor.SHAPE), 256);
         assertTrue(Arrays.stream(pred).allMatch(c -> c == PlantedBackdoor.TARGET), "every kept placement fired");
         assertTrue(set.provenance().get("trigger0").contains("placements="), set.provenance().toString());
+    }
+
+    @Test
+    void placementsThatFireTakeTheShareOfThoseThatDoNot() {
+        PlantedBackdoor v = PlantedBackdoor.get();
+        // A victim bound to one place: the target exactly when the trigger's 3x3 square is all white, so
+        // of the trigger's 16 whole-patch placements only its own fires.
+        try (Model model = Model.newInstance("place-bound")) {
+            model.setBlock(new LambdaBlock(list -> {
+                NDArray x = list.singletonOrThrow();
+                NDArray fire = x.get(":, 0, 13:16, 13:16").reshape(-1, 9).min(new int[] {1}).gte(1f).toType(DataType.FLOAT32, false);
+                NDList classes = new NDList();
+                for (int c = 0; c < PlantedBackdoor.CLASSES; c++) {
+                    classes.add(c == PlantedBackdoor.TARGET ? fire : fire.neg().add(1).mul(c == 0 ? 1 : 0));
+                }
+                return new NDList(NDArrays.stack(classes, 1));
+            }));
+            DebuggingSet set = BackdoorDebuggingSetBuilder.of(model, v.test).addTrigger(v.trueTrigger)
+                    .optLayout(new ImagePatchLayout(16, 16, 4, true)).optPairsPerTrigger(160).optCleanOnly(0).build();
+            String provenance = set.provenance().get("trigger0");
+            assertTrue(provenance.contains("placements=1/16"), provenance);
+            // 16 placements share 160 pairs; the 15 that never fire leave theirs to the one that does.
+            assertEquals(160, set.pairs().size(), provenance);
+            assertEquals(160, set.pairs().stream().map(p -> Arrays.toString(p.clean())).distinct().count(),
+                    "every pair's input is used once");
+            boolean[] expected = new boolean[17];
+            expected[PlantedBackdoor.TRIGGER_COLUMN] = true;
+            set.pairs().forEach(p -> assertArrayEquals(expected, p.columns()));
+        }
     }
 
     @Test
