@@ -73,7 +73,6 @@ public final class DeviceHotPatch {
      */
     public NDArray applyInPlace(NDArray maps, NDArray q, NDArray flagged, int layer) {
         Shape s = maps.getShape();
-        long b = s.get(0);
         check(s, q, flagged, layer);
         NDArray mFlat = flagged.toType(maps.getDataType(), false); // (B, N)
         NDArray rest = restMass(maps, mFlat, s);
@@ -100,7 +99,7 @@ public final class DeviceHotPatch {
                 onK = null;
             }
         }
-        writeQ(maps, q, columns, onK, batchIndex(maps.getManager(), b), most);
+        writeQ(maps, q, columns, onK);
         return maps;
     }
 
@@ -143,10 +142,9 @@ public final class DeviceHotPatch {
         NDArray notM = mFlat.neg().add(1).reshape(b, 1, n, 1);
         NDArray freed = null; // (L, B, H, N, 1)
         NDArray values = null; // (L, B, H, N, k)
-        long heads = 0;
         if (q != null) {
             long layers = q.getShape().get(0);
-            heads = q.getShape().get(1);
+            long heads = q.getShape().get(1);
             NDArray q2 = q.reshape(layers * heads * n, n);
             q2.attach(manager);
             // Σ_K Q per (layer, sample, head, row) by one GEMM: Q (L·H·N, N) · mᵀ (N, B).
@@ -156,7 +154,7 @@ public final class DeviceHotPatch {
             qAll.attach(manager);
             values = qAll.gather(columns.reshape(1, b, 1, 1, most).broadcast(new Shape(layers, b, heads, n, most)), 4);
         }
-        return new Prepared(flagged, notM, columns.reshape(b, 1, 1, most), freed, values, heads, most);
+        return new Prepared(flagged, notM, columns, freed, values);
     }
 
     /**
@@ -168,24 +166,21 @@ public final class DeviceHotPatch {
         private final NDArray flagged;
         private final NDArray notM;
         private final NDArray columns;
+        /** {@code (L, B, H, N, 1)}, or null for Q := 0 */
         private final NDArray freed;
+        /** {@code (L, B, H, N, k)}, or null for Q := 0 */
         private final NDArray values;
-        private final long heads;
-        private final int most;
-        /** {@code [b, h, i, columns[b, j]]} broadcast to {@code (B, H, N, k)}, made at the first layer. */
+        /** {@link #columnIndex} for the maps' shape, made at the first layer (and again if the shape changes). */
         private NDIndex at;
-        private long atHeads;
+        private Shape atShape;
         private NDArray ones;
 
-        private Prepared(NDArray flagged, NDArray notM, NDArray columns, NDArray freed, NDArray values, long heads,
-                int most) {
+        private Prepared(NDArray flagged, NDArray notM, NDArray columns, NDArray freed, NDArray values) {
             this.flagged = flagged;
             this.notM = notM;
             this.columns = columns;
             this.freed = freed;
             this.values = values;
-            this.heads = heads;
-            this.most = most;
         }
 
         /** @return the columns this was prepared for, {@code (batch, N)} boolean */
@@ -210,9 +205,9 @@ public final class DeviceHotPatch {
                 throw new IllegalArgumentException("Γ was prepared " + (values == null ? "with Q := 0" : "with Q")
                         + " but layer " + layer + " is patched " + (q == null ? "with Q := 0" : "with Q"));
             }
-            if (values != null && (layer >= values.getShape().get(0) || heads != s.get(1))) {
+            if (values != null && (layer >= values.getShape().get(0) || values.getShape().get(2) != s.get(1))) {
                 throw new IllegalArgumentException("Γ was prepared for " + values.getShape().get(0) + " layers of "
-                        + heads + " heads, but layer " + layer + "'s map is " + s);
+                        + values.getShape().get(2) + " heads, but layer " + layer + "'s map is " + s);
             }
             NDArray rest = maps.matMul(notM); // Σ_{j∉K} A_ij, (B, H, N, 1)
             if (rest.min().getFloat() < (float) floor) { // in float32, as the per-layer rest.lt(floor)
@@ -228,12 +223,9 @@ public final class DeviceHotPatch {
                 numerator = ones;
             }
             maps.muli(numerator.div(rest.add(epsilon)));
-            if (at == null || atHeads != s.get(1)) {
-                NDManager manager = maps.getManager();
-                atHeads = s.get(1);
-                at = new NDIndex("{}, {}, {}, {}", batchIndex(manager, s.get(0)).reshape(s.get(0), 1, 1, 1),
-                        manager.arange(0L, s.get(1), 1L, DataType.INT64).reshape(1, s.get(1), 1, 1),
-                        manager.arange(0L, s.get(2), 1L, DataType.INT64).reshape(1, 1, s.get(2), 1), columns);
+            if (at == null || !s.equals(atShape)) {
+                atShape = s;
+                at = columnIndex(maps.getManager(), s, columns);
             }
             if (values != null) {
                 maps.set(at, values.get(layer));
@@ -250,30 +242,45 @@ public final class DeviceHotPatch {
         return Masks.select(onK.logicalNot(), columns.get(":, :1"), columns);
     }
 
-    private static NDArray batchIndex(NDManager manager, long b) {
-        return manager.arange(0L, b, 1L, DataType.INT64).reshape(b, 1);
+    /**
+     * {@code [b, h, i, columns[b, j]]} for maps shaped {@code s}: four index arrays broadcasting to
+     * {@code (B, H, N, k)}, so an indexed write takes values in that shape with no slice and no
+     * transpose.
+     */
+    private static NDIndex columnIndex(NDManager manager, Shape s, NDArray columns) {
+        long b = s.get(0);
+        long h = s.get(1);
+        long n = s.get(2);
+        return new NDIndex("{}, {}, {}, {}", manager.arange(0L, b, 1L, DataType.INT64).reshape(b, 1, 1, 1),
+                manager.arange(0L, h, 1L, DataType.INT64).reshape(1, h, 1, 1),
+                manager.arange(0L, n, 1L, DataType.INT64).reshape(1, 1, n, 1),
+                columns.reshape(b, 1, 1, columns.getShape().get(1)));
     }
 
     /**
      * {@code maps[b, :, :, columns[b, j]] = Q[:, :, columns[b, j]]}, written in place; samples whose
-     * {@code onK} is false at {@code j} get their own values back.
+     * {@code onK} is false at {@code j} get their own values back. One index array and two slices: for
+     * a single write this dispatches fewer ops than {@link #columnIndex}, which pays off only when
+     * made once for several layers ({@link Prepared}).
      */
-    private static void writeQ(NDArray maps, NDArray q, NDArray columns, NDArray onK, NDArray batchIndex, int most) {
+    private static void writeQ(NDArray maps, NDArray q, NDArray columns, NDArray onK) {
         Shape s = maps.getShape();
         long b = s.get(0);
-        Shape picked = new Shape(b, s.get(1), s.get(2), most);
-        NDArray at = columns.reshape(b, 1, 1, most).broadcast(picked);
+        long k = columns.getShape().get(1);
+        Shape picked = new Shape(b, s.get(1), s.get(2), k);
+        NDArray gatherAt = columns.reshape(b, 1, 1, k).broadcast(picked);
         NDArray values;
         if (q == null) {
             values = maps.getManager().zeros(picked, maps.getDataType(), maps.getDevice());
         } else {
             NDArray qFull = q.broadcast(s); // a view, in the call's manager
             qFull.attach(maps.getManager());
-            values = qFull.gather(at, 3);
+            values = qFull.gather(gatherAt, 3);
         }
         if (onK != null) {
-            values = Masks.select(onK.reshape(b, 1, 1, most), values, maps.gather(at, 3));
+            values = Masks.select(onK.reshape(b, 1, 1, k), values, maps.gather(gatherAt, 3));
         }
+        NDArray batchIndex = maps.getManager().arange(0L, b, 1L, DataType.INT64).reshape(b, 1);
         maps.set(new NDIndex("{}, :, :, {}", batchIndex, columns), values.transpose(0, 3, 1, 2));
     }
 

@@ -315,9 +315,7 @@ public final class BackdoorDebuggingSetBuilder {
             int kept = 0;
             int places = 0;
             java.util.Set<Integer> labelled = new java.util.TreeSet<>();
-            List<int[]> filledOrders = new ArrayList<>();
-            List<boolean[]> filledColumns = new ArrayList<>();
-            List<Trigger> filled = new ArrayList<>();
+            List<Placement> filled = new ArrayList<>();
             for (int p = 0; p < placed.size(); p++) {
                 // Each placement starts at a different point of the shuffled order, so placements use different inputs.
                 int[] rotated = rotate(order, (int) ((long) p * order.length / placed.size()));
@@ -332,9 +330,7 @@ public final class BackdoorDebuggingSetBuilder {
                     IntStream.range(0, columns.length).filter(j -> columns[j]).forEach(labelled::add);
                 }
                 if (n > 0 && n == budget) { // it could take more; one that ran out of inputs could not
-                    filled.add(placed.get(p));
-                    filledOrders.add(rotated);
-                    filledColumns.add(columns);
+                    filled.add(new Placement(placed.get(p), columns, rotated));
                 }
             }
             // What the placements that never fired left goes to those that filled their share, on inputs not
@@ -342,7 +338,8 @@ public final class BackdoorDebuggingSetBuilder {
             // its pairs.
             for (int q = 0; q < filled.size() && kept < pairsPerTrigger; q++) {
                 int budget = (pairsPerTrigger - kept + filled.size() - q - 1) / (filled.size() - q);
-                kept += addPairs(out, filled.get(q), filledColumns.get(q), filledOrders.get(q), used, budget, false, true);
+                Placement f = filled.get(q);
+                kept += addPairs(out, f.trigger(), f.columns(), f.order(), used, budget, false, true);
             }
             totalPairs += kept;
             out.optProvenance("trigger" + k, "target=" + t.target() + ", origin=" + origins.get(k)
@@ -369,6 +366,9 @@ public final class BackdoorDebuggingSetBuilder {
         }
         return out.build();
     }
+
+    /** A placement of a trigger that filled its share: its labelled columns and its input order. */
+    private record Placement(Trigger trigger, boolean[] columns, int[] order) {}
 
     /** The mask's labels, narrowed to the columns whose piece of the trigger fires when that is on. */
     private boolean[] firingPieces(Trigger t, boolean[] columns, int[] order) {

@@ -76,12 +76,8 @@ public final class HiddenTrigger implements Attack {
      * @return the trigger
      */
     public static HiddenTrigger noise(Shape sampleShape, double alpha, long patternSeed, int target) {
-        float[] p = new float[ImageShape.of(sampleShape).size()];
-        Random random = new Random(patternSeed);
-        for (int i = 0; i < p.length; i++) {
-            p[i] = random.nextFloat();
-        }
-        return new HiddenTrigger(p, sampleShape, alpha, target, "noise(seed=" + patternSeed + ")", null);
+        return new HiddenTrigger(noisePattern(sampleShape, patternSeed), sampleShape, alpha, target,
+                "noise(seed=" + patternSeed + ")", null);
     }
 
     /**
@@ -100,9 +96,18 @@ public final class HiddenTrigger implements Attack {
      */
     public static HiddenTrigger noisePatch(Shape sampleShape, double alpha, int top, int left, int side,
             long patternSeed, int target) {
-        float[] p = noise(sampleShape, alpha, patternSeed, target).pattern;
-        return new HiddenTrigger(p, sampleShape, alpha, target, "noise(seed=" + patternSeed + ")",
-                new int[] {top, left, side});
+        return new HiddenTrigger(noisePattern(sampleShape, patternSeed), sampleShape, alpha, target,
+                "noise(seed=" + patternSeed + ")", new int[] {top, left, side});
+    }
+
+    /** Uniform noise in {@code [0, 1)} for one sample, drawn by {@code new Random(patternSeed)}. */
+    private static float[] noisePattern(Shape sampleShape, long patternSeed) {
+        float[] p = new float[ImageShape.of(sampleShape).size()];
+        Random random = new Random(patternSeed);
+        for (int i = 0; i < p.length; i++) {
+            p[i] = random.nextFloat();
+        }
+        return p;
     }
 
     /**
