@@ -38,6 +38,7 @@ public final class VictimTrainer {
     private final float warmUpEpochs;
     private final long seed;
     private final boolean progress;
+    private final CropFlipAugmentation augmentation;
 
     private VictimTrainer(Builder b) {
         epochs = b.epochs;
@@ -47,6 +48,7 @@ public final class VictimTrainer {
         warmUpEpochs = b.warmUpEpochs;
         seed = b.seed;
         progress = b.progress;
+        augmentation = b.augmentation;
     }
 
     /** @return a builder */
@@ -104,6 +106,7 @@ public final class VictimTrainer {
                 .optOptimizer(adamW)
                 .optDevices(new ai.djl.Device[] {model.getNDManager().getDevice()});
         Random random = new Random(seed);
+        Random augmentRandom = new Random(~seed);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -120,6 +123,9 @@ public final class VictimTrainer {
                     LabelledData batch = data.subset(java.util.Arrays.copyOfRange(order, from, to));
                     try (NDManager sub = trainer.getManager().newSubManager()) {
                         NDArray x = batch.batch(sub, 0, to - from);
+                        if (augmentation != null) {
+                            x = augmentation.apply(x, augmentRandom);
+                        }
                         NDArray y = sub.create(batch.labels());
                         try (GradientCollector gc = trainer.newGradientCollector()) {
                             NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
@@ -210,6 +216,7 @@ public final class VictimTrainer {
         private float warmUpEpochs = 0.5f;
         private long seed = 0;
         private boolean progress = true;
+        private CropFlipAugmentation augmentation;
 
         private Builder() {}
 
@@ -252,6 +259,16 @@ public final class VictimTrainer {
         /** @param v whether to show a progress bar (default true) @return this */
         public Builder optProgress(boolean v) {
             progress = v;
+            return this;
+        }
+
+        /**
+         * @param v augmentation applied to every training batch (default none), e.g. CIFAR's
+         *     {@code CropFlipAugmentation.of(4, true)}; the draws follow from the seed
+         * @return this
+         */
+        public Builder optAugmentation(CropFlipAugmentation v) {
+            augmentation = v;
             return this;
         }
 

@@ -36,4 +36,30 @@ class VictimTrainerTest {
             return model.getBlock().getParameters().valueAt(0).getArray().toFloatArray();
         }
     }
+
+    @Test
+    void augmentedTrainingFollowsTheSeedAndDiffersFromPlainTraining() {
+        float[] augmented = trainedWeights(CropFlipAugmentation.of(1, true));
+        float[] again = trainedWeights(CropFlipAugmentation.of(1, true));
+        float[] plain = trainedWeights(null);
+        assertArrayEquals(augmented, again, "same seed, same augmented training");
+        assertFalse(Arrays.equals(augmented, plain), "the augmentation changed what the model saw");
+    }
+
+    private static float[] trainedWeights(CropFlipAugmentation augmentation) {
+        try (Model model = Model.newInstance("victim"); NDManager m = NDManager.newBaseManager()) {
+            model.setBlock(Fixtures.vit());
+            VictimTrainer.initialize(model, new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE), 3);
+            int n = 32;
+            float[] x = Fixtures.images(m, n, 11).toFloatArray();
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) {
+                y[i] = i % Fixtures.CLASSES;
+            }
+            LabelledData data = new LabelledData(x, y, new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE));
+            VictimTrainer.builder().optEpochs(1).optBatchSize(8).optSeed(5).optProgress(false).optAugmentation(augmentation)
+                    .build().fit(model, data);
+            return model.getBlock().getParameters().valueAt(0).getArray().toFloatArray();
+        }
+    }
 }

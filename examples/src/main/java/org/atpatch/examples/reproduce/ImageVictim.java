@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.atpatch.core.Metrics;
 import org.atpatch.djl.AttentionLayers;
+import org.atpatch.djl.CropFlipAugmentation;
 import org.atpatch.djl.InterceptableTransformer;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.SwinTransformer;
@@ -19,7 +20,10 @@ import org.atpatch.examples.data.VictimCache;
  * attack's poisoned training images, with the attack. BadNets and Hidden victims are trained from
  * scratch on poisoned data; a Trojan victim is first trained clean, then its trigger is optimised on
  * the clean model ({@link TrojanTrigger#optimise}, on the first 512 training images) and the model is
- * fine-tuned on data poisoned with it ({@link TrojanTrigger#fineTune}). Weights are kept in the
+ * fine-tuned on data poisoned with it ({@link TrojanTrigger#fineTune}). Training from scratch may
+ * augment each batch with random crops and flips ({@link Settings#augmentation}, the usual CIFAR
+ * recipe, applied after poisoning, so a stamped trigger moves with its image); fine-tuning never
+ * does. Weights are kept in the
  * {@link VictimCache} under a hash of the whole configuration: architecture fingerprint, training data
  * (size and a hash of its labels), the attack's fingerprint (for Trojan, of the optimised pattern),
  * poisoning rate, seed and schedule; the clean Trojan model is cached on its own. Closing the victim
@@ -52,8 +56,11 @@ public final class ImageVictim implements AutoCloseable {
      * @param batch batch size
      * @param lr peak AdamW learning rate
      * @param seed seed of the poisoning draw and the training
+     * @param augmentation crop/flip applied to every training batch from scratch (BadNets and Hidden
+     *     victims, the clean Trojan model; never Trojan's fine-tuning), or null for none
      */
-    public record Settings(int epochs, int fineTuneEpochs, int batch, float lr, long seed) {
+    public record Settings(int epochs, int fineTuneEpochs, int batch, float lr, long seed,
+            CropFlipAugmentation augmentation) {
         /** Checks the values. */
         public Settings {
             if (epochs <= 0 || fineTuneEpochs <= 0 || batch <= 0 || !(lr > 0)) {
@@ -68,11 +75,20 @@ public final class ImageVictim implements AutoCloseable {
          * @return those with 2 fine-tuning epochs, batch 128 and lr 2e-3
          */
         public static Settings of(int epochs, long seed) {
-            return new Settings(epochs, 2, 128, 2e-3f, seed);
+            return new Settings(epochs, 2, 128, 2e-3f, seed, null);
+        }
+
+        /**
+         * @param a the augmentation, or null for none
+         * @return these settings with it
+         */
+        public Settings withAugmentation(CropFlipAugmentation a) {
+            return new Settings(epochs, fineTuneEpochs, batch, lr, seed, a);
         }
 
         String key() {
-            return "epochs=" + epochs + "|batch=" + batch + "|lr=" + lr + "|seed=" + seed + "|trainer=VictimTrainer defaults";
+            return "epochs=" + epochs + "|batch=" + batch + "|lr=" + lr + "|seed=" + seed + "|trainer=VictimTrainer defaults"
+                    + (augmentation == null ? "" : "|augment=" + augmentation.key());
         }
     }
 
@@ -127,9 +143,12 @@ public final class ImageVictim implements AutoCloseable {
                 TrojanTrigger trojan = TrojanTrigger.optimise(model, train.range(0, Math.min(512, train.size())),
                         config.trojanOptions(s.seed()));
                 attack = trojan;
-                VictimTrainer fineTune = trainer(s, s.fineTuneEpochs(), s.lr() / 4);
+                // Fine-tuning never augments: crops and flips move the small optimised patch off its place,
+                // and two epochs of that left a T2T-ViT at 11 % ASR (docs/reproduce.md, tenth session).
+                VictimTrainer fineTune = trainer(s.withAugmentation(null), s.fineTuneEpochs(), s.lr() / 4);
                 cached = victims.trainOrLoad(model, base + "|" + trojan.fingerprint() + "|rate=" + POISON_RATE
-                        + "|fineTune=" + s.fineTuneEpochs(), () -> trojan.fineTune(model, train, POISON_RATE, s.seed(), fineTune));
+                        + "|fineTune=" + s.fineTuneEpochs() + (s.augmentation() == null ? "" : "|fineTuneAugment=none"),
+                        () -> trojan.fineTune(model, train, POISON_RATE, s.seed(), fineTune));
             } else {
                 attack = config.fixedAttack(family.sampleShape(), s.seed());
                 Attack a = attack;
@@ -145,7 +164,7 @@ public final class ImageVictim implements AutoCloseable {
 
     private static VictimTrainer trainer(Settings s, int epochs, float lr) {
         return VictimTrainer.builder().optEpochs(epochs).optBatchSize(s.batch()).optLearningRate(lr).optSeed(s.seed())
-                .optProgress(false).build();
+                .optAugmentation(s.augmentation()).optProgress(false).build();
     }
 
     /** @return the model block */

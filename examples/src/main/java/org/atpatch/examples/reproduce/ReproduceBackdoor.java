@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DjlOffline;
+import org.atpatch.djl.CropFlipAugmentation;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
 import picocli.CommandLine;
@@ -75,6 +76,10 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "to be selected; 1/regions selects a trigger that works in one square only (default ${DEFAULT-VALUE})")
     private double regionMinShare = 0.25;
 
+    @Option(names = "--augment", description = "train victims with random crops (zero padding of this many pixels) and "
+            + "left-right flips, the usual CIFAR augmentation; 0 for none (default ${DEFAULT-VALUE})")
+    private int augment = 0;
+
     /**
      * @param args the command line (or one exec:exec property)
      */
@@ -88,7 +93,9 @@ public final class ReproduceBackdoor implements Callable<Integer> {
         long t0 = System.nanoTime();
         List<BackdoorConfig> selected;
         BackdoorExperiment.Settings settings;
+        CropFlipAugmentation augmentation;
         try {
+            augmentation = augment == 0 ? null : CropFlipAugmentation.of(augment, true);
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
@@ -104,7 +111,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Integer.toString(inversionRounds), "--regions", Integer.toString(regions), "--region-size",
                 Integer.toString(regionSize), "--region-candidates", Integer.toString(regionCandidates), "--region-min-share",
                 Double.toString(regionMinShare), "--over-attention-ratio",
-                Double.toString(overAttentionRatio))));
+                Double.toString(overAttentionRatio), "--augment", Integer.toString(augment))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         ImageSplits splits = null;
         for (BackdoorConfig c : selected) {
@@ -119,7 +126,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                     splits = ImageSplits.load(dir, c.dataset(), trainLimit, pool, evalLimit);
                 }
                 try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, ImageVictim.Settings.of(victimEpochs,
-                        common.seed()), common.cache())) {
+                        common.seed()).withAugmentation(augmentation), common.cache())) {
                     BackdoorExperiment.Result r = BackdoorExperiment.run(victim, c, splits, settings);
                     report.victim(c, victim, r.outcomes().get(0), splits.train().size());
                     results.add(r);

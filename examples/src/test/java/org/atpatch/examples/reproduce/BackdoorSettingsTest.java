@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.atpatch.djl.CropFlipAugmentation;
 import org.junit.jupiter.api.Test;
 
 class BackdoorSettingsTest {
@@ -29,5 +30,14 @@ class BackdoorSettingsTest {
         assertTrue(ratio.getMessage().contains("over-attention ratio"), ratio.getMessage());
         IllegalArgumentException size = assertThrows(IllegalArgumentException.class, () -> settings(0, 8, 0.25, 0));
         assertTrue(size.getMessage().contains("region size"), size.getMessage());
+    }
+
+    @Test
+    void augmentationEntersTheVictimKeyOnlyWhenUsed() {
+        ImageVictim.Settings plain = ImageVictim.Settings.of(30, 42);
+        assertEquals("epochs=30|batch=128|lr=0.002|seed=42|trainer=VictimTrainer defaults", plain.key(),
+                "victims cached without augmentation keep their keys");
+        assertEquals(plain.key() + "|augment=crop4-flip", plain.withAugmentation(CropFlipAugmentation.of(4, true)).key());
+        assertEquals(plain.key(), plain.withAugmentation(null).key());
     }
 }
