@@ -40,6 +40,12 @@ public record ImagePatchLayout(int height, int width, int patch, boolean cls) im
         return cls && column == 0;
     }
 
+    /** @return the patch side: moving an image by it moves every patch's content one patch over */
+    @Override
+    public int translationStep() {
+        return patch;
+    }
+
     /**
      * The pixel region of a patch column.
      *

@@ -17,6 +17,7 @@ public final class ImageRegionLayout implements ImageTokenLayout {
     private final int[][] regions;
     private final boolean cls;
     private final String note;
+    private final int translationStep;
 
     /**
      * @param height image height in pixels
@@ -26,9 +27,14 @@ public final class ImageRegionLayout implements ImageTokenLayout {
      * @param regions {@code rows·cols} regions {@code {row0, col0, row1, col1}} (ends exclusive),
      *     row-major over the grid, each non-empty and inside the image
      * @param cls whether column 0 is a CLS token
+     * @param translationStep the shift in pixels that moves each region one grid cell (the product of
+     *     the soft splits' strides), checked on every pair of neighbours the border does not clip; 0
+     *     for none
      * @param note what the regions mean, for {@link #toString()}
+     * @throws IllegalArgumentException when the geometry is inconsistent, naming what
      */
-    public ImageRegionLayout(int height, int width, int rows, int cols, int[][] regions, boolean cls, String note) {
+    public ImageRegionLayout(int height, int width, int rows, int cols, int[][] regions, boolean cls, int translationStep,
+            String note) {
         if (height <= 0 || width <= 0 || rows <= 0 || cols <= 0) {
             throw new IllegalArgumentException("image " + height + "x" + width + " and grid " + rows + "x" + cols
                     + " must be positive");
@@ -51,6 +57,47 @@ public final class ImageRegionLayout implements ImageTokenLayout {
         this.cols = cols;
         this.cls = cls;
         this.note = note;
+        checkStep(translationStep);
+        this.translationStep = translationStep;
+    }
+
+    /**
+     * Checks a claimed translation step against the regions the image border does not clip: each
+     * such region must sit exactly {@code step} pixels right of its left neighbour (same rows) and
+     * {@code step} pixels below its upper neighbour (same columns).
+     */
+    private void checkStep(int step) {
+        if (step < 0) {
+            throw new IllegalArgumentException("translation step must be >= 0 (0 for none), got " + step);
+        }
+        if (step == 0) {
+            return;
+        }
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                int[] a = regions[r * cols + c];
+                if (c + 1 < cols) {
+                    int[] b = regions[r * cols + c + 1];
+                    if (a[1] > 0 && b[3] < width && (b[1] - a[1] != step || b[3] - a[3] != step || a[0] != b[0]
+                            || a[2] != b[2])) {
+                        throw stepMismatch(step, r, c, r, c + 1);
+                    }
+                }
+                if (r + 1 < rows) {
+                    int[] b = regions[(r + 1) * cols + c];
+                    if (a[0] > 0 && b[2] < height && (b[0] - a[0] != step || b[2] - a[2] != step || a[1] != b[1]
+                            || a[3] != b[3])) {
+                        throw stepMismatch(step, r, c, r + 1, c);
+                    }
+                }
+            }
+        }
+    }
+
+    private IllegalArgumentException stepMismatch(int step, int r0, int c0, int r1, int c1) {
+        return new IllegalArgumentException("translation step " + step + " does not move token r" + r0 + " c" + c0 + " "
+                + java.util.Arrays.toString(regions[r0 * cols + c0]) + " onto token r" + r1 + " c" + c1 + " "
+                + java.util.Arrays.toString(regions[r1 * cols + c1]));
     }
 
     @Override
@@ -91,6 +138,12 @@ public final class ImageRegionLayout implements ImageTokenLayout {
             throw new IllegalArgumentException("column " + column + " is the CLS token, not an image region");
         }
         return regions[column - (cls ? 1 : 0)].clone();
+    }
+
+    /** @return the step given at construction (for T2T-ViT the product of its soft splits' strides), or 0 */
+    @Override
+    public int translationStep() {
+        return translationStep;
     }
 
     /**

@@ -20,4 +20,16 @@ public interface ImageTokenLayout extends TokenLayout {
      * @return {@code {row0, col0, row1 (exclusive), col1 (exclusive)}}
      */
     int[] region(int column);
+
+    /**
+     * The shift in pixels that moves every token's region by one grid cell, so that a trigger moved by
+     * a multiple of it lands on the same tokens' pattern one or more cells over: the patch side of a
+     * ViT grid, the product of the strides of overlapping soft splits. Debugging-set builders translate
+     * an inverted trigger by it.
+     *
+     * @return the step, or 0 when the regions do not move by a common step
+     */
+    default int translationStep() {
+        return 0;
+    }
 }

@@ -31,7 +31,9 @@ import org.atpatch.core.ImageRegionLayout;
  * pixels its chain of unfold windows reads, clipped to the image. Neighbouring regions overlap
  * (wherever a stride is below its kernel), so a pixel belongs to several columns. The region
  * ignores the token transformers, which mix every token of a grid with every other: it is where a
- * token's own input comes from, not the only pixels it depends on.
+ * token's own input comes from, not the only pixels it depends on. Its translation step is the
+ * product of the splits' strides: an image moved by it moves every unpadded unfold window one grid
+ * cell over, so a debugging set can place an inverted trigger at every such shift.
  */
 public final class T2TViT extends TransformerFamily {
 
@@ -82,7 +84,11 @@ public final class T2TViT extends TransformerFamily {
                     Math.min(imageSize, rows[1] + 1), Math.min(imageSize, cols[1] + 1)};
             }
         }
-        return new ImageRegionLayout(imageSize, imageSize, side, side, regions, true,
+        int step = 1;
+        for (SoftSplit split : splits) {
+            step *= split.stride;
+        }
+        return new ImageRegionLayout(imageSize, imageSize, side, side, regions, true, step,
                 "receptive fields of overlapping soft splits " + splitsText());
     }
 

@@ -48,6 +48,19 @@ class T2TViTTest {
     }
 
     @Test
+    void translationStepIsTheProductOfTheStrides() {
+        assertEquals(2, t2t().tokenLayout().translationStep());
+        // The CIFAR-10 victim's splits, k7 s4 p2 then k3 s1 p1 on 32 x 32: 4 pixels, checked by the layout on
+        // the tokens the border does not clip (grid columns 2-5).
+        ImageRegionLayout cifar = T2TViT.builder().setImageSize(32).optChannels(3).addSoftSplit(7, 4, 2)
+                .addSoftSplit(3, 1, 1).optTokenWidth(8).setDepth(1).setWidth(16).setHeads(2).setClasses(10).build()
+                .tokenLayout();
+        assertEquals(4, cifar.translationStep());
+        assertArrayEquals(new int[] {2, 10, 17, 25}, cifar.region(1 + 2 * 8 + 4));
+        assertArrayEquals(new int[] {2, 14, 17, 29}, cifar.region(1 + 2 * 8 + 5));
+    }
+
+    @Test
     void triggerLabellingUsesTheOverlappingRegions() {
         float[] mask = new float[64];
         mask[0] = mask[1] = mask[8] = mask[9] = 1f; // a 2 × 2 trigger at the top-left corner

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.ImageTokenLayout;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.DebuggingSet;
@@ -223,9 +222,10 @@ public final class BackdoorDebuggingSetBuilder {
      * place teach the detector that place instead of the over-attention; with the translations, pairs
      * spread over every position where the inverted trigger still fires (with
      * {@link #optKeepOnlySuccessful} on, places where it does not fire add no pair). The pair budget
-     * per trigger is shared among the translations. Only models with a non-overlapping patch grid
-     * ({@link ImagePatchLayout}) are translated; for other layouts (overlapping soft splits) each
-     * trigger keeps its one place.
+     * per trigger is shared among the translations. The translations are the multiples of the
+     * layout's {@link ImageTokenLayout#translationStep()}: the patch side of a ViT grid, the product
+     * of the strides of a T2T-ViT's overlapping soft splits; a layout without a common step keeps
+     * each trigger at its one place.
      *
      * @param v whether to translate
      * @return this
@@ -397,10 +397,10 @@ public final class BackdoorDebuggingSetBuilder {
     /** The trigger at its own place first, then at every other whole-patch translation, in seeded order. */
     private List<Trigger> translations(Trigger t, Random random) {
         int[] b = t.maskBounds();
-        if (b[0] < 0 || !(layout instanceof ImagePatchLayout grid)) {
-            return List.of(t); // only a non-overlapping patch grid defines whole-patch translations
+        int step = layout.translationStep();
+        if (b[0] < 0 || step <= 0) {
+            return List.of(t); // the layout defines no whole-token translation
         }
-        int step = grid.patch();
         List<Trigger> out = new ArrayList<>();
         for (int dy = -(b[0] / step) * step; b[2] + dy < t.height(); dy += step) {
             for (int dx = -(b[1] / step) * step; b[3] + dx < t.width(); dx += step) {

@@ -21,8 +21,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.atpatch.core.ImagePatchLayout;
+import org.atpatch.core.ImageRegionLayout;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.T2TViT;
 import org.atpatch.djl.VictimTrainer;
 import org.atpatch.djl.VisionTransformer;
 import org.junit.jupiter.api.Test;
@@ -230,6 +232,51 @@ class BackdoorDebuggingSetBuilderTest {
                 perColumn[c]++;
             }
             assertArrayEquals(new int[] {0, 2, 2, 2, 2}, perColumn);
+        }
+    }
+
+    @Test
+    void overlappingSoftSplitsAreTranslatedByTheProductOfTheirStrides() {
+        Engine.getInstance().setRandomSeed(3);
+        try (Model model = Model.newInstance("untrained-t2t")) {
+            // 8 x 8 RGB, splits k3 s2 p1 (8 -> 4) then k3 s1 p1: translation step 2 x 1 = 2 pixels.
+            T2TViT t2t = T2TViT.builder().setImageSize(8).addSoftSplit(3, 2, 1).addSoftSplit(3, 1, 1).optTokenWidth(8)
+                    .setDepth(1).setWidth(8).setHeads(2).setClasses(3).build();
+            model.setBlock(t2t);
+            t2t.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 8, 8));
+            ImageRegionLayout layout = t2t.tokenLayout();
+            assertEquals(2, layout.translationStep());
+            Shape shape = new Shape(3, 8, 8);
+            int n = 64;
+            float[] x = new float[(int) (n * shape.size())];
+            java.util.Random random = new java.util.Random(9);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextFloat();
+            }
+            LabelledData data = new LabelledData(x, new int[n], shape);
+            Trigger corner = Trigger.square(2, 6, 6, 2, 1f, shape); // rows and cols 6-7
+            DebuggingSet set = BackdoorDebuggingSetBuilder.of(model, data).addTrigger(corner).optKeepOnlySuccessful(false)
+                    .optPieceRatio(0).optExcludeTargetClass(false).optPairsPerTrigger(32).optCleanOnly(0).build();
+            // Shifts of -6, -4, -2 and 0 pixels on each axis: 16 placements, 2 pairs each.
+            assertTrue(set.provenance().get("trigger0").contains("placements=16/16"), set.provenance().toString());
+            assertEquals(32, set.pairs().size());
+            Set<String> places = new HashSet<>();
+            for (DebuggingSet.Pair p : set.pairs()) {
+                Trigger placed = null;
+                for (int dy = -6; dy <= 0 && placed == null; dy += 2) {
+                    for (int dx = -6; dx <= 0 && placed == null; dx += 2) {
+                        Trigger t = corner.shifted(dy, dx);
+                        if (Arrays.equals(t.apply(p.clean()), p.anomalous())) {
+                            placed = t;
+                        }
+                    }
+                }
+                assertTrue(placed != null, "a pair's input is no 2-pixel translation of the trigger");
+                assertArrayEquals(TriggerLabelling.columns(placed.mask(), layout, OverlapRule.defaultRule()), p.columns(),
+                        "labelled from the overlapping regions at its own place");
+                places.add(Arrays.toString(placed.maskBounds()));
+            }
+            assertEquals(16, places.size(), "every placement got pairs");
         }
     }
 }

@@ -269,15 +269,16 @@ public final class BackdoorExperiment {
 
     /**
      * Adds the debugging set's triggers: the region scan's selection when a scan is configured, the
-     * victim's tokens form a non-overlapping patch grid, and the scan selects a class; else the
-     * unrestricted inversion's. Writes the scan's attempts to {@code regions.csv} beside the
-     * inversion report.
+     * victim's token layout has a translation step ({@link ImageTokenLayout#translationStep()}: ViT
+     * and Swin patch grids, and since the tenth session T2T-ViT's soft splits, whose strides multiply
+     * to one), and the scan selects a class; else the unrestricted inversion's. Writes the scan's
+     * attempts to {@code regions.csv} beside the inversion report.
      *
-     * <p>Overlapping tokens (T2T-ViT's soft splits) are left to the unrestricted inversion: the
-     * debugging set cannot translate a trigger by whole tokens there, so a scanned trigger teaches
-     * the detector one place, and the scan's extra minutes bought nothing measurable (CIFAR-10-BadNets:
-     * the scan found the target in 8 of 8 squares, and its debugging set left ASR at 98.3 %, the
-     * unrestricted one at 99.2 %).
+     * <p>A layout without a step is left to the unrestricted inversion: the debugging set cannot
+     * translate a trigger by whole tokens there, so a scanned trigger would teach the detector one
+     * place (measured on the seventh session's CIFAR-10-BadNets, when T2T was treated so: the scan
+     * found the target in 8 of 8 squares, and its debugging set left ASR at 98.3 %, the unrestricted
+     * one at 99.2 %).
      *
      * @return a one-line account of where the triggers came from
      */
@@ -289,10 +290,10 @@ public final class BackdoorExperiment {
             builder.addTriggers(inversion);
             return unrestricted;
         }
-        if (!(layout instanceof ImagePatchLayout)) {
+        if (layout.translationStep() <= 0) {
             builder.addTriggers(inversion);
-            return unrestricted + "; no region scan: the victim's tokens overlap, so a trigger cannot be placed at "
-                    + "whole-token translations";
+            return unrestricted + "; no region scan: the victim's token layout has no translation step, so a trigger "
+                    + "cannot be placed at whole-token translations";
         }
         RegionInversion.Result scan = RegionInversion.builder().optRegionSize(s.regionSize())
                 .optRegionCount(s.regionCount()).optCandidates(s.regionCandidates()).optMinFiringShare(s.regionMinShare())
