@@ -17,6 +17,7 @@ import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import ai.djl.training.util.ProgressBar;
+import ai.djl.nn.Parameter;
 import java.util.Random;
 import org.atpatch.detector.DjlOffline;
 import org.slf4j.Logger;
@@ -88,6 +89,13 @@ public final class VictimTrainer {
     public float fit(Model model, LabelledData data) {
         DjlOffline.configure();
         Engine.getInstance().setRandomSeed((int) seed);
+        // Parameters loaded from a file (a cached victim being fine-tuned) come without gradients.
+        for (var p : model.getBlock().getParameters()) {
+            Parameter parameter = p.getValue();
+            if (parameter.requiresGradient() && !parameter.getArray().hasGradient()) {
+                parameter.getArray().setRequiresGradient(true);
+            }
+        }
         int n = data.size();
         int stepsPerEpoch = (n + batchSize - 1) / batchSize;
         int totalSteps = stepsPerEpoch * epochs;

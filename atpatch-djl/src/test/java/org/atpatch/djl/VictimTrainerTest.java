@@ -62,4 +62,26 @@ class VictimTrainerTest {
             return model.getBlock().getParameters().valueAt(0).getArray().toFloatArray();
         }
     }
+
+    @Test
+    void parametersLoadedFromAFileCanBeTrainedFurther() throws Exception {
+        try (Model trained = Model.newInstance("victim"); Model loaded = Model.newInstance("fine-tuned");
+                NDManager m = NDManager.newBaseManager()) {
+            trained.setBlock(Fixtures.vit());
+            VictimTrainer.initialize(trained, new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE), 3);
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            trained.getBlock().saveParameters(new java.io.DataOutputStream(bytes));
+            loaded.setBlock(Fixtures.vit());
+            VictimTrainer.initialize(loaded, new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE), 4);
+            loaded.getBlock().loadParameters(loaded.getNDManager(),
+                    new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())));
+            float[] before = loaded.getBlock().getParameters().valueAt(0).getArray().toFloatArray();
+            int n = 16;
+            LabelledData data = new LabelledData(Fixtures.images(m, n, 11).toFloatArray(), new int[n],
+                    new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE));
+            VictimTrainer.builder().optEpochs(1).optBatchSize(8).optProgress(false).build().fit(loaded, data);
+            assertFalse(Arrays.equals(before, loaded.getBlock().getParameters().valueAt(0).getArray().toFloatArray()),
+                    "fine-tuning after loading moved the weights");
+        }
+    }
 }
