@@ -1,7 +1,6 @@
 package org.atpatch.djl;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
 
@@ -109,7 +108,7 @@ public final class CropFlipAugmentation {
         }
         NDArray padded = padding == 0 ? x : x.pad(new Shape(padding, padding, padding, padding), 0);
         NDArray flat = padded.reshape(b, c, -1);
-        NDArray idx = x.getManager().create(index, new Shape(b, 1, (long) h * w)).toType(DataType.INT64, false)
+        NDArray idx = x.getManager().create(index, new Shape(b, 1, (long) h * w))
                 .broadcast(new Shape(b, c, (long) h * w));
         return flat.gather(idx, 2).reshape(x.getShape());
     }
