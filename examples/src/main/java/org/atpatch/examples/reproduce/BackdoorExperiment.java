@@ -270,8 +270,8 @@ public final class BackdoorExperiment {
     /**
      * Adds the debugging set's triggers: the region scan's selection when a scan is configured, the
      * victim's token layout has a translation step ({@link ImageTokenLayout#translationStep()}: ViT
-     * and Swin patch grids, and since the tenth session T2T-ViT's soft splits, whose strides multiply
-     * to one), and the scan selects a class; else the unrestricted inversion's. Writes the scan's
+     * and Swin patch grids, and since the tenth session T2T-ViT's soft splits, stepped by the product
+     * of their strides), and the scan selects a class; else the unrestricted inversion's. Writes the scan's
      * attempts to {@code regions.csv} beside the inversion report.
      *
      * <p>A layout without a step is left to the unrestricted inversion: the debugging set cannot

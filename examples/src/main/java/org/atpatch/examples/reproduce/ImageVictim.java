@@ -147,8 +147,7 @@ public final class ImageVictim implements AutoCloseable {
                 // and two epochs of that left a T2T-ViT at 11 % ASR (docs/reproduce.md, tenth session).
                 VictimTrainer fineTune = trainer(s.withAugmentation(null), s.fineTuneEpochs(), s.lr() / 4);
                 cached = victims.trainOrLoad(model, base + "|" + trojan.fingerprint() + "|rate=" + POISON_RATE
-                        + "|fineTune=" + s.fineTuneEpochs() + (s.augmentation() == null ? "" : "|fineTuneAugment=none"),
-                        () -> trojan.fineTune(model, train, POISON_RATE, s.seed(), fineTune));
+                        + "|fineTune=" + s.fineTuneEpochs(), () -> trojan.fineTune(model, train, POISON_RATE, s.seed(), fineTune));
             } else {
                 attack = config.fixedAttack(family.sampleShape(), s.seed());
                 Attack a = attack;
