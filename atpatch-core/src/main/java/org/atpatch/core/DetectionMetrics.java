@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * Confusion counts of the detector at the attention-map level, with the paper's RQ2 strict rule
- * ({@link #strict(List, List)}) and the rates derived from them.
+ * ({@link #strict(List, List)}) and the rates derived from them. {@link #columnLevel} counts (map, column)
+ * cells instead of maps; the field descriptions below are those of the strict rule.
  *
  * <p>Each rate returns 0 when its denominator is 0 (for example {@link #precision()} of a detector that
  * never produced a positive), so a rate is always a finite number in {@code [0, 1]}.
@@ -187,6 +188,49 @@ public record DetectionMetrics(long tp, long fp, long tn, long fn) {
                 fp++;
             } else {
                 tn++;
+            }
+        }
+        return new DetectionMetrics(tp, fp, tn, fn);
+    }
+
+    /**
+     * Column-level counts at τ: every (map, column) cell is one unit, anomalous when its truth says so and
+     * flagged when its probability is strictly greater than τ. Unlike {@link #strict(float[][], boolean[][],
+     * double)} a map with one column wrong still earns the cells it got right, so this score separates
+     * thresholds where the strict one is 0 at all of them (a detector that ranks the trigger's columns
+     * highest but never isolates the exact set). Not the paper's RQ2 metric: the detector's τ selection
+     * falls back to it only when the strict F1 is 0 at every candidate.
+     *
+     * @param probabilities per map, the detector's anomaly probability of each column
+     * @param truth per map, the true anomalous columns, same shape as {@code probabilities}
+     * @param tau the threshold τ, strictly between 0 and 1
+     * @return the confusion counts over cells
+     * @throws IllegalArgumentException if τ is not in (0, 1), the input is empty, shapes differ, a map is
+     *     {@code null}, or a probability is NaN
+     */
+    public static DetectionMetrics columnLevel(float[][] probabilities, boolean[][] truth, double tau) {
+        Checks.requireTau(tau);
+        requireShapes(probabilities, truth);
+        long tp = 0;
+        long fp = 0;
+        long tn = 0;
+        long fn = 0;
+        for (int m = 0; m < probabilities.length; m++) {
+            float[] p = probabilities[m];
+            boolean[] t = truth[m];
+            for (int c = 0; c < p.length; c++) {
+                boolean flag = p[c] > tau;
+                if (t[c]) {
+                    if (flag) {
+                        tp++;
+                    } else {
+                        fn++;
+                    }
+                } else if (flag) {
+                    fp++;
+                } else {
+                    tn++;
+                }
             }
         }
         return new DetectionMetrics(tp, fp, tn, fn);

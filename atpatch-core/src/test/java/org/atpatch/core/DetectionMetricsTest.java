@@ -113,6 +113,24 @@ class DetectionMetricsTest {
     }
 
     @Test
+    void columnLevelCountsEveryCell() {
+        float[][] p = {
+            {0.3f, 0.8f, 0.1f}, // truth {1, 2} at τ 0.2: col 0 false alarm, col 1 found, col 2 missed
+            {0.25f, 0.1f, 0.1f}, // clean: col 0 false alarm
+        };
+        boolean[][] t = {cols("011"), cols("000")};
+        assertEquals(new DetectionMetrics(1, 2, 2, 1), DetectionMetrics.columnLevel(p, t, 0.2));
+        // The strict rule gives nothing here: map 0 is never exactly right.
+        assertEquals(new DetectionMetrics(0, 1, 0, 1), DetectionMetrics.strict(p, t, 0.2));
+        assertEquals(new DetectionMetrics(1, 0, 4, 1), DetectionMetrics.columnLevel(p, t, 0.35));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> DetectionMetrics.columnLevel(new float[][] {{Float.NaN}}, new boolean[][] {cols("1")}, 0.5));
+        assertTrue(e.getMessage().contains("NaN"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> DetectionMetrics.columnLevel(p, t, 1.0));
+        assertTrue(e.getMessage().contains("τ"), e.getMessage());
+    }
+
+    @Test
     void rejectsNanAndBadTau() {
         boolean[][] t = {cols("01")};
         var e = assertThrows(IllegalArgumentException.class,

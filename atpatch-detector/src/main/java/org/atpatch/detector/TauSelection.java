@@ -1,6 +1,7 @@
 package org.atpatch.detector;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.atpatch.core.Checks;
@@ -14,7 +15,9 @@ import org.atpatch.core.PrCurve;
  *
  * <p>Candidates are {@link PrCurve#defaultTaus()} (0.01 … 0.99). When several candidates tie on the
  * criterion, the median of them is taken: the middle of a plateau is the choice least sensitive to a
- * shift between validation and deployment data.
+ * shift between validation and deployment data. When the strict F1 is 0 at every candidate, they are
+ * ranked by {@link DetectionMetrics#columnLevel column-level} F1, and {@link Choice#method()} says so:
+ * otherwise every τ would tie and the middle one (about 0.5) would be taken blindly.
  */
 public abstract sealed class TauSelection {
 
@@ -82,8 +85,39 @@ public abstract sealed class TauSelection {
         }
     }
 
-    private static double medianTau(List<PrCurve.Point> best) {
-        return best.get(best.size() / 2).tau();
+    /**
+     * The median of the candidates with the highest strict F1. When the strict F1 is 0 at every candidate
+     * (no map gets its exact column set at any τ, so the strict score cannot tell thresholds apart), the
+     * candidates are ranked by {@link DetectionMetrics#columnLevel column-level} F1 instead and the method
+     * says so; only if that is 0 everywhere too is the middle candidate taken. The metrics returned are the
+     * strict ones either way.
+     *
+     * @param method the selection's description, extended when the fallback is used
+     */
+    private static Choice bestByF1(String method, List<PrCurve.Point> candidates, float[][] probabilities,
+            boolean[][] truth) {
+        double bestStrict = candidates.stream().mapToDouble(p -> p.metrics().f1()).max().orElse(0);
+        if (bestStrict > 0) {
+            List<PrCurve.Point> best =
+                    candidates.stream().filter(p -> p.metrics().f1() >= bestStrict - 1e-12).toList();
+            PrCurve.Point chosen = best.get(best.size() / 2);
+            return new Choice(chosen.tau(), method, chosen.metrics());
+        }
+        double[] columnF1 = candidates.stream()
+                .mapToDouble(p -> DetectionMetrics.columnLevel(probabilities, truth, p.tau()).f1())
+                .toArray();
+        double bestColumn = Arrays.stream(columnF1).max().orElse(0);
+        List<PrCurve.Point> best = new ArrayList<>();
+        for (int i = 0; i < columnF1.length; i++) {
+            if (columnF1[i] >= bestColumn - 1e-12) {
+                best.add(candidates.get(i));
+            }
+        }
+        PrCurve.Point chosen = best.get(best.size() / 2);
+        String how = bestColumn > 0
+                ? String.format(Locale.ROOT, " by column-level F1 %.4f (strict F1 is 0 at every τ)", bestColumn)
+                : " (strict and column-level F1 are 0 at every τ)";
+        return new Choice(chosen.tau(), method + how, chosen.metrics());
     }
 
     private static final class Fixed extends TauSelection {
@@ -113,16 +147,8 @@ public abstract sealed class TauSelection {
     private static final class MaxF1 extends TauSelection {
         @Override
         public Choice select(float[][] probabilities, boolean[][] truth) {
-            List<PrCurve.Point> pts = PrCurve.points(probabilities, truth, PrCurve.defaultTaus());
-            double bestF1 = pts.stream().mapToDouble(p -> p.metrics().f1()).max().orElse(0);
-            List<PrCurve.Point> best = new ArrayList<>();
-            for (PrCurve.Point p : pts) {
-                if (p.metrics().f1() >= bestF1 - 1e-12) {
-                    best.add(p);
-                }
-            }
-            PrCurve.Point chosen = best.get(best.size() / 2);
-            return new Choice(medianTau(best), describe(), chosen.metrics());
+            return bestByF1(describe(), PrCurve.points(probabilities, truth, PrCurve.defaultTaus()), probabilities,
+                    truth);
         }
 
         @Override
@@ -146,10 +172,7 @@ public abstract sealed class TauSelection {
                 double lowest = pts.stream().mapToDouble(p -> p.metrics().fpr()).min().orElse(1);
                 ok = pts.stream().filter(p -> p.metrics().fpr() <= lowest).toList();
             }
-            double bestF1 = ok.stream().mapToDouble(p -> p.metrics().f1()).max().orElse(0);
-            List<PrCurve.Point> best = ok.stream().filter(p -> p.metrics().f1() >= bestF1 - 1e-12).toList();
-            PrCurve.Point chosen = best.get(best.size() / 2);
-            return new Choice(chosen.tau(), describe(), chosen.metrics());
+            return bestByF1(describe(), ok, probabilities, truth);
         }
 
         @Override

@@ -69,4 +69,23 @@ class DetectorConfigTest {
         assertEquals("targetFpr(0.0)", fpr.method());
         assertEquals(0.3, TauSelection.fixed(0.3).select(p, t).tau());
     }
+
+    @Test
+    void tauSelectionFallsBackToColumnLevelF1WhenStrictF1IsZeroEverywhere() {
+        // Map 0's truth is {1, 2}, but column 0 outranks column 2: no τ flags exactly {1, 2}, so the strict
+        // F1 is 0 at every τ. Column-level F1 peaks (2/3) on [0.25, 0.45), where only column 1 is flagged;
+        // the blind middle of all candidates (0.5) would flag nothing.
+        float[][] p = {{0.25f, 0.45f, 0.1f}, {0.2f, 0.2f, 0.2f}};
+        boolean[][] t = {{false, true, true}, {false, false, false}};
+        for (TauSelection sel : new TauSelection[] {TauSelection.maxF1(), TauSelection.targetFpr(0.0)}) {
+            TauSelection.Choice c = sel.select(p, t);
+            assertTrue(c.tau() >= 0.25 && c.tau() < 0.45, sel + ": τ in [0.25, 0.45): " + c.tau());
+            assertTrue(c.method().startsWith(sel.describe() + " by column-level F1 0.6667"), c.method());
+            assertEquals(0.0, c.metrics().f1(), "the reported metrics stay strict");
+        }
+        // Nothing ranks the anomalous column above anything: both scores are 0, the middle τ is taken.
+        TauSelection.Choice none = TauSelection.maxF1().select(new float[][] {{0f, 0f}}, new boolean[][] {{true, false}});
+        assertEquals(0.5, none.tau());
+        assertEquals("maxF1 (strict and column-level F1 are 0 at every τ)", none.method());
+    }
 }
