@@ -162,10 +162,7 @@ public record DetectionMetrics(long tp, long fp, long tn, long fn) {
     public static DetectionMetrics strict(float[][] probabilities, boolean[][] truth, double tau) {
         Checks.requireTau(tau);
         requireShapes(probabilities, truth);
-        long tp = 0;
-        long fp = 0;
-        long tn = 0;
-        long fn = 0;
+        Tally tally = new Tally();
         for (int m = 0; m < probabilities.length; m++) {
             float[] p = probabilities[m];
             boolean[] t = truth[m];
@@ -178,19 +175,9 @@ public record DetectionMetrics(long tp, long fp, long tn, long fn) {
                 anyPredicted |= flag;
                 exact &= flag == t[c];
             }
-            if (anyTrue) {
-                if (exact) {
-                    tp++;
-                } else {
-                    fn++;
-                }
-            } else if (anyPredicted) {
-                fp++;
-            } else {
-                tn++;
-            }
+            tally.add(anyTrue, exact, anyPredicted);
         }
-        return new DetectionMetrics(tp, fp, tn, fn);
+        return tally.metrics();
     }
 
     /**
@@ -211,29 +198,45 @@ public record DetectionMetrics(long tp, long fp, long tn, long fn) {
     public static DetectionMetrics columnLevel(float[][] probabilities, boolean[][] truth, double tau) {
         Checks.requireTau(tau);
         requireShapes(probabilities, truth);
-        long tp = 0;
-        long fp = 0;
-        long tn = 0;
-        long fn = 0;
+        Tally tally = new Tally();
         for (int m = 0; m < probabilities.length; m++) {
-            float[] p = probabilities[m];
-            boolean[] t = truth[m];
-            for (int c = 0; c < p.length; c++) {
-                boolean flag = p[c] > tau;
-                if (t[c]) {
-                    if (flag) {
-                        tp++;
-                    } else {
-                        fn++;
-                    }
-                } else if (flag) {
-                    fp++;
-                } else {
-                    tn++;
-                }
+            for (int c = 0; c < probabilities[m].length; c++) {
+                boolean flag = probabilities[m][c] > tau;
+                tally.add(truth[m][c], flag, flag);
             }
         }
-        return new DetectionMetrics(tp, fp, tn, fn);
+        return tally.metrics();
+    }
+
+    /** Running confusion counts over units (maps or cells), shared by the strict and column-level rules. */
+    private static final class Tally {
+        private long tp;
+        private long fp;
+        private long tn;
+        private long fn;
+
+        /**
+         * @param positive the unit is truly anomalous
+         * @param found for a positive unit: the detector got it right
+         * @param alarm for a negative unit: the detector flagged something
+         */
+        void add(boolean positive, boolean found, boolean alarm) {
+            if (positive) {
+                if (found) {
+                    tp++;
+                } else {
+                    fn++;
+                }
+            } else if (alarm) {
+                fp++;
+            } else {
+                tn++;
+            }
+        }
+
+        DetectionMetrics metrics() {
+            return new DetectionMetrics(tp, fp, tn, fn);
+        }
     }
 
     /**
