@@ -96,27 +96,25 @@ public abstract sealed class TauSelection {
      */
     private static Choice bestByF1(String method, List<PrCurve.Point> candidates, float[][] probabilities,
             boolean[][] truth) {
-        double bestStrict = candidates.stream().mapToDouble(p -> p.metrics().f1()).max().orElse(0);
-        if (bestStrict > 0) {
-            List<PrCurve.Point> best =
-                    candidates.stream().filter(p -> p.metrics().f1() >= bestStrict - 1e-12).toList();
-            PrCurve.Point chosen = best.get(best.size() / 2);
-            return new Choice(chosen.tau(), method, chosen.metrics());
+        double[] score = candidates.stream().mapToDouble(p -> p.metrics().f1()).toArray();
+        String how = "";
+        if (Arrays.stream(score).max().orElse(0) <= 0) {
+            score = candidates.stream()
+                    .mapToDouble(p -> DetectionMetrics.columnLevel(probabilities, truth, p.tau()).f1())
+                    .toArray();
+            double bestColumn = Arrays.stream(score).max().orElse(0);
+            how = bestColumn > 0
+                    ? String.format(Locale.ROOT, " by column-level F1 %.4f (strict F1 is 0 at every τ)", bestColumn)
+                    : " (strict and column-level F1 are 0 at every τ)";
         }
-        double[] columnF1 = candidates.stream()
-                .mapToDouble(p -> DetectionMetrics.columnLevel(probabilities, truth, p.tau()).f1())
-                .toArray();
-        double bestColumn = Arrays.stream(columnF1).max().orElse(0);
-        List<PrCurve.Point> best = new ArrayList<>();
-        for (int i = 0; i < columnF1.length; i++) {
-            if (columnF1[i] >= bestColumn - 1e-12) {
-                best.add(candidates.get(i));
+        double best = Arrays.stream(score).max().orElse(0);
+        List<PrCurve.Point> tied = new ArrayList<>();
+        for (int i = 0; i < score.length; i++) {
+            if (score[i] >= best - 1e-12) {
+                tied.add(candidates.get(i));
             }
         }
-        PrCurve.Point chosen = best.get(best.size() / 2);
-        String how = bestColumn > 0
-                ? String.format(Locale.ROOT, " by column-level F1 %.4f (strict F1 is 0 at every τ)", bestColumn)
-                : " (strict and column-level F1 are 0 at every τ)";
+        PrCurve.Point chosen = tied.get(tied.size() / 2);
         return new Choice(chosen.tau(), method + how, chosen.metrics());
     }
 
