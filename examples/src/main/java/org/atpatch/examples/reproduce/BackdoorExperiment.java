@@ -1,8 +1,9 @@
 package org.atpatch.examples.reproduce;
 
 import ai.djl.Model;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,9 +11,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.ImageTokenLayout;
 import org.atpatch.detector.DetectorEvaluation;
+import org.atpatch.detector.DetectorTrainingData;
 import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.AttentionCapture;
 import org.atpatch.djl.AttentionLayers;
@@ -94,10 +97,13 @@ public final class BackdoorExperiment {
      * @param overAttentionRatio 0 to label a pair's columns anomalous at every layer (the library's
      *     default); above 0, {@link AtPatch.Builder#optOverAttentionRatio}, for training and for the
      *     Table 4 evaluation alike (per window map on windowed victims)
+     * @param scanCache where region scans are cached ({@link RegionScanCache}), or null to scan every time
+     * @param detectorLayerEmbedding {@link org.atpatch.detector.DetectorConfig.Builder#optLayerEmbedding}
      */
     public record Settings(long seed, int detectorEpochs, int maxPairs, int evalPairs, int timingSamples,
             List<PatchRule> extraRules, Path reportDir, int inversionRounds, int regionSize, int regionCount,
-            int regionCandidates, double regionMinShare, double overAttentionRatio) {
+            int regionCandidates, double regionMinShare, double overAttentionRatio, Path scanCache,
+            boolean detectorLayerEmbedding) {
 
         /** Validates the region scan's settings. */
         public Settings {
@@ -212,7 +218,8 @@ public final class BackdoorExperiment {
         }
         double ratio = s.overAttentionRatio();
         PatchBundle bundle = AtPatch.builder().setModel(model).optSeed(s.seed())
-                .optDetectorConfig(BackdoorScenario.detectorConfig().optEpochs(s.detectorEpochs()))
+                .optDetectorConfig(BackdoorScenario.detectorConfig().optEpochs(s.detectorEpochs())
+                        .optLayerEmbedding(s.detectorLayerEmbedding()))
                 .optOverAttentionRatio(ratio).build().trainBundle(debugSet);
         try {
             List<String> notes = new ArrayList<>();
@@ -242,14 +249,25 @@ public final class BackdoorExperiment {
             if (evalSet.pairs().isEmpty()) {
                 notes.add("the real trigger fired on no evaluation image: no detector evaluation or over-attention");
             } else {
-                detector = bundle.detector().evaluate(AttentionCapture.mapsOf(model, evalSet, BATCH, ratio));
+                DetectorTrainingData evalMaps = AttentionCapture.mapsOf(model, evalSet, BATCH, ratio);
+                detector = bundle.detector().evaluate(evalMaps);
                 LOG.info("{}: detector on {} balanced pairs: {}", config.name(), evalSet.pairs().size(), detector);
+                float[][] probs = bundle.detector().probabilities(evalMaps);
+                DetectorTrainingData everyMaps = null;
                 if (ratio > 0) {
-                    // The same detector scored with every layer of a triggered input labelled, as without a ratio.
-                    DetectorEvaluation everyLayer = bundle.detector().evaluate(AttentionCapture.mapsOf(model, evalSet, BATCH));
+                    // The same detector scored with every layer of a triggered input labelled, as without a
+                    // ratio, and with the triggered maps below the ratio left out (DetectorMisses).
+                    everyMaps = AttentionCapture.mapsOf(model, evalSet, BATCH);
+                    DetectorEvaluation everyLayer = bundle.detector().evaluate(everyMaps);
+                    DetectorMisses.Scored scored = DetectorMisses.withoutUnconfirmed(evalMaps, everyMaps, probs,
+                            detector.tau());
                     notes.add("Table 4 labels only the triggered maps whose trigger columns get >= " + ratio + " times "
-                            + "their clean attention; with every layer labelled: " + everyLayer.metrics());
+                            + "their clean attention, and counts the other triggered maps as clean; with those "
+                            + scored.leftOut() + " maps left out (over-attention maps against clean-input maps only): "
+                            + scored.metrics() + "; with every layer labelled: " + everyLayer.metrics());
                 }
+                DetectorMisses.byLayer(evalMaps, everyMaps, probs, detector.tau())
+                        .writeCsv(s.reportDir().resolve(config.name()).resolve("detector-layers.csv"));
                 if (windowed) {
                     notes.add("over-attention not measured: the victim's maps are per window");
                 } else {
@@ -295,14 +313,25 @@ public final class BackdoorExperiment {
             return unrestricted + "; no region scan: the victim's token layout has no translation step, so a trigger "
                     + "cannot be placed at whole-token translations";
         }
-        RegionInversion.Result scan = RegionInversion.builder().optRegionSize(s.regionSize())
+        Supplier<RegionInversion.Result> run = () -> RegionInversion.builder().optRegionSize(s.regionSize())
                 .optRegionCount(s.regionCount()).optCandidates(s.regionCandidates()).optMinFiringShare(s.regionMinShare())
                 .optInversion(() -> TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()))
                 .build().invert(model, data.pool(), inversion);
+        RegionInversion.Result scan;
+        String cached = "";
+        if (s.scanCache() == null) {
+            scan = run.get();
+        } else {
+            Pair<RegionInversion.Result, Boolean> r = new RegionScanCache(s.scanCache()).scanOrLoad(model, data.pool(),
+                    "regions=" + s.regionCount() + "|size=" + s.regionSize() + "|candidates=" + s.regionCandidates()
+                    + "|minShare=" + s.regionMinShare() + "|rounds=" + s.inversionRounds() + "|seed=" + s.seed(), run);
+            scan = r.getKey();
+            cached = r.getValue() ? " (scan loaded from the region-scan cache)" : "";
+        }
         RegionScans.writeCsv(scan, s.reportDir().resolve(config.name()).resolve("regions.csv"));
         builder.addTriggers(scan, inversion);
-        return scan.selected().isEmpty() ? unrestricted + "; the region scan selected no class: " + RegionScans.summary(scan)
-                : "region scan: " + RegionScans.summary(scan);
+        return (scan.selected().isEmpty() ? unrestricted + "; the region scan selected no class: " + RegionScans.summary(scan)
+                : "region scan: " + RegionScans.summary(scan)) + cached;
     }
 
     /**

@@ -80,6 +80,11 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "left-right flips, the usual CIFAR augmentation; 0 for none (default ${DEFAULT-VALUE})")
     private int augment = 0;
 
+    @Option(names = "--detector-layer-embedding", arity = "1", description = "condition the detector on each map's layer "
+            + "(DetectorConfig.optLayerEmbedding); false scores every layer's map with the same network "
+            + "(default ${DEFAULT-VALUE})")
+    private boolean detectorLayerEmbedding = true;
+
     /**
      * @param args the command line (or one exec:exec property)
      */
@@ -99,7 +104,8 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
-                    regionCandidates, regionMinShare, overAttentionRatio);
+                    regionCandidates, regionMinShare, overAttentionRatio, common.cache().resolveSibling("region-scans"),
+                    detectorLayerEmbedding);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
@@ -111,7 +117,8 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Integer.toString(inversionRounds), "--regions", Integer.toString(regions), "--region-size",
                 Integer.toString(regionSize), "--region-candidates", Integer.toString(regionCandidates), "--region-min-share",
                 Double.toString(regionMinShare), "--over-attention-ratio",
-                Double.toString(overAttentionRatio), "--augment", Integer.toString(augment))));
+                Double.toString(overAttentionRatio), "--augment", Integer.toString(augment), "--detector-layer-embedding",
+                Boolean.toString(detectorLayerEmbedding))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         ImageSplits splits = null;
         for (BackdoorConfig c : selected) {

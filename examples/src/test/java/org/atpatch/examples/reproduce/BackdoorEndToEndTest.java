@@ -31,7 +31,7 @@ class BackdoorEndToEndTest {
         BackdoorConfig config = BackdoorConfig.select(List.of("mnist-badnets")).get(0);
         ImageSplits splits = ImageSplits.load(SharedDatasets.require(), "mnist", 3000, 300, 400);
         BackdoorExperiment.Settings settings = new BackdoorExperiment.Settings(42, 10, 200, 100, 64, List.of(),
-                dir.resolve("inversion"), 20, 4, 2, 3, 0.25, 0);
+                dir.resolve("inversion"), 20, 4, 2, 3, 0.25, 0, dir.resolve("scans"), true);
         BackdoorReport report = new BackdoorReport(dir.resolve("out"), "test");
         BackdoorExperiment.Result r;
         try (ImageVictim victim = ImageVictim.trainOrLoad(config, splits, ImageVictim.Settings.of(3, 42),
@@ -57,6 +57,12 @@ class BackdoorEndToEndTest {
         assertTrue(scan.size() >= 1 + 2 * 3 && (scan.size() - 1) % 2 == 0, "regions.csv: " + scan);
         assertTrue(r.debugSource().startsWith("region scan: ") || r.debugSource().contains("the region scan selected no class"),
                 r.debugSource());
+        try (var cached = Files.list(dir.resolve("scans"))) {
+            assertEquals(1, cached.filter(f -> f.toString().endsWith(".json")).count(), "the scan is cached once");
+        }
+        List<String> layers = Files.readAllLines(dir.resolve("inversion").resolve("mnist-badnets")
+                .resolve("detector-layers.csv"));
+        assertEquals(1 + 3, layers.size(), "a header and one row per layer: " + layers);
 
         // A configuration that could not run (the harness reports one when a family lacks what an attack
         // needs) still gets its row.

@@ -13,7 +13,7 @@ class BackdoorSettingsTest {
 
     private static BackdoorExperiment.Settings settings(int regionSize, int regions, double minShare, double ratio) {
         return new BackdoorExperiment.Settings(42, 10, 200, 100, 64, List.of(), Path.of("inversion"), 20, regionSize,
-                regions, 3, minShare, ratio);
+                regions, 3, minShare, ratio, null, true);
     }
 
     @Test
