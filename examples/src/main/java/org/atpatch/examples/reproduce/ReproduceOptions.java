@@ -17,8 +17,8 @@ public final class ReproduceOptions {
     @Option(names = "--data", description = "data directory (default: -Datpatch.data, $ATPATCH_DATA, ~/.atpatch/data)")
     private Path data;
 
-    @Option(names = "--cache", description = "victim cache folder (default ~/.cache/atpatch/victims); region scans are cached "
-            + "in region-scans beside it")
+    @Option(names = "--cache", description = "victim cache folder (default ~/.cache/atpatch/victims); the backdoor harness "
+            + "caches its region scans in region-scans beside it")
     private Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
 
     @Option(names = "--seed", description = "seed of victims, attacks, debugging sets and detectors (default ${DEFAULT-VALUE})")
