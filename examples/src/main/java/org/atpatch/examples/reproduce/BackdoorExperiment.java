@@ -250,15 +250,17 @@ public final class BackdoorExperiment {
                 notes.add("the real trigger fired on no evaluation image: no detector evaluation or over-attention");
             } else {
                 DetectorTrainingData evalMaps = AttentionCapture.mapsOf(model, evalSet, BATCH, ratio);
-                detector = bundle.detector().evaluate(evalMaps);
-                LOG.info("{}: detector on {} balanced pairs: {}", config.name(), evalSet.pairs().size(), detector);
+                // One detector pass: every score below reads these probabilities (the maps are the same
+                // under each labelling, only the labels differ).
                 float[][] probs = bundle.detector().probabilities(evalMaps);
+                detector = DetectorEvaluation.of(probs, evalMaps.labelMatrix(), bundle.detector().tau());
+                LOG.info("{}: detector on {} balanced pairs: {}", config.name(), evalSet.pairs().size(), detector);
                 DetectorTrainingData everyMaps = null;
                 if (ratio > 0) {
                     // The same detector scored with every layer of a triggered input labelled, as without a
                     // ratio, and with the triggered maps below the ratio left out (DetectorMisses).
                     everyMaps = AttentionCapture.mapsOf(model, evalSet, BATCH);
-                    DetectorEvaluation everyLayer = bundle.detector().evaluate(everyMaps);
+                    DetectorEvaluation everyLayer = DetectorEvaluation.of(probs, everyMaps.labelMatrix(), detector.tau());
                     DetectorMisses.Scored scored = DetectorMisses.withoutUnconfirmed(evalMaps, everyMaps, probs,
                             detector.tau());
                     notes.add("Table 4 labels only the triggered maps whose trigger columns get >= " + ratio + " times "
