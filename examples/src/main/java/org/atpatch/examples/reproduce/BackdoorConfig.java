@@ -98,12 +98,25 @@ public record BackdoorConfig(String name, String dataset, String attack) {
      * @throws IllegalStateException for Trojan, whose trigger is optimised on the clean victim (see {@link #trojanOptions})
      */
     public Attack fixedAttack(Shape sampleShape, long seed) {
+        return fixedAttack(sampleShape, seed, HiddenTrigger.DEFAULT_ALPHA);
+    }
+
+    /**
+     * The attack of a configuration whose trigger does not depend on the victim, with Hidden's
+     * blending ratio given.
+     *
+     * @param sampleShape the images' shape {@code (C, H, W)}
+     * @param seed the experiment seed (target class and Hidden's noise)
+     * @param hiddenAlpha α of Hidden and the patch-shaped Hidden, in {@code (0, 1]}; BadNets ignores it
+     * @return BadNets, Hidden or the patch-shaped Hidden
+     * @throws IllegalStateException for Trojan, whose trigger is optimised on the clean victim (see {@link #trojanOptions})
+     */
+    public Attack fixedAttack(Shape sampleShape, long seed, double hiddenAlpha) {
         int side = (int) sampleShape.get(2);
         return switch (attack) {
             case "badnets" -> new PatchTrigger(side - PATCH, side - PATCH, PATCH, 1f, true, target(seed));
-            case "hidden" -> HiddenTrigger.noise(sampleShape, seed, target(seed));
-            case "hidden-patch" -> HiddenTrigger.noisePatch(sampleShape, HiddenTrigger.DEFAULT_ALPHA, 0, 0, PATCH, seed,
-                    target(seed));
+            case "hidden" -> HiddenTrigger.noise(sampleShape, hiddenAlpha, seed, target(seed));
+            case "hidden-patch" -> HiddenTrigger.noisePatch(sampleShape, hiddenAlpha, 0, 0, PATCH, seed, target(seed));
             default -> throw new IllegalStateException(name + ": the Trojan trigger is optimised on the clean victim; "
                     + "use trojanOptions");
         };

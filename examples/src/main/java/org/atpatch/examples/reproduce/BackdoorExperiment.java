@@ -201,7 +201,6 @@ public final class BackdoorExperiment {
         LOG.info("{}: original {}; clean non-target images classified as the target: {}", config.name(),
                 outcomes.get(0), asrFloor);
         ImageTokenLayout layout = sampleLayout(victim.block());
-        boolean windowed = victim.block().firstWindowedLayer() >= 0;
         InversionReport inversion = TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()).build()
                 .invert(model, data.pool());
         inversion.writeTo(s.reportDir().resolve(config.name()));
@@ -270,13 +269,11 @@ public final class BackdoorExperiment {
                 }
                 DetectorMisses.byLayer(evalMaps, everyMaps, probs, detector.tau())
                         .writeCsv(s.reportDir().resolve(config.name()).resolve("detector-layers.csv"));
-                if (windowed) {
-                    notes.add("over-attention not measured: the victim's maps are per window");
-                } else {
-                    over = OverAttention.measure(model, evalSet.pairs().stream().map(DebuggingSet.Pair::anomalous).toList(),
+                // On windowed victims the columns are the finest grid's, and the means run over the
+                // window maps that hold them.
+                over = OverAttention.measure(model, evalSet.pairs().stream().map(DebuggingSet.Pair::anomalous).toList(),
                         evalSet.pairs().stream().map(DebuggingSet.Pair::clean).toList(), evalSet.sampleShape(),
-                            RealTrigger.columns(real, layout), layout.isSpecial(0), BATCH);
-                }
+                        RealTrigger.columns(real, layout), layout.isSpecial(0), BATCH);
             }
             return new Result(config, family, attack.target(), asrFloor, outcomes, detector, evalSet.pairs().size(),
                     debugSet.pairs().size(), debugSet.cleanOnly().size(), inversion.flaggedClasses(), debugSource,

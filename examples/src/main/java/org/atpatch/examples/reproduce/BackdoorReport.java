@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -30,8 +32,13 @@ public final class BackdoorReport {
 
     private final Path dir;
     private final String command;
+    /** The bar for an attack: at least this ASR ... */
+    static final double ATTACK_MIN_ASR = 0.95;
+    /** ... with clean accuracy at most this far below the clean model's. */
+    static final double ATTACK_MAX_ACC_DROP = 0.02;
+
     private final ResultTable victims = new ResultTable("configuration", "family", "target", "clean_acc", "asr",
-            "train_images", "train_seconds", "cached");
+            "train_images", "train_seconds", "cached", "clean_model_acc", "attack_bar");
     private final Map<String, Object> victimJson = new LinkedHashMap<>();
 
     /**
@@ -55,14 +62,48 @@ public final class BackdoorReport {
      * @param v the victim
      * @param original its unpatched Acc and ASR
      * @param trainImages the training images it saw
+     * @param clean the dataset's clean model, or null when not measured
      */
-    public void victim(BackdoorConfig config, ImageVictim v, Outcome original, int trainImages) {
+    public void victim(BackdoorConfig config, ImageVictim v, Outcome original, int trainImages, ImageVictim.CleanModel clean) {
         String family = ImageFamily.forDataset(config.dataset()).name();
+        double cleanAcc = clean == null ? Double.NaN : clean.accuracy();
+        String bar = attackBar(original, clean);
         victims.add(config.name(), family, v.attack().target(), original.acc(), original.asr(), trainImages,
-                v.trainSeconds(), v.cached());
-        victimJson.put(config.name(), Map.of("family", family, "attack", v.attack().fingerprint(), "clean_acc",
-                original.acc(), "asr", original.asr(), "train_images", trainImages, "train_seconds", v.trainSeconds(),
-                "cached", v.cached()));
+                v.trainSeconds(), v.cached(), cleanAcc, bar);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("family", family);
+        o.put("attack", v.attack().fingerprint());
+        o.put("clean_acc", original.acc());
+        o.put("asr", original.asr());
+        o.put("train_images", trainImages);
+        o.put("train_seconds", v.trainSeconds());
+        o.put("cached", v.cached());
+        o.put("clean_model_acc", cleanAcc);
+        o.put("attack_bar", bar);
+        victimJson.put(config.name(), o);
+    }
+
+    /**
+     * The issue's bar for an attacked victim: ASR at least {@value #ATTACK_MIN_ASR} with clean accuracy
+     * at most {@value #ATTACK_MAX_ACC_DROP} below the clean model's.
+     *
+     * @param original the victim's unpatched accuracy and ASR
+     * @param clean the dataset's clean model, or null
+     * @return {@code met}, {@code missed (...)} naming the shortfall, or {@code n/a} without a clean model
+     */
+    static String attackBar(Outcome original, ImageVictim.CleanModel clean) {
+        if (clean == null) {
+            return "n/a";
+        }
+        List<String> missed = new ArrayList<>();
+        if (!(original.asr() >= ATTACK_MIN_ASR)) {
+            missed.add(String.format(Locale.ROOT, "ASR %.2f %% < %.0f %%", 100 * original.asr(), 100 * ATTACK_MIN_ASR));
+        }
+        double drop = clean.accuracy() - original.acc();
+        if (!(drop <= ATTACK_MAX_ACC_DROP + 1e-9)) { // 1e-9 absorbs the subtraction's rounding only
+            missed.add(String.format(Locale.ROOT, "accuracy %.2f points below the clean model", 100 * drop));
+        }
+        return missed.isEmpty() ? "met" : "missed (" + String.join("; ", missed) + ")";
     }
 
     /**

@@ -12,6 +12,7 @@ import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.SwinTransformer;
 import org.atpatch.djl.VictimTrainer;
 import org.atpatch.examples.attack.Attack;
+import org.atpatch.examples.attack.HiddenTrigger;
 import org.atpatch.examples.attack.TrojanTrigger;
 import org.atpatch.examples.data.VictimCache;
 
@@ -121,6 +122,24 @@ public final class ImageVictim implements AutoCloseable {
      */
     public static ImageVictim trainOrLoad(BackdoorConfig config, ImageSplits data, Settings s, Path cache)
             throws IOException {
+        return trainOrLoad(config, data, s, HiddenTrigger.DEFAULT_ALPHA, cache);
+    }
+
+    /**
+     * Trains (or loads) the victim of a configuration, with Hidden's blending ratio given.
+     *
+     * @param config the configuration
+     * @param data its splits (the training images are used)
+     * @param s the schedule
+     * @param hiddenAlpha α of Hidden and the patch-shaped Hidden ({@link BackdoorConfig#fixedAttack(ai.djl.ndarray.types.Shape,
+     *     long, double)}); part of the attack's fingerprint, so of the cache key
+     * @param cache the victim cache folder
+     * @return the victim
+     * @throws IOException when the cache cannot be written
+     * @throws UnsupportedOperationException when {@link #unsupportedReason} gives a reason
+     */
+    public static ImageVictim trainOrLoad(BackdoorConfig config, ImageSplits data, Settings s, double hiddenAlpha,
+            Path cache) throws IOException {
         String reason = unsupportedReason(config);
         if (reason != null) {
             throw new UnsupportedOperationException(config.name() + ": " + reason);
@@ -133,8 +152,7 @@ public final class ImageVictim implements AutoCloseable {
             VictimTrainer.initialize(model, family.sampleShape(), s.seed());
             LabelledData train = data.train();
             VictimCache victims = new VictimCache(cache);
-            String base = block.fingerprint() + "|data=" + config.dataset() + ":" + train.size() + "#"
-                    + VictimCache.hash(Arrays.toString(train.labels())).substring(0, 16) + "|" + s.key() + VictimTrainer.SEEDED_INIT_KEY;
+            String base = baseKey(block, config, train, s);
             long t0 = System.nanoTime();
             Attack attack;
             boolean cached;
@@ -149,7 +167,7 @@ public final class ImageVictim implements AutoCloseable {
                 cached = victims.trainOrLoad(model, base + "|" + trojan.fingerprint() + "|rate=" + POISON_RATE
                         + "|fineTune=" + s.fineTuneEpochs(), () -> trojan.fineTune(model, train, POISON_RATE, s.seed(), fineTune));
             } else {
-                attack = config.fixedAttack(family.sampleShape(), s.seed());
+                attack = config.fixedAttack(family.sampleShape(), s.seed(), hiddenAlpha);
                 Attack a = attack;
                 cached = victims.trainOrLoad(model, base + "|" + attack.fingerprint() + "|rate=" + POISON_RATE,
                         () -> trainer(s, s.epochs(), s.lr()).fit(model, a.poison(train, POISON_RATE, s.seed())));
@@ -159,6 +177,51 @@ public final class ImageVictim implements AutoCloseable {
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * The clean model of a configuration's dataset: the same family, data and schedule trained without
+     * an attack, as the Trojan victim's starting point is (it shares that cache entry, so a Trojan run
+     * and a clean reference train it once). The issue's bar for an attack compares the attacked
+     * victim's clean accuracy with this model's.
+     *
+     * @param config the configuration (only its dataset matters)
+     * @param data its splits (trained on the training images, scored on the evaluation images)
+     * @param s the schedule
+     * @param cache the victim cache folder
+     * @return the clean model's accuracy on the evaluation images, and whether it came from the cache
+     * @throws IOException when the cache cannot be written
+     */
+    public static CleanModel cleanModel(BackdoorConfig config, ImageSplits data, Settings s, Path cache) throws IOException {
+        ImageFamily family = ImageFamily.forDataset(config.dataset());
+        InterceptableTransformer block = family.build();
+        try (Model model = Model.newInstance(config.dataset() + "-clean")) {
+            model.setBlock(block);
+            VictimTrainer.initialize(model, family.sampleShape(), s.seed());
+            LabelledData train = data.train();
+            long t0 = System.nanoTime();
+            boolean cached = new VictimCache(cache).trainOrLoad(model, baseKey(block, config, train, s) + "|clean",
+                    () -> trainer(s, s.epochs(), s.lr()).fit(model, train));
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            LabelledData eval = data.eval();
+            return new CleanModel(Metrics.accuracy(VictimTrainer.predict(model, eval, 256), eval.labels()), cached, seconds);
+        }
+    }
+
+    /**
+     * A dataset's clean model, measured.
+     *
+     * @param accuracy its accuracy on the evaluation images
+     * @param cached whether its weights came from the cache
+     * @param trainSeconds seconds spent training or loading it
+     */
+    public record CleanModel(double accuracy, boolean cached, double trainSeconds) {}
+
+    /** The cache key of the victim's architecture, training data and schedule, before its attack. */
+    private static String baseKey(InterceptableTransformer block, BackdoorConfig config, LabelledData train, Settings s) {
+        return block.fingerprint() + "|data=" + config.dataset() + ":" + train.size() + "#"
+                + VictimCache.hash(Arrays.toString(train.labels())).substring(0, 16) + "|" + s.key()
+                + VictimTrainer.SEEDED_INIT_KEY;
     }
 
     private static VictimTrainer trainer(Settings s, int epochs, float lr) {

@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.atpatch.core.LayerAttention;
 import org.atpatch.djl.AttentionRecorder;
+import org.atpatch.djl.InterceptableTransformer;
 import org.atpatch.djl.LabelledData;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -17,6 +19,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * inputs, per layer and head, averaged over all query rows and, where the layout leads with CLS, on
  * the CLS row alone (the row the classifier reads). Mass is the sum over the columns of the map's
  * entries, so 1 means a row attends only to those columns.
+ *
+ * <p>For a windowed model (one with a layer of several maps per sample,
+ * {@link InterceptableTransformer#firstWindowedLayer}: Swin), the columns are tokens of the sample's
+ * finest grid ({@link InterceptableTransformer#sampleTokens});
+ * each window map's columns are those that stand for one of them in its layer (shift, patch merging),
+ * and the means run over the window maps that hold at least one, in anomalous and clean inputs alike.
+ * Windowed maps have no CLS row.
  */
 public final class OverAttention {
 
@@ -55,8 +64,9 @@ public final class OverAttention {
      * @param anomalous inputs whose maps should over-attend (non-empty)
      * @param clean clean inputs (non-empty)
      * @param sample one input's shape
-     * @param columns the token columns (non-empty)
-     * @param clsRow whether row 0 is a CLS token
+     * @param columns the token columns (non-empty): of the maps, or for windowed attention of the
+     *     sample's finest token grid
+     * @param clsRow whether row 0 is a CLS token (never for windowed attention)
      * @param batchSize inputs per recorded forward
      * @return the measurement
      */
@@ -65,6 +75,10 @@ public final class OverAttention {
         if (anomalous.isEmpty() || clean.isEmpty() || columns.length == 0) {
             throw new IllegalArgumentException("over-attention needs anomalous inputs, clean inputs and columns, got "
                     + anomalous.size() + ", " + clean.size() + ", " + columns.length);
+        }
+        if (clsRow && model.getBlock() instanceof InterceptableTransformer t && t.firstWindowedLayer() >= 0) {
+            throw new IllegalArgumentException("over-attention on the CLS row asked for, but the model's attention is "
+                    + "windowed from layer " + t.firstWindowedLayer() + " and its window maps have no CLS row");
         }
         double[][][] a = mass(model, anomalous, sample, columns, clsRow, batchSize);
         double[][][] c = mass(model, clean, sample, columns, clsRow, batchSize);
@@ -78,44 +92,89 @@ public final class OverAttention {
         return new OverAttention(cells);
     }
 
-    /** @return {all rows, CLS row} × layer × head mean masses */
+    /**
+     * @return {all rows, CLS row} × layer × head mean masses, averaged over the maps that hold at
+     *     least one of the columns
+     */
     private static double[][][] mass(Model model, List<float[]> inputs, Shape sample, int[] columns, boolean clsRow,
             int batchSize) {
         LabelledData all = LabelledData.unlabelled(inputs, sample);
         double[][][] sum = null;
+        long[] maps = null;
         for (int from = 0; from < inputs.size(); from += batchSize) {
             int to = Math.min(inputs.size(), from + batchSize);
             List<LayerAttention> layers;
+            List<INDArray> weights = new ArrayList<>();
             try (NDManager m = model.getNDManager().newSubManager()) {
                 layers = AttentionRecorder.recordLayers(model, all.batch(m, from, to));
+                for (int l = 0; l < layers.size(); l++) {
+                    weights.add(columnWeights(model, m, l, to - from, layers.get(l), columns));
+                }
             }
             if (sum == null) {
                 sum = new double[2][layers.size()][layers.get(0).heads()];
+                maps = new long[layers.size()];
             }
             for (int l = 0; l < layers.size(); l++) {
-                INDArray maps = layers.get(l).maps();
-                INDArray onColumns = null;
-                for (int c : columns) {
-                    INDArray col = maps.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
-                            NDArrayIndex.point(c));
-                    onColumns = onColumns == null ? col.dup() : onColumns.addi(col);
-                }
-                INDArray allRows = onColumns.mean(2).sum(0); // (H): sum over samples of the row mean
-                INDArray cls = onColumns.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0)).sum(0);
+                INDArray w = weights.get(l); // (M, N), 1 on the columns
+                long n = w.size(1);
+                INDArray maskedMaps = layers.get(l).maps().mul(w.reshape(w.size(0), 1, 1, n)); // (M, H, N, N)
+                INDArray onColumns = maskedMaps.sum(3); // (M, H, N): each row's mass on the columns
+                INDArray holds = w.max(1).reshape(1, w.size(0)); // (1, M): 1 where the map holds a column
+                INDArray allRows = holds.mmul(onColumns.mean(2)); // (1, H): sum over those maps of the row mean
+                INDArray cls = holds.mmul(onColumns.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(0)));
+                maps[l] += holds.sumNumber().longValue();
                 for (int h = 0; h < sum[0][l].length; h++) {
-                    sum[0][l][h] += allRows.getDouble(h);
-                    sum[1][l][h] += clsRow ? cls.getDouble(h) : 0;
+                    sum[0][l][h] += allRows.getDouble(0, h);
+                    sum[1][l][h] += clsRow ? cls.getDouble(0, h) : 0;
                 }
             }
         }
         for (double[][] part : sum) {
-            for (double[] layer : part) {
-                for (int h = 0; h < layer.length; h++) {
-                    layer[h] /= inputs.size();
+            for (int l = 0; l < part.length; l++) {
+                for (int h = 0; h < part[l].length; h++) {
+                    part[l][h] /= maps[l];
                 }
             }
         }
         return sum;
+    }
+
+    /**
+     * The columns as {@code (M, N)} 0/1 weights over the layer's {@code M} maps: the same row for every
+     * map of a model with one map per sample; for a windowed model, whose columns are finest-grid
+     * tokens, each map's columns that stand for one of them in this layer
+     * ({@link InterceptableTransformer#unfoldToMaps}, at every layer, merged stages included), so only
+     * the windows that hold the columns have any.
+     */
+    private static INDArray columnWeights(Model model, NDManager manager, int layer, int batch, LayerAttention maps,
+            int[] columns) {
+        int m = maps.batchSize();
+        int n = maps.tokens();
+        if (model.getBlock() instanceof InterceptableTransformer t && t.firstWindowedLayer() >= 0) {
+            float[] perSample = new float[batch * t.sampleTokens()];
+            for (int b = 0; b < batch; b++) {
+                for (int c : columns) {
+                    perSample[b * t.sampleTokens() + checked(c, t.sampleTokens())] = 1;
+                }
+            }
+            float[] perMap = t.unfoldToMaps(layer, manager.create(perSample, new Shape(batch, t.sampleTokens())))
+                    .toFloatArray();
+            return Nd4j.create(perMap, new long[] {m, n});
+        }
+        float[] row = new float[n];
+        for (int c : columns) {
+            row[checked(c, n)] = 1;
+        }
+        return Nd4j.create(row, new long[] {1, n}).repeat(0, m);
+    }
+
+    private static int checked(int column, int tokens) {
+        if (column < 0 || column >= tokens) {
+            throw new IllegalArgumentException("over-attention column " + column + " is outside the " + tokens
+                    + " tokens of the maps");
+        }
+        return column;
     }
 
     /** @return one cell per (layer, head), layers in order */

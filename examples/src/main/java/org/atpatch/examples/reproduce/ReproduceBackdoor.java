@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.CropFlipAugmentation;
+import org.atpatch.examples.attack.HiddenTrigger;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
 import picocli.CommandLine;
@@ -85,6 +86,18 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "(default ${DEFAULT-VALUE})")
     private boolean detectorLayerEmbedding = true;
 
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--hidden-alpha", description = "blending ratio of the Hidden triggers, whole-image and patch-shaped, "
+            + "in (0, 1] (default ${DEFAULT-VALUE})")
+    private double hiddenAlpha = HiddenTrigger.DEFAULT_ALPHA;
+
+    @Option(names = "--clean-model", arity = "1", description = "also train (or load) each dataset's clean model, the "
+            + "Trojan victim's starting point, and report whether each attack meets the bar: ASR >= 95 %% with clean "
+            + "accuracy at most 2 points below the clean model's (default ${DEFAULT-VALUE})")
+    private boolean cleanModel = true;
+
     /**
      * @param args the command line (or one exec:exec property)
      */
@@ -101,13 +114,16 @@ public final class ReproduceBackdoor implements Callable<Integer> {
         CropFlipAugmentation augmentation;
         try {
             augmentation = augment == 0 ? null : CropFlipAugmentation.of(augment, true);
+            if (!(hiddenAlpha > 0 && hiddenAlpha <= 1)) {
+                throw new IllegalArgumentException("--hidden-alpha must lie in (0, 1], got " + hiddenAlpha);
+            }
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
                     regionCandidates, regionMinShare, overAttentionRatio, common.cache().resolveSibling("region-scans"),
                     detectorLayerEmbedding);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         DataDirectory dir = common.dataDirectory();
         BackdoorReport report = new BackdoorReport(out, common.command("reproduce-backdoor", List.of("--configs",
@@ -118,7 +134,8 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Integer.toString(regionSize), "--region-candidates", Integer.toString(regionCandidates), "--region-min-share",
                 Double.toString(regionMinShare), "--over-attention-ratio",
                 Double.toString(overAttentionRatio), "--augment", Integer.toString(augment), "--detector-layer-embedding",
-                Boolean.toString(detectorLayerEmbedding))));
+                Boolean.toString(detectorLayerEmbedding), "--hidden-alpha", Double.toString(hiddenAlpha), "--clean-model",
+                Boolean.toString(cleanModel))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         ImageSplits splits = null;
         for (BackdoorConfig c : selected) {
@@ -132,10 +149,13 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 if (splits == null || !splits.dataset().equals(c.dataset())) {
                     splits = ImageSplits.load(dir, c.dataset(), trainLimit, pool, evalLimit);
                 }
-                try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, ImageVictim.Settings.of(victimEpochs,
-                        common.seed()).withAugmentation(augmentation), common.cache())) {
+                ImageVictim.Settings schedule = ImageVictim.Settings.of(victimEpochs, common.seed())
+                        .withAugmentation(augmentation);
+                try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, schedule, hiddenAlpha, common.cache())) {
                     BackdoorExperiment.Result r = BackdoorExperiment.run(victim, c, splits, settings);
-                    report.victim(c, victim, r.outcomes().get(0), splits.train().size());
+                    ImageVictim.CleanModel clean = cleanModel ? ImageVictim.cleanModel(c, splits, schedule, common.cache())
+                            : null;
+                    report.victim(c, victim, r.outcomes().get(0), splits.train().size(), clean);
                     results.add(r);
                 }
             }

@@ -50,6 +50,10 @@ class BackdoorConfigTest {
                 .fixedAttack(new Shape(1, 28, 28), 42);
         assertArrayEquals(new int[] {0, 0, BackdoorConfig.PATCH}, t.region().orElseThrow());
         assertEquals(HiddenTrigger.DEFAULT_ALPHA, t.alpha());
+        HiddenTrigger stronger = (HiddenTrigger) BackdoorConfig.select(List.of("mnist-hidden")).get(0)
+                .fixedAttack(new Shape(1, 28, 28), 42, 0.3);
+        assertEquals(0.3, stronger.alpha());
+        assertTrue(stronger.fingerprint().contains("alpha=0.3"), "α is part of the victim's cache key");
         assertEquals(Attack.drawTarget(42, 10), t.target());
         for (BackdoorConfig c : BackdoorConfig.VARIANTS) {
             assertNull(ImageVictim.unsupportedReason(c), c.name());

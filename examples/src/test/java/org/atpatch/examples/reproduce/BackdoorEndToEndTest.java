@@ -34,11 +34,19 @@ class BackdoorEndToEndTest {
                 dir.resolve("inversion"), 20, 4, 2, 3, 0.25, 0, dir.resolve("scans"), true);
         BackdoorReport report = new BackdoorReport(dir.resolve("out"), "test");
         BackdoorExperiment.Result r;
+        ImageVictim.CleanModel clean;
         try (ImageVictim victim = ImageVictim.trainOrLoad(config, splits, ImageVictim.Settings.of(3, 42),
                 dir.resolve("cache"))) {
             r = BackdoorExperiment.run(victim, config, splits, settings);
-            report.victim(config, victim, r.outcomes().get(0), splits.train().size());
+            clean = ImageVictim.cleanModel(config, splits, ImageVictim.Settings.of(3, 42), dir.resolve("cache"));
+            report.victim(config, victim, r.outcomes().get(0), splits.train().size(), clean);
         }
+        // The clean model is trained once, then loaded with the same weights.
+        assertTrue(!clean.cached() && clean.accuracy() > 0.3 && clean.accuracy() <= 1, clean.toString());
+        ImageVictim.CleanModel again = ImageVictim.cleanModel(config, splits, ImageVictim.Settings.of(3, 42),
+                dir.resolve("cache"));
+        assertTrue(again.cached(), "the clean model comes from the cache the second time");
+        assertEquals(clean.accuracy(), again.accuracy());
         List<String> methods = r.outcomes().stream().map(Outcome::method).toList();
         assertEquals(List.of("original", "gamma", "token-state (default)", "w/o Det", "w/o Rec"), methods);
         Outcome original = r.outcomes().get(0);
@@ -87,6 +95,10 @@ class BackdoorEndToEndTest {
         assertTrue(json.contains("\"asr_floor\"") && json.contains("\"fashion-mnist-trojan\"")
                 && json.contains("\"debugging_source\""), "results.json");
         assertEquals(3, Files.readAllLines(out.resolve("debugging-sets.csv")).size(), "debugging-sets.csv");
+        List<String> victims = Files.readAllLines(out.resolve("victims.csv"));
+        assertTrue(victims.get(0).endsWith(",clean_model_acc,attack_bar"), victims.get(0));
+        assertTrue(victims.get(1).contains(String.format(java.util.Locale.ROOT, ",%.4f,", clean.accuracy()))
+                && victims.get(1).endsWith(BackdoorReport.attackBar(r.outcomes().get(0), clean)), victims.get(1));
         String readme = Files.readString(out.resolve("README.md"));
         assertTrue(readme.contains("| mnist-badnets |"), readme.lines().limit(20).collect(Collectors.joining("\n")));
     }

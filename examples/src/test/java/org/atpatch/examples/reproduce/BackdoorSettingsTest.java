@@ -33,6 +33,18 @@ class BackdoorSettingsTest {
     }
 
     @Test
+    void hiddenAlphaOutsideZeroToOneIsRefusedBeforeAnyWork() {
+        for (String alpha : new String[] {"0", "1.5", "NaN"}) {
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine cli = new picocli.CommandLine(new ReproduceBackdoor());
+            cli.setErr(new java.io.PrintWriter(err));
+            assertEquals(2, cli.execute("--configs", "mnist-hidden", "--hidden-alpha", alpha), err.toString());
+            assertTrue(err.toString().contains("--hidden-alpha must lie in (0, 1], got " + Double.parseDouble(alpha)),
+                    err.toString());
+        }
+    }
+
+    @Test
     void augmentationEntersTheVictimKeyOnlyWhenUsed() {
         ImageVictim.Settings plain = ImageVictim.Settings.of(30, 42);
         assertEquals("epochs=30|batch=128|lr=0.002|seed=42|trainer=VictimTrainer defaults", plain.key(),
