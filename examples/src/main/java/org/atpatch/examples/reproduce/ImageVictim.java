@@ -32,8 +32,32 @@ import org.atpatch.examples.data.VictimCache;
  */
 public final class ImageVictim implements AutoCloseable {
 
-    /** Share of the non-target training images poisoned. */
+    /** Default share of the non-target training images poisoned. */
     public static final double POISON_RATE = 0.1;
+
+    /**
+     * The attacker's choices besides the trigger's kind: how much of the training data is poisoned
+     * and how strongly Hidden blends. Both enter the victim's cache key.
+     *
+     * @param poisonRate share of the non-target training images poisoned (BadNets, Hidden, Trojan's
+     *     fine-tuning), in {@code (0, 1)}
+     * @param hiddenAlpha α of Hidden and the patch-shaped Hidden (see {@code BackdoorConfig.fixedAttack}), in
+     *     {@code (0, 1]}
+     */
+    public record AttackSettings(double poisonRate, double hiddenAlpha) {
+        /** The defaults: {@value ImageVictim#POISON_RATE} and {@link HiddenTrigger#DEFAULT_ALPHA}. */
+        public static final AttackSettings DEFAULT = new AttackSettings(POISON_RATE, HiddenTrigger.DEFAULT_ALPHA);
+
+        /** Checks the values. */
+        public AttackSettings {
+            if (!(poisonRate > 0 && poisonRate < 1)) {
+                throw new IllegalArgumentException("poison rate must lie in (0, 1), got " + poisonRate);
+            }
+            if (!(hiddenAlpha > 0 && hiddenAlpha <= 1)) {
+                throw new IllegalArgumentException("Hidden's alpha must lie in (0, 1], got " + hiddenAlpha);
+            }
+        }
+    }
 
     private final InterceptableTransformer block;
     private final Model model;
@@ -122,23 +146,23 @@ public final class ImageVictim implements AutoCloseable {
      */
     public static ImageVictim trainOrLoad(BackdoorConfig config, ImageSplits data, Settings s, Path cache)
             throws IOException {
-        return trainOrLoad(config, data, s, HiddenTrigger.DEFAULT_ALPHA, cache);
+        return trainOrLoad(config, data, s, AttackSettings.DEFAULT, cache);
     }
 
     /**
-     * Trains (or loads) the victim of a configuration, with Hidden's blending ratio given.
+     * Trains (or loads) the victim of a configuration, with the attacker's poison rate and Hidden's
+     * blending ratio given.
      *
      * @param config the configuration
      * @param data its splits (the training images are used)
      * @param s the schedule
-     * @param hiddenAlpha α of Hidden and the patch-shaped Hidden ({@link BackdoorConfig#fixedAttack(ai.djl.ndarray.types.Shape,
-     *     long, double)}); part of the attack's fingerprint, so of the cache key
+     * @param strength the poison rate and Hidden's α
      * @param cache the victim cache folder
      * @return the victim
      * @throws IOException when the cache cannot be written
      * @throws UnsupportedOperationException when {@link #unsupportedReason} gives a reason
      */
-    public static ImageVictim trainOrLoad(BackdoorConfig config, ImageSplits data, Settings s, double hiddenAlpha,
+    public static ImageVictim trainOrLoad(BackdoorConfig config, ImageSplits data, Settings s, AttackSettings strength,
             Path cache) throws IOException {
         String reason = unsupportedReason(config);
         if (reason != null) {
@@ -164,13 +188,15 @@ public final class ImageVictim implements AutoCloseable {
                 // Fine-tuning never augments: crops and flips move the small optimised patch off its place,
                 // and two epochs of that left a T2T-ViT at 11 % ASR (docs/reproduce.md, tenth session).
                 VictimTrainer fineTune = trainer(s.withAugmentation(null), s.fineTuneEpochs(), s.lr() / 4);
-                cached = victims.trainOrLoad(model, base + "|" + trojan.fingerprint() + "|rate=" + POISON_RATE
-                        + "|fineTune=" + s.fineTuneEpochs(), () -> trojan.fineTune(model, train, POISON_RATE, s.seed(), fineTune));
+                double rate = strength.poisonRate();
+                cached = victims.trainOrLoad(model, base + "|" + trojan.fingerprint() + "|rate=" + rate
+                        + "|fineTune=" + s.fineTuneEpochs(), () -> trojan.fineTune(model, train, rate, s.seed(), fineTune));
             } else {
-                attack = config.fixedAttack(family.sampleShape(), s.seed(), hiddenAlpha);
+                attack = config.fixedAttack(family.sampleShape(), s.seed(), strength.hiddenAlpha());
                 Attack a = attack;
-                cached = victims.trainOrLoad(model, base + "|" + attack.fingerprint() + "|rate=" + POISON_RATE,
-                        () -> trainer(s, s.epochs(), s.lr()).fit(model, a.poison(train, POISON_RATE, s.seed())));
+                double rate = strength.poisonRate();
+                cached = victims.trainOrLoad(model, base + "|" + attack.fingerprint() + "|rate=" + rate,
+                        () -> trainer(s, s.epochs(), s.lr()).fit(model, a.poison(train, rate, s.seed())));
             }
             return new ImageVictim(block, model, attack, cached, (System.nanoTime() - t0) / 1e9);
         } catch (IOException | RuntimeException e) {

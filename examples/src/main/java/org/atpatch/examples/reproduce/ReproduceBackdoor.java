@@ -93,6 +93,10 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "in (0, 1] (default ${DEFAULT-VALUE})")
     private double hiddenAlpha = HiddenTrigger.DEFAULT_ALPHA;
 
+    @Option(names = "--poison-rate", description = "share of the non-target training images the attacks poison, in "
+            + "(0, 1) (default ${DEFAULT-VALUE})")
+    private double poisonRate = ImageVictim.POISON_RATE;
+
     @Option(names = "--clean-model", arity = "1", description = "also train (or load) each dataset's clean model, the "
             + "Trojan victim's starting point, and report whether each attack meets the bar: ASR >= 95 %% with clean "
             + "accuracy at most 2 points below the clean model's (default ${DEFAULT-VALUE})")
@@ -112,11 +116,16 @@ public final class ReproduceBackdoor implements Callable<Integer> {
         List<BackdoorConfig> selected;
         BackdoorExperiment.Settings settings;
         CropFlipAugmentation augmentation;
+        ImageVictim.AttackSettings strength;
         try {
             augmentation = augment == 0 ? null : CropFlipAugmentation.of(augment, true);
             if (!(hiddenAlpha > 0 && hiddenAlpha <= 1)) {
                 throw new IllegalArgumentException("--hidden-alpha must lie in (0, 1], got " + hiddenAlpha);
             }
+            if (!(poisonRate > 0 && poisonRate < 1)) {
+                throw new IllegalArgumentException("--poison-rate must lie in (0, 1), got " + poisonRate);
+            }
+            strength = new ImageVictim.AttackSettings(poisonRate, hiddenAlpha);
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
@@ -134,7 +143,8 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Integer.toString(regionSize), "--region-candidates", Integer.toString(regionCandidates), "--region-min-share",
                 Double.toString(regionMinShare), "--over-attention-ratio",
                 Double.toString(overAttentionRatio), "--augment", Integer.toString(augment), "--detector-layer-embedding",
-                Boolean.toString(detectorLayerEmbedding), "--hidden-alpha", Double.toString(hiddenAlpha), "--clean-model",
+                Boolean.toString(detectorLayerEmbedding), "--hidden-alpha", Double.toString(hiddenAlpha), "--poison-rate",
+                Double.toString(poisonRate), "--clean-model",
                 Boolean.toString(cleanModel))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         ImageSplits splits = null;
@@ -151,7 +161,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 }
                 ImageVictim.Settings schedule = ImageVictim.Settings.of(victimEpochs, common.seed())
                         .withAugmentation(augmentation);
-                try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, schedule, hiddenAlpha, common.cache())) {
+                try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, schedule, strength, common.cache())) {
                     BackdoorExperiment.Result r = BackdoorExperiment.run(victim, c, splits, settings);
                     ImageVictim.CleanModel clean = cleanModel ? ImageVictim.cleanModel(c, splits, schedule, common.cache())
                             : null;

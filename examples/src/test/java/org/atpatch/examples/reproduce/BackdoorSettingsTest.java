@@ -45,6 +45,22 @@ class BackdoorSettingsTest {
     }
 
     @Test
+    void poisonRateOutsideZeroToOneIsRefusedBeforeAnyWork() {
+        for (String rate : new String[] {"0", "1", "-0.1", "NaN"}) {
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine cli = new picocli.CommandLine(new ReproduceBackdoor());
+            cli.setErr(new java.io.PrintWriter(err));
+            assertEquals(2, cli.execute("--configs", "mnist-badnets", "--poison-rate", rate), err.toString());
+            assertTrue(err.toString().contains("--poison-rate must lie in (0, 1), got " + Double.parseDouble(rate)),
+                    err.toString());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ImageVictim.AttackSettings(0.1, 1.5));
+        assertTrue(e.getMessage().contains("Hidden's alpha must lie in (0, 1], got 1.5"), e.getMessage());
+        assertEquals(new ImageVictim.AttackSettings(0.1, 0.2), ImageVictim.AttackSettings.DEFAULT);
+    }
+
+    @Test
     void augmentationEntersTheVictimKeyOnlyWhenUsed() {
         ImageVictim.Settings plain = ImageVictim.Settings.of(30, 42);
         assertEquals("epochs=30|batch=128|lr=0.002|seed=42|trainer=VictimTrainer defaults", plain.key(),
