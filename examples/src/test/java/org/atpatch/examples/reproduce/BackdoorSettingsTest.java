@@ -32,27 +32,28 @@ class BackdoorSettingsTest {
         assertTrue(size.getMessage().contains("region size"), size.getMessage());
     }
 
+    /** Runs the harness's command line and expects a usage error (exit 2) whose message contains {@code part}. */
+    private static void assertRefused(String part, String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new ReproduceBackdoor());
+        cli.setErr(new java.io.PrintWriter(err));
+        assertEquals(2, cli.execute(args), err.toString());
+        assertTrue(err.toString().contains(part), err.toString());
+    }
+
     @Test
     void hiddenAlphaOutsideZeroToOneIsRefusedBeforeAnyWork() {
         for (String alpha : new String[] {"0", "1.5", "NaN"}) {
-            java.io.StringWriter err = new java.io.StringWriter();
-            picocli.CommandLine cli = new picocli.CommandLine(new ReproduceBackdoor());
-            cli.setErr(new java.io.PrintWriter(err));
-            assertEquals(2, cli.execute("--configs", "mnist-hidden", "--hidden-alpha", alpha), err.toString());
-            assertTrue(err.toString().contains("--hidden-alpha must lie in (0, 1], got " + Double.parseDouble(alpha)),
-                    err.toString());
+            assertRefused("--hidden-alpha must lie in (0, 1], got " + Double.parseDouble(alpha), "--configs", "mnist-hidden",
+                    "--hidden-alpha", alpha);
         }
     }
 
     @Test
     void poisonRateOutsideZeroToOneIsRefusedBeforeAnyWork() {
         for (String rate : new String[] {"0", "1", "-0.1", "NaN"}) {
-            java.io.StringWriter err = new java.io.StringWriter();
-            picocli.CommandLine cli = new picocli.CommandLine(new ReproduceBackdoor());
-            cli.setErr(new java.io.PrintWriter(err));
-            assertEquals(2, cli.execute("--configs", "mnist-badnets", "--poison-rate", rate), err.toString());
-            assertTrue(err.toString().contains("--poison-rate must lie in (0, 1), got " + Double.parseDouble(rate)),
-                    err.toString());
+            assertRefused("--poison-rate must lie in (0, 1), got " + Double.parseDouble(rate), "--configs", "mnist-badnets",
+                    "--poison-rate", rate);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ImageVictim.AttackSettings(0.1, 1.5));
