@@ -181,7 +181,7 @@ public final class ImageVictim implements AutoCloseable {
             Attack attack;
             boolean cached;
             if (config.isTrojan()) {
-                victims.trainOrLoad(model, base + "|clean", () -> trainer(s, s.epochs(), s.lr()).fit(model, train));
+                trainOrLoadClean(victims, model, base, train, s);
                 TrojanTrigger trojan = TrojanTrigger.optimise(model, train.range(0, Math.min(512, train.size())),
                         config.trojanOptions(s.seed()));
                 attack = trojan;
@@ -226,8 +226,7 @@ public final class ImageVictim implements AutoCloseable {
             VictimTrainer.initialize(model, family.sampleShape(), s.seed());
             LabelledData train = data.train();
             long t0 = System.nanoTime();
-            boolean cached = new VictimCache(cache).trainOrLoad(model, baseKey(block, config, train, s) + "|clean",
-                    () -> trainer(s, s.epochs(), s.lr()).fit(model, train));
+            boolean cached = trainOrLoadClean(new VictimCache(cache), model, baseKey(block, config, train, s), train, s);
             double seconds = (System.nanoTime() - t0) / 1e9;
             LabelledData eval = data.eval();
             return new CleanModel(Metrics.accuracy(VictimTrainer.predict(model, eval, 256), eval.labels()), cached, seconds);
@@ -242,6 +241,12 @@ public final class ImageVictim implements AutoCloseable {
      * @param trainSeconds seconds spent training or loading it
      */
     public record CleanModel(double accuracy, boolean cached, double trainSeconds) {}
+
+    /** The clean model under {@code base}: one cache entry for the Trojan's starting point and {@link #cleanModel}. */
+    private static boolean trainOrLoadClean(VictimCache victims, Model model, String base, LabelledData train, Settings s)
+            throws IOException {
+        return victims.trainOrLoad(model, base + "|clean", () -> trainer(s, s.epochs(), s.lr()).fit(model, train));
+    }
 
     /** The cache key of the victim's architecture, training data and schedule, before its attack. */
     private static String baseKey(InterceptableTransformer block, BackdoorConfig config, LabelledData train, Settings s) {

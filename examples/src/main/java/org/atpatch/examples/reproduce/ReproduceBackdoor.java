@@ -102,6 +102,14 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "accuracy at most 2 points below the clean model's (default ${DEFAULT-VALUE})")
     private boolean cleanModel = true;
 
+    private ImageVictim.CleanModel cleanModelOf(BackdoorConfig c, ImageSplits splits, ImageVictim.Settings schedule) {
+        try {
+            return ImageVictim.cleanModel(c, splits, schedule, common.cache());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /**
      * @param args the command line (or one exec:exec property)
      */
@@ -147,6 +155,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Double.toString(poisonRate), "--clean-model",
                 Boolean.toString(cleanModel))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
+        java.util.Map<String, ImageVictim.CleanModel> cleanModels = new java.util.HashMap<>();
         ImageSplits splits = null;
         for (BackdoorConfig c : selected) {
             System.out.printf(Locale.ROOT, "== %s (%s) ==%n", c.name(), ImageFamily.forDataset(c.dataset()));
@@ -163,8 +172,12 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                         .withAugmentation(augmentation);
                 try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, schedule, strength, common.cache())) {
                     BackdoorExperiment.Result r = BackdoorExperiment.run(victim, c, splits, settings);
-                    ImageVictim.CleanModel clean = cleanModel ? ImageVictim.cleanModel(c, splits, schedule, common.cache())
-                            : null;
+                    ImageVictim.CleanModel clean = null;
+                    if (cleanModel) {
+                        // One clean model per dataset: its configurations share data and schedule.
+                        ImageSplits d = splits;
+                        clean = cleanModels.computeIfAbsent(c.dataset(), k -> cleanModelOf(c, d, schedule));
+                    }
                     report.victim(c, victim, r.outcomes().get(0), splits.train().size(), clean);
                     results.add(r);
                 }
