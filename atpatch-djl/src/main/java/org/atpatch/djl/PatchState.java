@@ -21,6 +21,10 @@ final class PatchState {
     final PatchRule rule;
     final PatchMode mode;
     final NDArray eligible;
+    /** {@link #eligible} on the host, for pass 1's decision ({@link PassOneReadout}). */
+    final boolean[] flaggable;
+    /** τ as the float the probabilities are compared with. */
+    final float cut;
     /** {@link #eligible} as 1/0 floats, to mask the detector's probabilities by one multiplication. */
     final NDArray eligibleMass;
     final String modelFingerprint;
@@ -39,6 +43,8 @@ final class PatchState {
         this.modelFingerprint = modelFingerprint;
         this.provenance = java.util.Map.copyOf(provenance);
         this.manager = parent; // owned: closed with the state
+        this.flaggable = flaggable.clone();
+        this.cut = (float) tau;
         this.eligible = manager.create(flaggable);
         this.eligibleMass = eligible.toType(DataType.FLOAT32, false);
         this.benign = new BenignOnDevice(stats, manager, manager.getDevice());

@@ -31,10 +31,10 @@ import org.atpatch.detector.DjlOffline;
  * <p>In the default {@link PatchMode#TWO_PASS} mode a batch is run once unpatched with detection;
  * the flagged samples alone are gathered and re-run from the embedding with the {@link PatchRule}
  * applied on the union of their flagged columns, and their rows replace pass 1's. Masks are per
- * sample, every op is a batched NDArray op on the model's device, and the only host read is one
- * transfer of 2B floats, each sample's largest eligible probability and its logits' sum (the
- * "anything flagged" test and the finiteness check), plus the probabilities for {@link
- * #predictWithReport}. Pass 1 runs in its own NDManager scope, closed before the re-run, so a call
+ * sample, every op is a batched NDArray op on the model's device, and pass 1 reads to the host only
+ * the detector's per-column probabilities {@code (B, L, N)} and the logits, from which
+ * the host decides which samples are flagged and checks that nothing is NaN or infinite ({@link
+ * PassOneReadout}). Pass 1 runs in its own NDManager scope, closed before the re-run, so a call
  * never holds two forwards' intermediates: at batch 256 that took every all-flagged re-run from
  * 3.3–4.5× an unpatched forward to 1.9–2.3× (docs/performance.md §13).
  *
@@ -356,40 +356,35 @@ public final class PatchedModel implements AutoCloseable {
             p1 = detect(s, x, report);
             p1.keep(call);
         }
-        if (p1.count == 0 && !report) {
+        PassOneReadout r = p1.readout;
+        if (r.count == 0 && !report) {
             return new PatchResult(p1.logits, List.of());
         }
         NDArray logits = p1.logits;
-        int b = p1.patched.length;
-        if (p1.count == b) {
+        int b = r.patched.length;
+        if (r.count == b) {
             logits = forward(x, new Patching(s, p1.union, windowed, ownsMaps()));
-        } else if (p1.count > 0) {
-            NDArray sampleFlagged = p1.sampleScore.gt(p1.cut); // on the device, the values read in pass 1
+        } else if (r.count > 0) {
+            NDArray sampleFlagged = call.create(r.patched); // on the device, as decided from pass 1's readout
             NDArray index = sampleFlagged.nonzero().squeeze(1);
             NDArray rerun = forward(x.get(new NDIndex("{}", index)),
                     new Patching(s, p1.union.get(new NDIndex("{}", index)), windowed, ownsMaps()));
             logits = logits.duplicate();
             logits.set(new NDIndex("{}", sampleFlagged), rerun);
         }
-        return new PatchResult(logits, report ? reports(p1.probs, p1.flags, p1.patched) : List.of());
+        return new PatchResult(logits, report ? reports(p1.probs.getShape(), r.probs, p1.flags, r.patched) : List.of());
     }
 
-    /** Pass 1: the unpatched forward with detection on every layer, and the flags read in one host transfer. */
+    /** Pass 1: the unpatched forward with detection on every layer, and the flags decided on the host. */
     private Pass1 detect(PatchState s, NDArray x, boolean report) {
         Detection detection = new Detection(x.getShape().get(0));
         NDArray logits = forward(x, detection);
         NDArray probs;
         NDArray flags = null;
-        NDArray masked = null; // (B, L, N): the eligible columns' probabilities, 0 elsewhere
-        NDArray sampleScore; // (B): a sample is flagged when its score exceeds cut
-        float cut;
+        PassOneReadout readout;
         if (windowed == null) {
             probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
-            // The largest eligible probability per sample: above τ exactly when some column is flagged
-            // (ineligible columns count as 0, and τ > 0), without building the boolean flags first.
-            masked = probs.mul(s.eligibleMass);
-            sampleScore = perSampleMax(masked);
-            cut = (float) s.tau;
+            readout = PassOneReadout.read(probs, s.flaggable, s.cut, logits, null);
         } else {
             // One map per window: detect each window, then fold columns to the sample's tokens, (B, L, T).
             NDList p = new NDList(layers.depth());
@@ -402,46 +397,26 @@ public final class PatchedModel implements AutoCloseable {
             probs = NDArrays.stack(p, 1);
             NDArray flagMass = NDArrays.stack(f, 1);
             flags = flagMass.gt(0);
-            sampleScore = perSampleMax(flagMass);
-            cut = 0f;
+            readout = PassOneReadout.read(flagMass, null, 0f, logits, probs);
         }
-        // One host read for the per-sample flags and the finiteness check, (2B): each sample's score,
-        // then its logits' sum. A NaN or Inf in any map reaches the logits through probs · V; one in
-        // the detector's output reaches the score (max propagates NaN, and NaN or Inf times the 0 of
-        // an ineligible column is NaN), or, for window maps whose score counts flags, the logits' sum.
-        int b = (int) logits.getShape().get(0);
-        NDArray check = logits.sum(new int[] {1});
-        if (masked == null) {
-            check = check.add(probs.sum(new int[] {1, 2}));
-        }
-        float[] readout = sampleScore.concat(check).toFloatArray();
-        for (float v : readout) {
-            if (!Float.isFinite(v)) {
-                diagnoseNonFinite(detection.headMeans, probs, logits);
-                break;
-            }
-        }
-        boolean[] patched = new boolean[b];
-        int count = 0;
-        for (int i = 0; i < b; i++) {
-            patched[i] = readout[i] > cut;
-            count += patched[i] ? 1 : 0;
+        if (!readout.finite) {
+            diagnoseNonFinite(detection.headMeans, probs, logits);
+            throw new IllegalArgumentException("pass 1 read a NaN or Inf from the detector's output or the logits");
         }
         NDArray union = null;
         if (report) {
             flags = flags != null ? flags : flag(s, probs);
         }
-        if (count > 0 || report) {
+        if (readout.count > 0 || report) {
             // A column flagged at any layer; without a report the flags per layer are never built.
-            union = masked != null ? masked.max(new int[] {1}).gt(s.tau)
+            union = windowed == null ? probs.mul(s.eligibleMass).max(new int[] {1}).gt(s.tau)
                     : flags.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B, N)
         }
-        return new Pass1(logits, probs, flags, union, sampleScore, cut, patched, count);
+        return new Pass1(logits, probs, flags, union, readout);
     }
 
     /** What pass 1 hands on: its logits, the flags (built only when needed) and which samples to re-run. */
-    private record Pass1(NDArray logits, NDArray probs, NDArray flags, NDArray union, NDArray sampleScore, float cut,
-            boolean[] patched, int count) {
+    private record Pass1(NDArray logits, NDArray probs, NDArray flags, NDArray union, PassOneReadout readout) {
 
         /** Moves what the rest of the call reads out of pass 1's scope. */
         void keep(NDManager call) {
@@ -449,7 +424,6 @@ public final class PatchedModel implements AutoCloseable {
             if (union != null) {
                 probs.attach(call);
                 union.attach(call);
-                sampleScore.attach(call);
             }
             if (flags != null) {
                 flags.attach(call);
@@ -463,7 +437,8 @@ public final class PatchedModel implements AutoCloseable {
         NDArray probs = NDArrays.stack(new NDList(st.probs), 1);
         checkFinite(st.headMeans, probs);
         boolean[] patched = st.union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0).toBooleanArray();
-        return new PatchResult(logits, report ? reports(probs, flag(s, probs), patched) : List.of());
+        return new PatchResult(logits, report ? reports(probs.getShape(), probs.toFloatArray(), flag(s, probs), patched)
+                : List.of());
     }
 
     /**
@@ -488,11 +463,6 @@ public final class PatchedModel implements AutoCloseable {
             return block.forward(new ParameterStore(x.getManager(), false), new NDList(x), false)
                     .singletonOrThrow();
         }
-    }
-
-    /** @return the largest value of each sample of {@code a}, {@code (B)} (PyTorch's max takes one axis) */
-    private static NDArray perSampleMax(NDArray a) {
-        return a.reshape(a.getShape().get(0), -1).max(new int[] {1});
     }
 
     /** Columns above τ that may be flagged: {@code (B, L, N)} or {@code (B, N)} boolean. */
@@ -525,8 +495,8 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     /**
-     * Called when the fused sum was not finite: names the map that holds a NaN or Inf, or says the
-     * logits hold one, or returns when every value is finite and only the sum overflowed.
+     * Called when pass 1's readout was not finite: names the map that holds a NaN or Inf, or says the
+     * logits hold one.
      */
     private void diagnoseNonFinite(List<NDArray> headMeans, NDArray probs, NDArray logits) {
         checkFinite(headMeans, probs);
@@ -536,12 +506,11 @@ public final class PatchedModel implements AutoCloseable {
         }
     }
 
-    private List<PatchReport> reports(NDArray probs, NDArray flags, boolean[] patched) {
-        Shape s = probs.getShape();
-        int b = (int) s.get(0);
-        int l = (int) s.get(1);
-        int n = (int) s.get(2);
-        float[] p = probs.toFloatArray();
+    /** @param p the probabilities of {@code shape}, {@code (B, L, N)}, on the host */
+    private List<PatchReport> reports(Shape shape, float[] p, NDArray flags, boolean[] patched) {
+        int b = (int) shape.get(0);
+        int l = (int) shape.get(1);
+        int n = (int) shape.get(2);
         boolean[] f = flags.toBooleanArray();
         List<PatchReport> out = new ArrayList<>(b);
         for (int i = 0; i < b; i++) {
