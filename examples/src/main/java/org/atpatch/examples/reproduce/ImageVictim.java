@@ -94,13 +94,24 @@ public final class ImageVictim implements AutoCloseable {
             }
         }
 
+        /** Trojan's fine-tuning epochs unless set. */
+        public static final int FINE_TUNE_EPOCHS = 2;
+
         /**
          * @param epochs epochs from scratch
          * @param seed the seed
-         * @return those with 2 fine-tuning epochs, batch 128 and lr 2e-3
+         * @return those with {@value #FINE_TUNE_EPOCHS} fine-tuning epochs, batch 128 and lr 2e-3
          */
         public static Settings of(int epochs, long seed) {
-            return new Settings(epochs, 2, 128, 2e-3f, seed, null);
+            return new Settings(epochs, FINE_TUNE_EPOCHS, 128, 2e-3f, seed, null);
+        }
+
+        /**
+         * @param fineTuneEpochs Trojan's fine-tuning epochs (they enter the Trojan victim's cache key)
+         * @return these settings with them
+         */
+        public Settings withFineTuneEpochs(int fineTuneEpochs) {
+            return new Settings(epochs, fineTuneEpochs, batch, lr, seed, augmentation);
         }
 
         /**

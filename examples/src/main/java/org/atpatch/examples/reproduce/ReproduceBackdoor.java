@@ -97,6 +97,10 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "(0, 1) (default ${DEFAULT-VALUE})")
     private double poisonRate = ImageVictim.POISON_RATE;
 
+    @Option(names = "--trojan-epochs", description = "epochs of the Trojan attack's fine-tuning of the clean model, at a "
+            + "quarter of the learning rate (default ${DEFAULT-VALUE})")
+    private int trojanEpochs = ImageVictim.Settings.FINE_TUNE_EPOCHS;
+
     @Option(names = "--clean-model", arity = "1", description = "also train (or load) each dataset's clean model, the "
             + "Trojan victim's starting point, and report whether each attack meets the bar: ASR >= 95 %% with clean "
             + "accuracy at most 2 points below the clean model's (default ${DEFAULT-VALUE})")
@@ -133,6 +137,9 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             if (!(poisonRate > 0 && poisonRate < 1)) {
                 throw new IllegalArgumentException("--poison-rate must lie in (0, 1), got " + poisonRate);
             }
+            if (trojanEpochs <= 0) {
+                throw new IllegalArgumentException("--trojan-epochs must be positive, got " + trojanEpochs);
+            }
             strength = new ImageVictim.AttackSettings(poisonRate, hiddenAlpha);
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
@@ -152,7 +159,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Double.toString(regionMinShare), "--over-attention-ratio",
                 Double.toString(overAttentionRatio), "--augment", Integer.toString(augment), "--detector-layer-embedding",
                 Boolean.toString(detectorLayerEmbedding), "--hidden-alpha", Double.toString(hiddenAlpha), "--poison-rate",
-                Double.toString(poisonRate), "--clean-model",
+                Double.toString(poisonRate), "--trojan-epochs", Integer.toString(trojanEpochs), "--clean-model",
                 Boolean.toString(cleanModel))));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         java.util.Map<String, ImageVictim.CleanModel> cleanModels = new java.util.HashMap<>();
@@ -169,7 +176,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                     splits = ImageSplits.load(dir, c.dataset(), trainLimit, pool, evalLimit);
                 }
                 ImageVictim.Settings schedule = ImageVictim.Settings.of(victimEpochs, common.seed())
-                        .withAugmentation(augmentation);
+                        .withAugmentation(augmentation).withFineTuneEpochs(trojanEpochs);
                 try (ImageVictim victim = ImageVictim.trainOrLoad(c, splits, schedule, strength, common.cache())) {
                     BackdoorExperiment.Result r = BackdoorExperiment.run(victim, c, splits, settings);
                     ImageVictim.CleanModel clean = null;

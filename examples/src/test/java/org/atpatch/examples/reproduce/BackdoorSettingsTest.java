@@ -62,6 +62,21 @@ class BackdoorSettingsTest {
     }
 
     @Test
+    void trojanEpochsMustBePositiveAndLeaveTheCleanModelsKeyAlone() {
+        for (String epochs : new String[] {"0", "-1"}) {
+            assertRefused("--trojan-epochs must be positive, got " + epochs, "--configs", "mnist-trojan",
+                    "--trojan-epochs", epochs);
+        }
+        ImageVictim.Settings plain = ImageVictim.Settings.of(30, 42);
+        assertEquals(ImageVictim.Settings.FINE_TUNE_EPOCHS, plain.fineTuneEpochs());
+        ImageVictim.Settings longer = plain.withFineTuneEpochs(6);
+        assertEquals(6, longer.fineTuneEpochs());
+        assertEquals(plain.key(), longer.key(), "the clean model, Trojan's starting point, is shared");
+        CropFlipAugmentation crops = CropFlipAugmentation.of(4, true);
+        assertEquals(crops, plain.withAugmentation(crops).withFineTuneEpochs(6).augmentation());
+    }
+
+    @Test
     void augmentationEntersTheVictimKeyOnlyWhenUsed() {
         ImageVictim.Settings plain = ImageVictim.Settings.of(30, 42);
         assertEquals("epochs=30|batch=128|lr=0.002|seed=42|trainer=VictimTrainer defaults", plain.key(),
