@@ -9,7 +9,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.atpatch.djl.AttentionInterceptor;
 import org.atpatch.djl.BenignOnDevice;
+import org.atpatch.djl.Interception;
 import org.atpatch.djl.PatchMode;
 import org.atpatch.djl.PatchResult;
 import org.atpatch.djl.PatchRule;
@@ -31,6 +33,9 @@ import org.atpatch.djl.PatchedModel;
  *       DeviceHotPatch.apply}), as before the re-run patched its maps in place;
  *   <li>{@code patched-all-gamma-scoped} (diagnostic): that out-of-place Γ inside a per-layer manager
  *       scope ({@link ScopedRule}), so its temporaries are freed layer by layer;
+ *   <li>{@code unpatched-head-means} (diagnostic): the unpatched forward with an interceptor that takes
+ *       each layer's head mean, as pass 1 does, and nothing else: what pass 1 costs beyond the
+ *       means (the detector, the host reads, the scopes) is {@code patched-none} minus this;
  *   <li>{@code patched-all-gamma-streaming} (diagnostic): Γ in {@link PatchMode#STREAMING} mode,
  *       which patches from the layer that flags on, in the one pass: the price of Γ without the
  *       re-run (the flags here are the same at every layer, so the logits equal two-pass Γ's).
@@ -44,7 +49,7 @@ final class BenchVariants implements AutoCloseable {
     /** Diagnostic variants, for the breakdown. */
     static final List<String> DIAGNOSTIC =
             List.of("patched-all-identity", "patched-all-gamma-copy", "patched-all-gamma-scoped",
-                    "patched-all-gamma-streaming");
+                    "patched-all-gamma-streaming", "unpatched-head-means");
 
     private final VitBenchFixture fixture;
     private final Map<String, PatchedModel> patched = new LinkedHashMap<>();
@@ -70,10 +75,19 @@ final class BenchVariants implements AutoCloseable {
      * @return one call of the variant; everything it creates is freed before it returns
      */
     Runnable call(String variant, NDManager inputs, NDArray x) {
-        if (variant.equals("unpatched")) {
+        if (variant.equals("unpatched") || variant.equals("unpatched-head-means")) {
             Block block = fixture.model.getBlock();
+            AttentionInterceptor means = new AttentionInterceptor() {
+                @Override
+                public NDArray onAttention(int layer, NDArray probs) {
+                    probs.mean(new int[] {1});
+                    return probs;
+                }
+            };
+            boolean intercept = variant.equals("unpatched-head-means");
             return () -> {
-                try (NDManager sub = inputs.newSubManager()) {
+                try (NDManager sub = inputs.newSubManager();
+                        Interception.Scope scope = intercept ? Interception.open(means) : null) {
                     x.tempAttach(sub);
                     block.forward(new ParameterStore(sub, false), new NDList(x), false).singletonOrThrow();
                 }
@@ -92,7 +106,7 @@ final class BenchVariants implements AutoCloseable {
      * @param x a batch
      */
     void check(String variant, NDArray x) {
-        if (variant.equals("unpatched")) {
+        if (variant.startsWith("unpatched")) {
             return;
         }
         float[] plain = fixture.unpatchedLogits(x);
