@@ -16,6 +16,7 @@ import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.ImageTokenLayout;
 import org.atpatch.detector.DetectorEvaluation;
 import org.atpatch.detector.DetectorTrainingData;
+import org.atpatch.detector.TauSelection;
 import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.AttentionCapture;
 import org.atpatch.djl.AttentionLayers;
@@ -99,14 +100,17 @@ public final class BackdoorExperiment {
      *     Table 4 evaluation alike (per window map on windowed victims)
      * @param scanCache where region scans are cached ({@link RegionScanCache}), or null to scan every time
      * @param detectorLayerEmbedding {@link org.atpatch.detector.DetectorConfig.Builder#optLayerEmbedding}
+     * @param tauSelection how the detector's τ is chosen on the debugging set's validation split
+     *     ({@link TauSelection#maxF1()} in the harness unless {@code --tau-fpr} is given)
      */
     public record Settings(long seed, int detectorEpochs, int maxPairs, int evalPairs, int timingSamples,
             List<PatchRule> extraRules, Path reportDir, int inversionRounds, int regionSize, int regionCount,
             int regionCandidates, double regionMinShare, double overAttentionRatio, Path scanCache,
-            boolean detectorLayerEmbedding) {
+            boolean detectorLayerEmbedding, TauSelection tauSelection) {
 
         /** Validates the region scan's settings. */
         public Settings {
+            java.util.Objects.requireNonNull(tauSelection, "tauSelection");
             if (regionCount < 0 || regionSize < 1 || regionCandidates < 0) {
                 throw new IllegalArgumentException("the region scan needs a region size >= 1, a region count >= 0 "
                         + "(0: no scan) and candidates >= 0, got size " + regionSize + ", count " + regionCount
@@ -218,7 +222,7 @@ public final class BackdoorExperiment {
         double ratio = s.overAttentionRatio();
         PatchBundle bundle = AtPatch.builder().setModel(model).optSeed(s.seed())
                 .optDetectorConfig(BackdoorScenario.detectorConfig().optEpochs(s.detectorEpochs())
-                        .optLayerEmbedding(s.detectorLayerEmbedding()))
+                        .optLayerEmbedding(s.detectorLayerEmbedding()).optTauSelection(s.tauSelection()))
                 .optOverAttentionRatio(ratio).build().trainBundle(debugSet);
         try {
             List<String> notes = new ArrayList<>();

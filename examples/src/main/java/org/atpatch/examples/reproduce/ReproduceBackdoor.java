@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DjlOffline;
+import org.atpatch.detector.TauSelection;
 import org.atpatch.djl.CropFlipAugmentation;
 import org.atpatch.examples.attack.HiddenTrigger;
 import org.atpatch.examples.data.DataDirectory;
@@ -101,6 +102,11 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "quarter of the learning rate (default ${DEFAULT-VALUE})")
     private int trojanEpochs = ImageVictim.Settings.FINE_TUNE_EPOCHS;
 
+    @Option(names = "--tau-fpr", description = "choose the detector's tau as the best F1 among those whose map-level "
+            + "false positive rate on the debugging set's validation split is at most this, in [0, 1) (default: the "
+            + "best F1 at any false positive rate)")
+    private Double tauFpr;
+
     @Option(names = "--clean-model", arity = "1", description = "also train (or load) each dataset's clean model, the "
             + "Trojan victim's starting point, and report whether each attack meets the bar: ASR >= 95 %% with clean "
             + "accuracy at most 2 points below the clean model's (default ${DEFAULT-VALUE})")
@@ -141,16 +147,22 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 throw new IllegalArgumentException("--trojan-epochs must be positive, got " + trojanEpochs);
             }
             strength = new ImageVictim.AttackSettings(poisonRate, hiddenAlpha);
+            TauSelection tau;
+            try {
+                tau = tauFpr == null ? TauSelection.maxF1() : TauSelection.targetFpr(tauFpr);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--tau-fpr: " + e.getMessage(), e);
+            }
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
                     regionCandidates, regionMinShare, overAttentionRatio, common.cache().resolveSibling("region-scans"),
-                    detectorLayerEmbedding);
+                    detectorLayerEmbedding, tau);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         DataDirectory dir = common.dataDirectory();
-        BackdoorReport report = new BackdoorReport(out, common.command("reproduce-backdoor", List.of("--configs",
+        List<String> args = new ArrayList<>(List.of("--configs",
                 String.join(",", configs), "--train-limit", Integer.toString(trainLimit), "--eval-limit",
                 Integer.toString(evalLimit), "--pool", Integer.toString(pool), "--victim-epochs",
                 Integer.toString(victimEpochs), "--max-pairs", Integer.toString(maxPairs), "--inversion-rounds",
@@ -160,7 +172,11 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Double.toString(overAttentionRatio), "--augment", Integer.toString(augment), "--detector-layer-embedding",
                 Boolean.toString(detectorLayerEmbedding), "--hidden-alpha", Double.toString(hiddenAlpha), "--poison-rate",
                 Double.toString(poisonRate), "--trojan-epochs", Integer.toString(trojanEpochs), "--clean-model",
-                Boolean.toString(cleanModel))));
+                Boolean.toString(cleanModel)));
+        if (tauFpr != null) {
+            args.addAll(List.of("--tau-fpr", Double.toString(tauFpr)));
+        }
+        BackdoorReport report = new BackdoorReport(out, common.command("reproduce-backdoor", args));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         java.util.Map<String, ImageVictim.CleanModel> cleanModels = new java.util.HashMap<>();
         ImageSplits splits = null;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.atpatch.detector.TauSelection;
 import org.atpatch.djl.CropFlipAugmentation;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ class BackdoorSettingsTest {
 
     private static BackdoorExperiment.Settings settings(int regionSize, int regions, double minShare, double ratio) {
         return new BackdoorExperiment.Settings(42, 10, 200, 100, 64, List.of(), Path.of("inversion"), 20, regionSize,
-                regions, 3, minShare, ratio, null, true);
+                regions, 3, minShare, ratio, null, true, TauSelection.maxF1());
     }
 
     @Test
@@ -74,6 +75,14 @@ class BackdoorSettingsTest {
         assertEquals(plain.key(), longer.key(), "the clean model, Trojan's starting point, is shared");
         CropFlipAugmentation crops = CropFlipAugmentation.of(4, true);
         assertEquals(crops, plain.withAugmentation(crops).withFineTuneEpochs(6).augmentation());
+    }
+
+    @Test
+    void tauFprOutsideZeroToOneIsRefusedBeforeAnyWork() {
+        for (String fpr : new String[] {"1", "-0.1", "NaN"}) {
+            assertRefused("--tau-fpr: target false positive rate must lie in [0, 1), got " + Double.parseDouble(fpr),
+                    "--configs", "mnist-badnets", "--tau-fpr", fpr);
+        }
     }
 
     @Test
