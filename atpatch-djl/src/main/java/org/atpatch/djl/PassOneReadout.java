@@ -9,10 +9,10 @@ import ai.djl.ndarray.NDArray;
  * above the cut; every value read must be finite (a NaN or Inf in a map reaches the logits through
  * {@code probs · V}, one in the detector's output is read directly).
  *
- * <p>On a batch-1 CPU call every dispatched op costs about as much as a small one of the forward, so
- * the five ops that reduced these arrays on the device (mask, reshape, max, sum, concatenation)
- * cost more than reading {@code B·L·N + B·C} floats, which is a copy of a few kilobytes
- * (docs/performance.md §15).
+ * <p>It replaces five device ops that reduced these arrays before one read (mask, reshape, max, sum,
+ * concatenation) by a copy of {@code B·L·N + B·C} floats, a few kilobytes. At batch 1 that takes
+ * pass 1 from 142 to 137 dispatched ops against the forward's 132; the wall-time change measured was
+ * within the machine's noise (docs/performance.md §15).
  */
 final class PassOneReadout {
 
