@@ -252,7 +252,7 @@ public final class AttentionDetector implements ColumnDetector, AutoCloseable {
     public TauSelection.Choice selectTau(TauSelection selection, DetectorTrainingData data) {
         float[][] p = probabilities(data);
         boolean[][] truth = data.labelMatrix();
-        TauSelection.Choice c = selection.select(p, truth);
+        TauSelection.Choice c = selection.select(p, data);
         provenance = provenance.withTau(c.tau(), c.method(), "given data (" + data.size() + " maps)",
                 DetectorProvenance.ValidationMetrics.of(
                         org.atpatch.core.DetectionMetrics.strict(p, truth, c.tau()), DetectorEvaluation.rocAuc(p, truth)));

@@ -212,8 +212,7 @@ public final class DetectorTrainer {
             if (validation != null) {
                 float[][] p = new float[validation.size()][];
                 valLoss = validate(trainer, loss, validation, layers, p);
-                boolean[][] truth = validation.labelMatrix();
-                TauSelection.Choice c = config.tauSelection().select(p, truth);
+                TauSelection.Choice c = config.tauSelection().select(p, validation);
                 DetectionMetrics m = c.metrics();
                 f1 = m.f1();
                 valText = String.format(Locale.ROOT, "validation loss %.4f, F1 %.4f, FPR %.4f at τ %s", valLoss, f1,
@@ -420,7 +419,7 @@ public final class DetectorTrainer {
         }
         float[][] p = MapBatch.predict(net, trainerStore(trainer), trainer.getManager(), tauData, layers, 256);
         boolean[][] truth = tauData.labelMatrix();
-        TauSelection.Choice choice = sel.select(p, truth);
+        TauSelection.Choice choice = sel.select(p, tauData);
         DetectionMetrics m = DetectionMetrics.strict(p, truth, choice.tau());
         DetectorProvenance.ValidationMetrics vm =
                 DetectorProvenance.ValidationMetrics.of(m, DetectorEvaluation.rocAuc(p, truth));

@@ -20,6 +20,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Every map carries a <em>group</em>: the pair it belongs to (a clean input and its
  * triggered/attribute-flipped counterpart share one), or, for an unpaired input, a group of its own.
+ * It also records whether it comes from the pair's anomalous input or from a clean one, so the maps
+ * of one clean input can be found again ({@link #cleanInputs()}): a windowed model has several maps
+ * per input and layer, and a bound on how many clean <em>inputs</em> the detector flags
+ * ({@link TauSelection#targetCleanInputRate}) needs them together.
  * All maps of one group, over every layer, fall on the same side of a {@link #split}, so no input
  * leaks from training into validation. The maps of one group and one layer are paired: the trainer
  * keeps them in the same batch, so a column's counterpart in the paired map is always there for the
@@ -35,15 +39,17 @@ public final class DetectorTrainingData {
     private final int[] layer;
     private final boolean[][] labels;
     private final long[] group;
+    private final boolean[] anomalousInput;
 
     private DetectorTrainingData(int tokens, int layers, List<float[]> maps, int[] layer, boolean[][] labels,
-            long[] group) {
+            long[] group, boolean[] anomalousInput) {
         this.tokens = tokens;
         this.layers = layers;
         this.maps = maps;
         this.layer = layer;
         this.labels = labels;
         this.group = group;
+        this.anomalousInput = anomalousInput;
     }
 
     /** @return a builder */
@@ -96,6 +102,37 @@ public final class DetectorTrainingData {
      */
     public long group(int i) {
         return group[i];
+    }
+
+    /**
+     * @param i a map index
+     * @return whether it comes from an anomalous (triggered or attribute-flipped) input rather than a
+     *     clean one
+     */
+    public boolean fromAnomalousInput(int i) {
+        return anomalousInput[i];
+    }
+
+    /**
+     * The maps of each clean input: every layer's maps (every window's, on a windowed model) of one
+     * input that is not anomalous, i.e. the clean side of each pair and each clean input added on its
+     * own. An input is known by its group and side: a group holds at most one clean input.
+     *
+     * @return per clean input the indices of its maps, in first-seen order
+     */
+    public int[][] cleanInputs() {
+        Map<Long, List<Integer>> byGroup = new LinkedHashMap<>();
+        for (int i = 0; i < size(); i++) {
+            if (!anomalousInput[i]) {
+                byGroup.computeIfAbsent(group[i], k -> new ArrayList<>()).add(i);
+            }
+        }
+        int[][] out = new int[byGroup.size()][];
+        int k = 0;
+        for (List<Integer> maps : byGroup.values()) {
+            out[k++] = maps.stream().mapToInt(Integer::intValue).toArray();
+        }
+        return out;
     }
 
     boolean label(int i, int column) {
@@ -193,14 +230,16 @@ public final class DetectorTrainingData {
         int[] ly = new int[idx.size()];
         boolean[][] lb = new boolean[idx.size()][];
         long[] gr = new long[idx.size()];
+        boolean[] an = new boolean[idx.size()];
         for (int k = 0; k < idx.size(); k++) {
             int i = idx.get(k);
             m.add(maps.get(i));
             ly[k] = layer[i];
             lb[k] = labels[i];
             gr[k] = group[i];
+            an[k] = anomalousInput[i];
         }
-        return new DetectorTrainingData(tokens, layers, m, ly, lb, gr);
+        return new DetectorTrainingData(tokens, layers, m, ly, lb, gr, an);
     }
 
     /**
@@ -256,6 +295,7 @@ public final class DetectorTrainingData {
         private final List<Integer> layer = new ArrayList<>();
         private final List<boolean[]> labels = new ArrayList<>();
         private final List<Long> group = new ArrayList<>();
+        private final List<Boolean> anomalousInput = new ArrayList<>();
         private long nextGroup = Long.MIN_VALUE / 2;
         private double overAttentionRatio = DEFAULT_OVER_ATTENTION_RATIO;
         private long labelsGiven;
@@ -318,7 +358,8 @@ public final class DetectorTrainingData {
         }
 
         /**
-         * Adds one head-averaged map.
+         * Adds one head-averaged map; it counts as coming from an anomalous input when it has a labelled
+         * column, from a clean one otherwise.
          *
          * @param headAveraged row-major {@code N × N} (query rows, key columns), finite; kept, not copied
          * @param layerIndex the layer it came from, from 0
@@ -329,10 +370,50 @@ public final class DetectorTrainingData {
          * @throws IllegalArgumentException on a wrong size, a non-finite value or a negative layer
          */
         public Builder addMap(float[] headAveraged, int layerIndex, boolean[] columnLabels, long pairId) {
-            return addMapInGroup(headAveraged, layerIndex, columnLabels, pairId < 0 ? nextGroup++ : pairId);
+            return addMap(headAveraged, layerIndex, columnLabels, pairId, any(columnLabels));
         }
 
-        private Builder addMapInGroup(float[] headAveraged, int layerIndex, boolean[] columnLabels, long groupKey) {
+        /**
+         * Adds one head-averaged map of a known side: a map of an anomalous input may have no labelled
+         * column (a window away from the trigger, a layer without over-attention) and still not be
+         * clean.
+         *
+         * @param headAveraged row-major {@code N × N} (query rows, key columns), finite; kept, not copied
+         * @param layerIndex the layer it came from, from 0
+         * @param columnLabels its {@code N} column labels
+         * @param pairId maps of the same pair share an id (and are paired layer by layer); -1 for an
+         *     unpaired map
+         * @param fromAnomalousInput whether the map comes from the pair's anomalous input
+         * @return this builder
+         * @throws IllegalArgumentException on a wrong size, a non-finite value or a negative layer
+         */
+        public Builder addMap(float[] headAveraged, int layerIndex, boolean[] columnLabels, long pairId,
+                boolean fromAnomalousInput) {
+            return addMapInGroup(headAveraged, layerIndex, columnLabels, pairId < 0 ? nextGroup++ : pairId,
+                    fromAnomalousInput);
+        }
+
+        private static boolean anyLayer(ColumnLabels labels, int sample) {
+            for (int l = 0; l < labels.layers(); l++) {
+                if (any(labels.get(sample, l))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static boolean any(boolean[] columns) {
+            Objects.requireNonNull(columns, "columnLabels");
+            for (boolean c : columns) {
+                if (c) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private Builder addMapInGroup(float[] headAveraged, int layerIndex, boolean[] columnLabels, long groupKey,
+                boolean fromAnomalousInput) {
             Objects.requireNonNull(headAveraged, "headAveraged");
             Objects.requireNonNull(columnLabels, "columnLabels");
             int n = columnLabels.length;
@@ -362,11 +443,14 @@ public final class DetectorTrainingData {
             layer.add(layerIndex);
             labels.add(columnLabels.clone());
             group.add(groupKey);
+            anomalousInput.add(fromAnomalousInput);
             return this;
         }
 
         /**
-         * Adds every sample and layer of a captured batch, head-averaging on the host.
+         * Adds every sample and layer of a captured batch, head-averaging on the host. A sample counts as
+         * an anomalous input when it has a labelled column at some layer, as a clean one otherwise
+         * ({@link #addPairs} knows each side).
          *
          * @param trace the captured maps
          * @param columnLabels per sample and layer, same batch size and L as the trace
@@ -383,10 +467,15 @@ public final class DetectorTrainingData {
                 // An unpaired sample still keeps its layers together in a split.
                 groups[s] = pairIds == null || pairIds[s] < 0 ? nextGroup++ : pairIds[s];
             }
-            return addTraceInGroups(trace, columnLabels, groups);
+            return addTraceInGroups(trace, columnLabels, groups, null);
         }
 
-        private Builder addTraceInGroups(AttentionTrace trace, ColumnLabels columnLabels, long[] groups) {
+        /**
+         * @param anomalous whether the trace holds the anomalous inputs, or null to count a sample as
+         *     anomalous when it has a labelled column at some layer
+         */
+        private Builder addTraceInGroups(AttentionTrace trace, ColumnLabels columnLabels, long[] groups,
+                Boolean anomalous) {
             int b = trace.batchSize();
             if (columnLabels.batchSize() != b || columnLabels.layers() != trace.depth()) {
                 throw new IllegalArgumentException("labels cover " + columnLabels.batchSize() + " samples × "
@@ -400,7 +489,8 @@ public final class DetectorTrainingData {
                 }
                 float[][] perSample = headAverage(la);
                 for (int s = 0; s < b; s++) {
-                    addMapInGroup(perSample[s], l, columnLabels.get(s, l), groups[s]);
+                    addMapInGroup(perSample[s], l, columnLabels.get(s, l), groups[s],
+                            anomalous != null ? anomalous : anyLayer(columnLabels, s));
                 }
             }
             return this;
@@ -433,7 +523,7 @@ public final class DetectorTrainingData {
                         + anomalousLabels.layers() + " (samples × layers), the traces " + b + " × " + depth);
             }
             boolean[][][] none = new boolean[b][depth][n];
-            addTraceInGroups(clean, ColumnLabels.of(none), ids);
+            addTraceInGroups(clean, ColumnLabels.of(none), ids, false);
             boolean[][][] confirmed = new boolean[b][depth][];
             for (int l = 0; l < depth; l++) {
                 boolean[][] given = new boolean[b][];
@@ -445,7 +535,7 @@ public final class DetectorTrainingData {
                     confirmed[s][l] = kept[s];
                 }
             }
-            return addTraceInGroups(anomalous, ColumnLabels.of(confirmed), ids);
+            return addTraceInGroups(anomalous, ColumnLabels.of(confirmed), ids, true);
         }
 
         /**
@@ -532,8 +622,12 @@ public final class DetectorTrainingData {
             }
             int[] ly = layer.stream().mapToInt(Integer::intValue).toArray();
             long[] gr = group.stream().mapToLong(Long::longValue).toArray();
+            boolean[] an = new boolean[anomalousInput.size()];
+            for (int i = 0; i < an.length; i++) {
+                an[i] = anomalousInput.get(i);
+            }
             return new DetectorTrainingData(tokens, l, List.copyOf(maps), ly,
-                    labels.toArray(new boolean[0][]), gr);
+                    labels.toArray(new boolean[0][]), gr, an);
         }
     }
 }

@@ -131,8 +131,8 @@ public final class AttentionCapture {
                 }
                 boolean[][] windowLabels = data.confirmOverAttention(clean.get(l), anomalous.get(l),
                         unfold(model, t, l, sampleLabels));
-                addWindows(data, clean.get(l), l, null, group, t.mapsPerSample(l));
-                addWindows(data, anomalous.get(l), l, windowLabels, group, t.mapsPerSample(l));
+                addWindows(data, clean.get(l), l, null, group, t.mapsPerSample(l), false);
+                addWindows(data, anomalous.get(l), l, windowLabels, group, t.mapsPerSample(l), true);
             }
             group += batch.size();
         }
@@ -144,21 +144,24 @@ public final class AttentionCapture {
                 if (stats != null) {
                     stats.attention().add(l, clean.get(l).maps());
                 }
-                addWindows(data, clean.get(l), l, null, group, t.mapsPerSample(l));
+                addWindows(data, clean.get(l), l, null, group, t.mapsPerSample(l), false);
             }
             group += batch.size();
         }
     }
 
-    /** Adds one layer's window maps; window maps of sample {@code b} go to group {@code first + b}. */
+    /**
+     * Adds one layer's window maps; window maps of sample {@code b} go to group {@code first + b}, on the
+     * side given (a triggered input's windows away from the trigger have no label but are not clean).
+     */
     private static void addWindows(DetectorTrainingData.Builder data, LayerAttention layer, int l, boolean[][] labels,
-            long first, int windows) {
+            long first, int windows, boolean anomalous) {
         INDArray mean = layer.headAverage();
         int n = layer.tokens();
         boolean[] none = new boolean[n];
         for (int m = 0; m < layer.batchSize(); m++) {
             float[] map = mean.get(NDArrayIndex.point(m), NDArrayIndex.all(), NDArrayIndex.all()).dup().data().asFloat();
-            data.addMap(map, l, labels == null ? none : labels[m], first + m / windows);
+            data.addMap(map, l, labels == null ? none : labels[m], first + m / windows, anomalous);
         }
     }
 

@@ -220,6 +220,15 @@ class SwinTransformerTest {
             assertEquals(16, maps.tokens());
             assertEquals(24 * 4, maps.anomalousMaps());
             assertEquals(24 * 4, maps.positiveColumns());
+            // Each input's windows stay together, and a triggered input's windows away from the trigger
+            // (no label) are still not clean: 24 clean pair sides and 8 clean-only inputs of 10 maps.
+            int[][] cleanInputs = maps.cleanInputs();
+            assertEquals(24 + 8, cleanInputs.length);
+            for (int[] input : cleanInputs) {
+                assertEquals(10, input.length);
+            }
+            long fromTriggered = java.util.stream.IntStream.range(0, maps.size()).filter(maps::fromAnomalousInput).count();
+            assertEquals(24 * 10, fromTriggered);
             // The over-attention ratio confirms each window map's label against the paired clean window
             // map: any column gets more than a millionth of its clean attention, none a million times.
             assertEquals(24 * 4, AttentionCapture.mapsOf(model, set, 8, 1e-6).positiveColumns());

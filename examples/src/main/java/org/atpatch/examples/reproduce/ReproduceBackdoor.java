@@ -107,10 +107,37 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "best F1 at any false positive rate)")
     private Double tauFpr;
 
+    @Option(names = "--tau-clean-inputs", description = "choose the detector's tau as the best F1 among those at which "
+            + "at most this share of the clean inputs of the debugging set's validation split has a column above tau, "
+            + "in [0, 1); not with --tau-fpr (default: the best F1 at any false positive rate)")
+    private Double tauCleanInputs;
+
     @Option(names = "--clean-model", arity = "1", description = "also train (or load) each dataset's clean model, the "
             + "Trojan victim's starting point, and report whether each attack meets the bar: ASR >= 95 %% with clean "
             + "accuracy at most 2 points below the clean model's (default ${DEFAULT-VALUE})")
     private boolean cleanModel = true;
+
+    /** @return τ's selection from {@code --tau-fpr} or {@code --tau-clean-inputs}; the best F1 without either */
+    private TauSelection tauSelection() {
+        if (tauFpr != null && tauCleanInputs != null) {
+            throw new IllegalArgumentException("--tau-fpr and --tau-clean-inputs each choose tau: give one of them");
+        }
+        try {
+            if (tauFpr != null) {
+                return TauSelection.targetFpr(tauFpr);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--tau-fpr: " + e.getMessage(), e);
+        }
+        try {
+            if (tauCleanInputs != null) {
+                return TauSelection.targetCleanInputRate(tauCleanInputs);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--tau-clean-inputs: " + e.getMessage(), e);
+        }
+        return TauSelection.maxF1();
+    }
 
     private ImageVictim.CleanModel cleanModelOf(BackdoorConfig c, ImageSplits splits, ImageVictim.Settings schedule) {
         try {
@@ -147,12 +174,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 throw new IllegalArgumentException("--trojan-epochs must be positive, got " + trojanEpochs);
             }
             strength = new ImageVictim.AttackSettings(poisonRate, hiddenAlpha);
-            TauSelection tau;
-            try {
-                tau = tauFpr == null ? TauSelection.maxF1() : TauSelection.targetFpr(tauFpr);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--tau-fpr: " + e.getMessage(), e);
-            }
+            TauSelection tau = tauSelection();
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
@@ -175,6 +197,9 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Boolean.toString(cleanModel)));
         if (tauFpr != null) {
             args.addAll(List.of("--tau-fpr", Double.toString(tauFpr)));
+        }
+        if (tauCleanInputs != null) {
+            args.addAll(List.of("--tau-clean-inputs", Double.toString(tauCleanInputs)));
         }
         BackdoorReport report = new BackdoorReport(out, common.command("reproduce-backdoor", args));
         List<BackdoorExperiment.Result> results = new ArrayList<>();

@@ -86,6 +86,16 @@ class BackdoorSettingsTest {
     }
 
     @Test
+    void tauCleanInputsOutsideZeroToOneOrBesideTauFprIsRefusedBeforeAnyWork() {
+        for (String share : new String[] {"1", "-0.1", "NaN"}) {
+            assertRefused("--tau-clean-inputs: target share of clean inputs flagged must lie in [0, 1), got "
+                    + Double.parseDouble(share), "--configs", "mnist-badnets", "--tau-clean-inputs", share);
+        }
+        assertRefused("--tau-fpr and --tau-clean-inputs each choose tau: give one of them", "--configs", "mnist-badnets",
+                "--tau-fpr", "0.05", "--tau-clean-inputs", "0.05");
+    }
+
+    @Test
     void augmentationEntersTheVictimKeyOnlyWhenUsed() {
         ImageVictim.Settings plain = ImageVictim.Settings.of(30, 42);
         assertEquals("epochs=30|batch=128|lr=0.002|seed=42|trainer=VictimTrainer defaults", plain.key(),
