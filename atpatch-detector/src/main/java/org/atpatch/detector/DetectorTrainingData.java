@@ -163,14 +163,18 @@ public final class DetectorTrainingData {
     public int anomalousMaps() {
         int c = 0;
         for (boolean[] l : labels) {
-            for (boolean v : l) {
-                if (v) {
-                    c++;
-                    break;
-                }
-            }
+            c += any(l) ? 1 : 0;
         }
         return c;
+    }
+
+    private static boolean any(boolean[] columns) {
+        for (boolean c : columns) {
+            if (c) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -370,6 +374,7 @@ public final class DetectorTrainingData {
          * @throws IllegalArgumentException on a wrong size, a non-finite value or a negative layer
          */
         public Builder addMap(float[] headAveraged, int layerIndex, boolean[] columnLabels, long pairId) {
+            Objects.requireNonNull(columnLabels, "columnLabels");
             return addMap(headAveraged, layerIndex, columnLabels, pairId, any(columnLabels));
         }
 
@@ -396,16 +401,6 @@ public final class DetectorTrainingData {
         private static boolean anyLayer(ColumnLabels labels, int sample) {
             for (int l = 0; l < labels.layers(); l++) {
                 if (any(labels.get(sample, l))) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        private static boolean any(boolean[] columns) {
-            Objects.requireNonNull(columns, "columnLabels");
-            for (boolean c : columns) {
-                if (c) {
                     return true;
                 }
             }

@@ -259,8 +259,7 @@ public abstract sealed class TauSelection {
             List<PrCurve.Point> pts = PrCurve.points(probabilities, truth, PrCurve.defaultTaus());
             double[] share = new double[pts.size()];
             for (int t = 0; t < share.length; t++) {
-                double tau = pts.get(t).tau();
-                share[t] = Arrays.stream(largest).filter(m -> m > tau).count() / (double) largest.length;
+                share[t] = flaggedShare(largest, pts.get(t).tau());
             }
             double lowest = Arrays.stream(share).min().orElse(1);
             double bound = lowest <= maxShare ? maxShare : lowest;
@@ -271,12 +270,13 @@ public abstract sealed class TauSelection {
                 }
             }
             Choice c = bestByF1(describe(), ok, probabilities, truth);
-            int at = 0;
-            while (pts.get(at).tau() != c.tau()) {
-                at++;
-            }
             return new Choice(c.tau(), c.method() + String.format(Locale.ROOT, "; %.1f %% of %d clean inputs flagged",
-                    100 * share[at], inputs.length), c.metrics());
+                    100 * flaggedShare(largest, c.tau()), inputs.length), c.metrics());
+        }
+
+        /** @return the share of inputs whose largest probability is above τ, as the strict metrics compare */
+        private static double flaggedShare(double[] largest, double tau) {
+            return Arrays.stream(largest).filter(m -> m > tau).count() / (double) largest.length;
         }
 
         @Override

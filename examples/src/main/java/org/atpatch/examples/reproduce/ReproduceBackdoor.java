@@ -122,21 +122,14 @@ public final class ReproduceBackdoor implements Callable<Integer> {
         if (tauFpr != null && tauCleanInputs != null) {
             throw new IllegalArgumentException("--tau-fpr and --tau-clean-inputs each choose tau: give one of them");
         }
-        try {
-            if (tauFpr != null) {
-                return TauSelection.targetFpr(tauFpr);
-            }
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--tau-fpr: " + e.getMessage(), e);
+        if (tauFpr == null && tauCleanInputs == null) {
+            return TauSelection.maxF1();
         }
         try {
-            if (tauCleanInputs != null) {
-                return TauSelection.targetCleanInputRate(tauCleanInputs);
-            }
+            return tauFpr != null ? TauSelection.targetFpr(tauFpr) : TauSelection.targetCleanInputRate(tauCleanInputs);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--tau-clean-inputs: " + e.getMessage(), e);
+            throw new IllegalArgumentException((tauFpr != null ? "--tau-fpr: " : "--tau-clean-inputs: ") + e.getMessage(), e);
         }
-        return TauSelection.maxF1();
     }
 
     private ImageVictim.CleanModel cleanModelOf(BackdoorConfig c, ImageSplits splits, ImageVictim.Settings schedule) {
