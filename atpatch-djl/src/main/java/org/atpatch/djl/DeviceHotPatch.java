@@ -60,9 +60,10 @@ public final class DeviceHotPatch {
      * Γ written into {@code maps} itself where the batch allows it: every row is rescaled in place and
      * Q's values are written into the flagged columns only, so no map-sized array is allocated (the
      * out-of-place form allocates two per layer, and on the project's CPU machine that dominates Γ's
-     * cost: docs/performance.md §10). Batches with a degenerate row take {@link #apply} and leave
-     * {@code maps} untouched. Only for a caller that owns the map: nothing else may hold it, and no
-     * gradient may be recorded through it ({@link PatchedModel}'s re-run checks both).
+     * cost: docs/performance.md §10). A batch with a degenerate row gets {@link #apply}'s result as a
+     * new array; {@code maps} is then left with its flagged columns zeroed. Only for a caller that
+     * owns the map: nothing else may hold it, and no gradient may be recorded through it ({@link
+     * PatchedModel}'s re-run checks both).
      *
      * @param maps {@code (batch, heads, N, N)}, overwritten
      * @param q the benign attention of the same layer, {@code (heads, N, N)}, or null to drop the
@@ -75,7 +76,7 @@ public final class DeviceHotPatch {
         Shape s = maps.getShape();
         check(s, q, flagged, layer);
         NDArray mFlat = flagged.toType(maps.getDataType(), false); // (B, N)
-        NDArray rest = restMass(maps, mFlat, s);
+        NDArray rest = zeroKAndSumRest(maps, mFlat.neg().add(1).reshape(s.get(0), 1, 1, s.get(2)));
         // One host read: whether a row is degenerate, and the most and fewest columns a sample flags.
         NDArray counts = mFlat.sum(new int[] {1});
         float[] host = NDArrays.stack(new NDList(rest.lt(floor).any().toType(DataType.FLOAT32, false), counts.max(),
@@ -89,6 +90,9 @@ public final class DeviceHotPatch {
             return maps;
         }
         maps.muli(alpha(maps, q, mFlat, rest, s, fewest > 0));
+        if (q == null) {
+            return maps; // Q := 0: the flagged columns are already zero
+        }
         // Each sample's flagged columns first (argsort of the 0/1 mask), `most` of them.
         NDArray columns = mFlat.argSort(1, false).get(new NDIndex(":, :{}", most)); // (B, k)
         NDArray onK = null;
@@ -106,9 +110,10 @@ public final class DeviceHotPatch {
     /**
      * Γ's per-call work for columns that stay the same at every layer, as in a two-pass re-run, done
      * once for all layers instead of at every layer of {@link #applyInPlace}: the mask, each sample's
-     * flagged columns, the write index, and from Q of every layer at once (one GEMM and one gather)
-     * the freed mass {@code 1 − Σ_K Q} and the values written into K. One host read. Only for batches
-     * in which every sample flags a column, as every sample of a re-run does.
+     * flagged columns and the write index, and from Q of every layer at once (one GEMM and one
+     * indexed read) the freed mass {@code 1 − Σ_K Q} and the values written into K, both laid out
+     * contiguously per layer. One host read. Only for batches in which every sample flags a column, as
+     * every sample of a re-run does.
      *
      * @param flagged {@code (batch, N)} boolean: each sample's anomalous columns
      * @param q Q of every layer stacked, {@code (layers, heads, N, N)} ({@link BenignOnDevice#qStacked}),
@@ -135,50 +140,60 @@ public final class DeviceHotPatch {
         if (fewest == 0) {
             return null;
         }
-        NDArray columns = mFlat.argSort(1, false).get(new NDIndex(":, :{}", most)); // (B, k)
-        if (fewest < most) {
-            columns = padded(columns, mFlat.gather(columns, 1).gt(0));
-        }
-        NDArray notM = mFlat.neg().add(1).reshape(b, 1, n, 1);
-        NDArray freed = null; // (L, B, H, N, 1)
-        NDArray values = null; // (L, B, H, N, k)
+        NDArray notM = mFlat.neg().add(1).reshape(b, 1, 1, n);
+        NDIndex at = null; // with Q := 0 nothing is written: the flagged columns are left zero
+        NDList freed = null; // per layer (B, H, N, 1)
+        NDList values = null; // per layer (B, k, H, N)
         if (q != null) {
+            NDArray columns = mFlat.argSort(1, false).get(new NDIndex(":, :{}", most)); // (B, k)
+            if (fewest < most) {
+                columns = padded(columns, mFlat.gather(columns, 1).gt(0));
+            }
+            // [b, :, :, columns[b, j]] selects (B, k, H, N): the values are laid out that way, so a
+            // layer's write takes its part as it is.
+            at = new NDIndex("{}, :, :, {}", manager.arange(0L, b, 1L, DataType.INT64).reshape(b, 1), columns);
             long layers = q.getShape().get(0);
             long heads = q.getShape().get(1);
             NDArray q2 = q.reshape(layers * heads * n, n);
             q2.attach(manager);
-            // Σ_K Q per (layer, sample, head, row) by one GEMM: Q (L·H·N, N) · mᵀ (N, B).
-            freed = q2.matMul(mFlat.transpose()).reshape(layers, heads, n, b).transpose(0, 3, 1, 2).expandDims(4)
-                    .neg().add(1);
-            NDArray qAll = q.expandDims(1).broadcast(new Shape(layers, b, heads, n, n)); // a view
-            qAll.attach(manager);
-            values = qAll.gather(columns.reshape(1, b, 1, 1, most).broadcast(new Shape(layers, b, heads, n, most)), 4);
+            // Σ_K Q per (layer, head, row, sample) by one GEMM: Q (L·H·N, N) · mᵀ (N, B); then copied
+            // to (L·B, H, N, 1) and split, so that each layer's part is contiguous.
+            freed = q2.matMul(mFlat.transpose()).neg().add(1).reshape(layers, heads, n, b).transpose(0, 3, 1, 2)
+                    .reshape(layers * b, heads, n, 1).split(layers);
+            // Q[l, h, i, columns[b, j]] as (L, B·k, H, N): Q with its key axis second, indexed there.
+            NDArray byKey = q.transpose(0, 3, 1, 2);
+            byKey.attach(manager);
+            values = byKey.get(new NDIndex(":, {}", columns.reshape(-1))).reshape(layers * b, most, heads, n)
+                    .split(layers);
         }
-        return new Prepared(flagged, notM, columns, freed, values);
+        return new Prepared(flagged, notM, at, manager.create(epsilon), freed, values);
     }
 
     /**
-     * Γ in place for one call's fixed columns ({@link #prepare}): per layer one mat-vec for the mass
-     * outside K, the degenerate-row check, the scale α and one indexed write. For the call that
-     * prepared it only (it holds arrays of that call's manager).
+     * Γ in place for one call's fixed columns ({@link #prepare}): per layer the flagged columns
+     * zeroed and the mass outside K summed, the degenerate-row check, the scale α and one indexed
+     * write. For the call that prepared it only (it holds arrays of that call's manager).
      */
     public final class Prepared {
         private final NDArray flagged;
+        /** {@code (B, 1, 1, N)}: 0 on the flagged columns */
         private final NDArray notM;
-        private final NDArray columns;
-        /** {@code (L, B, H, N, 1)}, or null for Q := 0 */
-        private final NDArray freed;
-        /** {@code (L, B, H, N, k)}, or null for Q := 0 */
-        private final NDArray values;
-        /** {@link #columnIndex} for the maps' shape, made at the first layer (and again if the shape changes). */
-        private NDIndex at;
-        private Shape atShape;
+        /** {@code [b, :, :, columns[b, j]]}, or null for Q := 0 */
+        private final NDIndex at;
+        /** ε as the 0-d array {@code add(Number)} would make at every layer */
+        private final NDArray epsilonArray;
+        /** {@code (B, H, N, 1)} per layer, or null for Q := 0 */
+        private final NDList freed;
+        /** {@code (B, k, H, N)} per layer, or null for Q := 0 */
+        private final NDList values;
         private NDArray ones;
 
-        private Prepared(NDArray flagged, NDArray notM, NDArray columns, NDArray freed, NDArray values) {
+        private Prepared(NDArray flagged, NDArray notM, NDIndex at, NDArray epsilonArray, NDList freed,
+                NDList values) {
             this.flagged = flagged;
             this.notM = notM;
-            this.columns = columns;
+            this.at = at;
+            this.epsilonArray = epsilonArray;
             this.freed = freed;
             this.values = values;
         }
@@ -190,7 +205,7 @@ public final class DeviceHotPatch {
 
         /**
          * Applies Γ to one layer's maps, in place unless the batch holds a degenerate row (then as
-         * {@link #apply}, leaving {@code maps} untouched).
+         * {@link #apply}, into a new array; {@code maps} is left with its flagged columns zeroed).
          *
          * @param maps {@code (batch, heads, N, N)}, overwritten
          * @param q the layer's benign attention {@code (heads, N, N)} (the same layer of the stack this
@@ -205,11 +220,11 @@ public final class DeviceHotPatch {
                 throw new IllegalArgumentException("Γ was prepared " + (values == null ? "with Q := 0" : "with Q")
                         + " but layer " + layer + " is patched " + (q == null ? "with Q := 0" : "with Q"));
             }
-            if (values != null && (layer >= values.getShape().get(0) || values.getShape().get(2) != s.get(1))) {
-                throw new IllegalArgumentException("Γ was prepared for " + values.getShape().get(0) + " layers of "
-                        + values.getShape().get(2) + " heads, but layer " + layer + "'s map is " + s);
+            if (values != null && (layer >= values.size() || values.get(0).getShape().get(2) != s.get(1))) {
+                throw new IllegalArgumentException("Γ was prepared for " + values.size() + " layers of "
+                        + values.get(0).getShape().get(2) + " heads, but layer " + layer + "'s map is " + s);
             }
-            NDArray rest = maps.matMul(notM); // Σ_{j∉K} A_ij, (B, H, N, 1)
+            NDArray rest = zeroKAndSumRest(maps, notM);
             if (rest.min().getFloat() < (float) floor) { // in float32, as the per-layer rest.lt(floor)
                 return withDegenerateRows(maps, q, flagged, s);
             }
@@ -222,16 +237,10 @@ public final class DeviceHotPatch {
                 }
                 numerator = ones;
             }
-            maps.muli(numerator.div(rest.add(epsilon)));
-            if (at == null || !s.equals(atShape)) {
-                atShape = s;
-                at = columnIndex(maps.getManager(), s, columns);
-            }
+            maps.muli(numerator.div(rest.add(epsilonArray)));
             if (values != null) {
                 maps.set(at, values.get(layer));
-            } else {
-                maps.set(at, 0f);
-            }
+            } // with Q := 0 the flagged columns are already zero
             return maps;
         }
     }
@@ -243,25 +252,9 @@ public final class DeviceHotPatch {
     }
 
     /**
-     * {@code [b, h, i, columns[b, j]]} for maps shaped {@code s}: four index arrays broadcasting to
-     * {@code (B, H, N, k)}, so an indexed write takes values in that shape with no slice and no
-     * transpose.
-     */
-    private static NDIndex columnIndex(NDManager manager, Shape s, NDArray columns) {
-        long b = s.get(0);
-        long h = s.get(1);
-        long n = s.get(2);
-        return new NDIndex("{}, {}, {}, {}", manager.arange(0L, b, 1L, DataType.INT64).reshape(b, 1, 1, 1),
-                manager.arange(0L, h, 1L, DataType.INT64).reshape(1, h, 1, 1),
-                manager.arange(0L, n, 1L, DataType.INT64).reshape(1, 1, n, 1),
-                columns.reshape(b, 1, 1, columns.getShape().get(1)));
-    }
-
-    /**
      * {@code maps[b, :, :, columns[b, j]] = Q[:, :, columns[b, j]]}, written in place; samples whose
-     * {@code onK} is false at {@code j} get their own values back. One index array and two slices: for
-     * a single write this dispatches fewer ops than {@link #columnIndex}, which pays off only when
-     * made once for several layers ({@link Prepared}).
+     * {@code onK} is false at {@code j} get their own values back. The per-layer form: it gathers and
+     * transposes Q's values at every call, where {@link Prepared} lays them out once per forward.
      */
     private static void writeQ(NDArray maps, NDArray q, NDArray columns, NDArray onK) {
         Shape s = maps.getShape();
@@ -301,6 +294,20 @@ public final class DeviceHotPatch {
     /** @return Σ_{j∉K} A_ij for every row, {@code (B, H, N, 1)}, as one batched mat-vec */
     private static NDArray restMass(NDArray maps, NDArray mFlat, Shape s) {
         return maps.matMul(mFlat.neg().add(1).reshape(s.get(0), 1, s.get(2), 1));
+    }
+
+    /**
+     * Zeroes the flagged columns of {@code maps} in place, then returns Σ_{j∉K} A_ij for every row,
+     * {@code (B, H, N, 1)}, as a sum over the last axis. The in-place paths overwrite those columns
+     * with Q anyway (with Q := 0 they are left zero), and a sample with nothing flagged is multiplied
+     * by exact ones, so it keeps its bits. Measured against the batched mat-vec {@link #restMass},
+     * which computes the same sum (docs/performance.md §16): 0.82 ms instead of 2.6 ms per layer at
+     * batch 256, 9 µs instead of 22 µs at batch 1 (the mat-vec's 1,024 tiny GEMVs are slow on CPU).
+     *
+     * @param notM {@code (B, 1, 1, N)}: 0 on each sample's flagged columns, 1 elsewhere
+     */
+    private static NDArray zeroKAndSumRest(NDArray maps, NDArray notM) {
+        return maps.muli(notM).sum(new int[] {-1}, true);
     }
 
     /**

@@ -184,7 +184,8 @@ class DeviceHotPatchTest {
                     }
                 }
             }
-            // A degenerate row: the general formulation, as per layer, and the map left untouched.
+            // A degenerate row: the general formulation, as per layer, into a new array; the map keeps
+            // everything but its flagged columns, which are zeroed.
             INDArray a = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 1, 5, 5);
             for (int s = 0; s < 2; s++) {
                 for (int i = 0; i < 5; i++) {
@@ -198,8 +199,20 @@ class DeviceHotPatchTest {
             float[] before = maps.toFloatArray();
             NDArray qd = toDevice(m, q);
             NDArray out = new DeviceHotPatch().prepare(mask(m, g), qd.expandDims(0)).applyInPlace(maps, qd, 0);
+            assertTrue(out != maps, "a batch with a degenerate row gets a new array");
             assertArrayEquals(expected, out.toFloatArray(), 1e-6f);
-            assertArrayEquals(before, maps.toFloatArray(), 0f);
+            assertArrayEquals(withColumnsZeroed(before, g, 5), maps.toFloatArray(), 0f);
+            NDArray perLayerMaps = toDevice(m, a);
+            NDArray perLayer = new DeviceHotPatch().applyInPlace(perLayerMaps, qd, mask(m, g), 0);
+            assertArrayEquals(out.toFloatArray(), perLayer.toFloatArray(), 0f, "per layer, the same bits");
+            assertArrayEquals(withColumnsZeroed(before, g, 5), perLayerMaps.toFloatArray(), 0f);
+            // Per layer, beside a sample that flags nothing: that sample comes back with its bits.
+            INDArray mixed = Nd4j.concat(0, a, RandomMaps.softmaxMaps(3, 1.0, 1, 1, 5, 5));
+            boolean[][] h = {g[0], g[1], new boolean[5]};
+            NDArray mixedMaps = toDevice(m, mixed);
+            NDArray mixedOut = new DeviceHotPatch().applyInPlace(mixedMaps, qd, mask(m, h), 0);
+            assertArrayEquals(new HotPatch().apply(mixed, q, h).dup().data().asFloat(), mixedOut.toFloatArray(), 1e-6f);
+            assertArrayEquals(toDevice(m, mixed).get(2).toFloatArray(), mixedOut.get(2).toFloatArray(), 0f);
             // A sample with nothing flagged: nothing to prepare, the per-layer form serves the call.
             assertTrue(new DeviceHotPatch().prepare(mask(m, new boolean[][] {{true, false}, {false, false}}), null) == null);
             // Prepared for other columns than the maps have: named.
@@ -219,6 +232,18 @@ class DeviceHotPatchTest {
                     () -> new DeviceHotPatch().prepare(mask(m, g), m.zeros(new Shape(1, 1, 4, 4))));
             assertTrue(otherN.getMessage().contains("N = 5"), otherN.getMessage());
         }
+    }
+
+    /** {@code maps} (B, H, N, N) row-major, with each sample's flagged columns set to 0. */
+    private static float[] withColumnsZeroed(float[] maps, boolean[][] flagged, int n) {
+        float[] out = maps.clone();
+        int perSample = out.length / flagged.length;
+        for (int i = 0; i < out.length; i++) {
+            if (flagged[i / perSample][i % n]) {
+                out[i] = 0f;
+            }
+        }
+        return out;
     }
 
     @Test
