@@ -25,7 +25,10 @@ import org.atpatch.djl.VisionTransformer;
  * map is a fresh copy of a kept map, and the copies alone are timed too and subtracted. The three
  * calls are timed in interleaved rounds and the medians of the per-round values are reported, as in
  * {@link PairedOverhead}. Inside a re-run the two-pass floor (pass 1 plus the re-run) comes on top:
- * {@code patched-all-identity} in {@link PairedOverhead}.
+ * {@code patched-all-identity} in {@link PairedOverhead}. The forward here runs slower at batch 256
+ * than in {@link PairedOverhead} (this program keeps four map-sized arrays and copies four more per
+ * call; measured 127–171 ms against 60–74 ms, docs/performance.md §16), so compare the Γ column
+ * between builds, and take ratios against the targets from {@link PairedOverhead}.
  *
  * <pre>java ... org.atpatch.examples.bench.GammaCost [--batches 1,256] [--rounds 15]</pre>
  */
