@@ -162,6 +162,21 @@ public abstract sealed class TauSelection {
         return new Choice(chosen.tau(), method + how, chosen.metrics());
     }
 
+    /**
+     * The candidates whose measure (a false positive rate, a share of inputs flagged) is at most
+     * {@code max}; if none is, those at the lowest measure.
+     */
+    private static List<PrCurve.Point> withinBound(List<PrCurve.Point> candidates, double[] measure, double max) {
+        double bound = Math.max(max, Arrays.stream(measure).min().orElse(1));
+        List<PrCurve.Point> ok = new ArrayList<>();
+        for (int t = 0; t < measure.length; t++) {
+            if (measure[t] <= bound) {
+                ok.add(candidates.get(t));
+            }
+        }
+        return ok;
+    }
+
     private static final class Fixed extends TauSelection {
         private final double tau;
 
@@ -209,12 +224,8 @@ public abstract sealed class TauSelection {
         @Override
         public Choice select(float[][] probabilities, boolean[][] truth) {
             List<PrCurve.Point> pts = PrCurve.points(probabilities, truth, PrCurve.defaultTaus());
-            List<PrCurve.Point> ok = pts.stream().filter(p -> p.metrics().fpr() <= maxFpr).toList();
-            if (ok.isEmpty()) {
-                double lowest = pts.stream().mapToDouble(p -> p.metrics().fpr()).min().orElse(1);
-                ok = pts.stream().filter(p -> p.metrics().fpr() <= lowest).toList();
-            }
-            return bestByF1(describe(), ok, probabilities, truth);
+            double[] fpr = pts.stream().mapToDouble(p -> p.metrics().fpr()).toArray();
+            return bestByF1(describe(), withinBound(pts, fpr, maxFpr), probabilities, truth);
         }
 
         @Override
@@ -261,15 +272,7 @@ public abstract sealed class TauSelection {
             for (int t = 0; t < share.length; t++) {
                 share[t] = flaggedShare(largest, pts.get(t).tau());
             }
-            double lowest = Arrays.stream(share).min().orElse(1);
-            double bound = lowest <= maxShare ? maxShare : lowest;
-            List<PrCurve.Point> ok = new ArrayList<>();
-            for (int t = 0; t < share.length; t++) {
-                if (share[t] <= bound) {
-                    ok.add(pts.get(t));
-                }
-            }
-            Choice c = bestByF1(describe(), ok, probabilities, truth);
+            Choice c = bestByF1(describe(), withinBound(pts, share, maxShare), probabilities, truth);
             return new Choice(c.tau(), c.method() + String.format(Locale.ROOT, "; %.1f %% of %d clean inputs flagged",
                     100 * flaggedShare(largest, c.tau()), inputs.length), c.metrics());
         }
