@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The canonical files of the six benchmark datasets, with the checksums recorded in
+ * The canonical files of the seven benchmark datasets, with the checksums recorded in
  * {@code shared/datasets/SHA256SUMS} (and, for plain CIFAR-10 batches, the official MD5s listed in
  * {@code SOURCES.md}) and their canonical download locations.
  */
@@ -21,6 +21,7 @@ public final class CanonicalFiles {
             "https://raw.githubusercontent.com/propublica/compas-analysis/bafff5da3f2e45eca6c2d5055faad269defd135a/";
     private static final String BANK_URL = "https://archive.ics.uci.edu/static/public/222/bank+marketing.zip";
     private static final String CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
+    private static final String IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz";
 
     private static final List<DatasetFile> ALL = new ArrayList<>();
     /** mnist/train-images-idx3-ubyte.gz. */
@@ -80,6 +81,16 @@ public final class CanonicalFiles {
     /** cifar10/batches.meta.txt (inside the official archive). */
     public static final DatasetFile CIFAR10_META = add(archived("cifar10", "batches.meta.txt", SHA256,
             "558e74b5e208382e186da55784b4bac2cd52e558448e1b5800990fdb28ed8033", false, CIFAR_URL, cifarHow("batches.meta.txt")));
+    /** imdb/imdb_train.csv.gz ({@code id,label,rating,text}, built from the archive's train reviews). */
+    public static final DatasetFile IMDB_TRAIN = add(archived("imdb", "imdb_train.csv.gz", SHA256,
+            "24f1a226d9e3b9a1b5291f47fbbc680f277e2ed6f7054deab129e2050f7bff34", false, IMDB_URL, imdbHow("train")));
+    /** imdb/imdb_test.csv.gz ({@code id,label,rating,text}, built from the archive's test reviews). */
+    public static final DatasetFile IMDB_TEST = add(archived("imdb", "imdb_test.csv.gz", SHA256,
+            "42951db4e9f7c54b7d1f85a3f65776bf71440267987275b944a280d4fd6ac2b5", false, IMDB_URL, imdbHow("test")));
+    /** imdb/README.aclImdb (the archive's own README). */
+    public static final DatasetFile IMDB_README = add(archived("imdb", "README.aclImdb", SHA256,
+            "a69bd3b91235c7fa1d6aadab51e257b7fa3f7b68f32b607483a72bd67f95e557", false, IMDB_URL,
+            "download " + IMDB_URL + " and put aclImdb/README into imdb/ as README.aclImdb"));
 
     private CanonicalFiles() {}
 
@@ -144,6 +155,12 @@ public final class CanonicalFiles {
 
     private static String cifarHow(String member) {
         return "download " + CIFAR_URL + " and extract cifar-10-batches-bin/" + member + " into cifar10/";
+    }
+
+    private static String imdbHow(String split) {
+        return "download " + IMDB_URL + ", write the labelled reviews of aclImdb/" + split + "/neg and /pos as a CSV"
+                + " with columns id,label,rating,text (label 0 = neg, 1 = pos; sorted by label, then id), gzip it with"
+                + " gzip -n -9 and put it into imdb/ as imdb_" + split + ".csv.gz";
     }
 
     private static DatasetFile inBankZip(String name, String sha256, String innerZip) {
