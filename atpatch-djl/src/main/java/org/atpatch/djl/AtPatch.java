@@ -11,6 +11,12 @@ import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DetectorTrainer;
 import org.atpatch.detector.DetectorTrainingData;
 import org.atpatch.detector.DjlOffline;
+import org.atpatch.djl.interception.AttentionCapture;
+import org.atpatch.djl.interception.AttentionLayers;
+import org.atpatch.djl.interception.InterceptableTransformer;
+import org.atpatch.djl.patch.PatchRule;
+import org.atpatch.djl.patch.PatchRuleSelection;
+import org.atpatch.djl.patch.PatchRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -28,6 +28,7 @@ import org.atpatch.core.AtomicFiles;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.core.Checks;
 import org.atpatch.detector.AttentionDetector;
+import org.atpatch.djl.patch.PatchRules;
 
 /**
  * Everything a trained AtPatch needs besides the victim: the detector, the benign statistics (Q and

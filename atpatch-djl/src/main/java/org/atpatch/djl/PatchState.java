@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.detector.ColumnDetector;
+import org.atpatch.djl.patch.BenignOnDevice;
+import org.atpatch.djl.patch.PatchRule;
 
 /**
  * One immutable configuration of a patched model (detector, benign statistics on the device, τ,

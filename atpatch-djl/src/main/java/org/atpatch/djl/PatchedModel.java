@@ -22,6 +22,16 @@ import org.atpatch.core.Checks;
 import org.atpatch.detector.AttentionDetector;
 import org.atpatch.detector.ColumnDetector;
 import org.atpatch.detector.DjlOffline;
+import org.atpatch.djl.interception.AttentionInterceptor;
+import org.atpatch.djl.interception.AttentionLayers;
+import org.atpatch.djl.interception.InterceptableTransformer;
+import org.atpatch.djl.interception.Interception;
+import org.atpatch.djl.interception.TokenStatePoint;
+import org.atpatch.djl.model.SwinTransformer;
+import org.atpatch.djl.model.internal.PreNormEncoderLayer;
+import org.atpatch.djl.patch.Masks;
+import org.atpatch.djl.patch.PatchRule;
+import org.atpatch.djl.patch.PatchRules;
 
 /**
  * A victim model wrapped by AtPatch: every forward runs the column detector on each layer's

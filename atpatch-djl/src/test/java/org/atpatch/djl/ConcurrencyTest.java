@@ -12,6 +12,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.atpatch.core.BenignStatistics;
+import org.atpatch.djl.patch.PatchRules;
+import org.atpatch.djl.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 
 /** 8 threads × 200 predicts on one patched model return exactly what one thread returns. */

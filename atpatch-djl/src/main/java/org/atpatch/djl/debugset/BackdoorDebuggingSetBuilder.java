@@ -9,8 +9,8 @@ import java.util.stream.IntStream;
 import org.atpatch.core.ImageTokenLayout;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.DebuggingSet;
-import org.atpatch.djl.InterceptableTransformer;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.interception.InterceptableTransformer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

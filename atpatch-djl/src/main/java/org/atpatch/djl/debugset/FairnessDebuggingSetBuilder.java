@@ -11,8 +11,8 @@ import java.util.Random;
 import org.atpatch.core.TokenLayout;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.DebuggingSet;
-import org.atpatch.djl.InterceptableTransformer;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.interception.InterceptableTransformer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,10 +2,10 @@ package org.atpatch.djl.debugset;
 
 import ai.djl.Model;
 import java.util.Objects;
+import org.atpatch.djl.Predictions;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchedModel;
-import org.atpatch.djl.VictimTrainer;
 
 /**
  * The classifier f whose individual fairness is probed: predicted classes for many inputs at once.
@@ -32,7 +32,7 @@ public interface FairnessPredictor {
         Objects.requireNonNull(model, "model");
         checkBatch(batchSize);
         DjlOffline.configure();
-        return data -> VictimTrainer.predict(model, data, batchSize);
+        return data -> Predictions.classes(model, data, batchSize);
     }
 
     /**
@@ -46,7 +46,7 @@ public interface FairnessPredictor {
         Objects.requireNonNull(patched, "patched");
         checkBatch(batchSize);
         DjlOffline.configure();
-        return data -> VictimTrainer.predict(patched, data, batchSize);
+        return data -> Predictions.classes(patched, data, batchSize);
     }
 
     private static void checkBatch(int batchSize) {

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import org.atpatch.core.FeatureTokenLayout;
 import org.atpatch.core.TokenLayout;
-import org.atpatch.djl.FTTransformer;
+import org.atpatch.djl.model.FTTransformer;
 
 /**
  * A protected attribute of tabular inputs (sex, race, age bucket) for the clean-bias pairs of the

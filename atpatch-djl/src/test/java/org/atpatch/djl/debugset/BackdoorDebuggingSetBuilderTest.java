@@ -7,26 +7,26 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.nn.LambdaBlock;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.LambdaBlock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.atpatch.djl.Predictions;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.ImageRegionLayout;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
-import org.atpatch.djl.T2TViT;
-import org.atpatch.djl.VictimTrainer;
-import org.atpatch.djl.VisionTransformer;
+import org.atpatch.djl.model.T2TViT;
+import org.atpatch.djl.model.VisionTransformer;
 import org.junit.jupiter.api.Test;
 
 /** The known-trigger path and the pair construction, on the planted victim and on an untrained model. */
@@ -144,7 +144,7 @@ class BackdoorDebuggingSetBuilderTest {
             assertTrue(p.columns()[column], "the pair is labelled at its placement's patch " + column);
             System.arraycopy(p.anomalous(), 0, anomalous, i++ * p.anomalous().length, p.anomalous().length);
         }
-        int[] pred = VictimTrainer.predict(v.model,
+        int[] pred = Predictions.classes(v.model,
                 new LabelledData(anomalous, new int[set.pairs().size()], PlantedBackdoor.SHAPE), 256);
         assertTrue(Arrays.stream(pred).allMatch(c -> c == PlantedBackdoor.TARGET), "every kept placement fired");
         assertTrue(set.provenance().get("trigger0").contains("placements="), set.provenance().toString());

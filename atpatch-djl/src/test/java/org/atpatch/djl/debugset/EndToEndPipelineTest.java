@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import java.util.Arrays;
+import org.atpatch.djl.Predictions;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.Metrics;
 import org.atpatch.detector.DetectorConfig;
@@ -16,8 +17,7 @@ import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchResult;
 import org.atpatch.djl.PatchedModel;
-import org.atpatch.djl.VictimTrainer;
-import org.atpatch.djl.VisionTransformer;
+import org.atpatch.djl.model.VisionTransformer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,7 +43,7 @@ class EndToEndPipelineTest {
         LabelledData others = eval.subset(java.util.stream.IntStream.range(0, eval.size())
                 .filter(i -> eval.labels()[i] != PlantedBackdoor.TARGET).toArray());
         LabelledData triggered = victim.trueTrigger.apply(others);
-        double asrBefore = Metrics.attackSuccessRate(VictimTrainer.predict(victim.model, triggered, 256),
+        double asrBefore = Metrics.attackSuccessRate(Predictions.classes(victim.model, triggered, 256),
                 triggered.labels(), PlantedBackdoor.TARGET);
 
         try (PatchedModel patched = AtPatch.builder()
@@ -52,7 +52,7 @@ class EndToEndPipelineTest {
                 .optSeed(3)
                 .build()
                 .train(debugSet)) {
-            double asrAfter = Metrics.attackSuccessRate(VictimTrainer.predict(patched, triggered, 256),
+            double asrAfter = Metrics.attackSuccessRate(Predictions.classes(patched, triggered, 256),
                     triggered.labels(), PlantedBackdoor.TARGET);
             assertTrue(asrAfter <= 0.10 && asrAfter < asrBefore / 4,
                     "ASR before " + asrBefore + ", after " + asrAfter + " with rule " + patched.patchRule().name() + " (flagged "
@@ -76,8 +76,8 @@ class EndToEndPipelineTest {
                 // Flagged clean inputs are patched, which must not cost accuracy; and enough stay unflagged
                 // for the bitwise check above to mean something.
                 assertTrue(unflagged >= 0.5 * eval.size(), "only " + unflagged + " of " + eval.size() + " clean inputs unflagged");
-                double accBefore = Metrics.accuracy(VictimTrainer.predict(victim.model, eval, 256), eval.labels());
-                double accAfter = Metrics.accuracy(VictimTrainer.predict(patched, eval, 256), eval.labels());
+                double accBefore = Metrics.accuracy(Predictions.classes(victim.model, eval, 256), eval.labels());
+                double accAfter = Metrics.accuracy(Predictions.classes(patched, eval, 256), eval.labels());
                 assertTrue(accAfter >= accBefore - 0.02, "clean accuracy " + accBefore + " -> " + accAfter
                         + " with " + (eval.size() - unflagged) + " clean inputs flagged");
             }

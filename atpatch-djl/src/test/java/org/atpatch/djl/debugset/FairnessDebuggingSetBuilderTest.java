@@ -12,12 +12,13 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.atpatch.djl.Predictions;
 import org.atpatch.core.Metrics;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.DebuggingSet;
-import org.atpatch.djl.FTTransformer;
 import org.atpatch.djl.LabelledData;
-import org.atpatch.djl.VictimTrainer;
+import org.atpatch.djl.model.FTTransformer;
+import org.atpatch.djl.testing.VictimTrainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,7 +90,7 @@ class FairnessDebuggingSetBuilderTest {
             ft.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, F));
             float loss = VictimTrainer.builder().optEpochs(20).optBatchSize(128).optLearningRate(2e-3f).optSeed(seed)
                     .optProgress(false).build().fit(model, data);
-            double acc = Metrics.accuracy(VictimTrainer.predict(model, data, 512), data.labels());
+            double acc = Metrics.accuracy(Predictions.classes(model, data, 512), data.labels());
             if ((Float.isFinite(loss) && acc > 0.95) || attempt == 2) {
                 return model;
             }
@@ -128,7 +129,7 @@ class FairnessDebuggingSetBuilderTest {
         assertEquals(SEX, sex.index());
         assertArrayEquals(new int[] {SEX_COLUMN}, sex.columns());
 
-        int[] pred = VictimTrainer.predict(biased, test, 256);
+        int[] pred = Predictions.classes(biased, test, 256);
         double acc = Metrics.accuracy(pred, test.labels());
         assertTrue(acc > 0.95, "the victim should learn the rule, accuracy " + acc);
 
@@ -150,7 +151,7 @@ class FairnessDebuggingSetBuilderTest {
         for (int i = 0; i < test.size(); i++) {
             flipped[i * F + SEX] = 1 - flipped[i * F + SEX];
         }
-        int[] flippedPred = VictimTrainer.predict(biased, new LabelledData(flipped, test.labels(), new Shape(F)), 400);
+        int[] flippedPred = Predictions.classes(biased, new LabelledData(flipped, test.labels(), new Shape(F)), 400);
         int divergent = 0;
         int inBiasedRegion = 0;
         for (int i = 0; i < test.size(); i++) {
@@ -225,7 +226,7 @@ class FairnessDebuggingSetBuilderTest {
 
     @Test
     void aModelThatIgnoresSexHasAlmostNoDivergentFlips() {
-        int[] pred = VictimTrainer.predict(control, controlTest, 256);
+        int[] pred = Predictions.classes(control, controlTest, 256);
         double acc = Metrics.accuracy(pred, controlTest.labels());
         assertTrue(acc > 0.95, "the control should learn its rule, accuracy " + acc);
         ProtectedAttribute sex = ProtectedAttribute.of((FTTransformer) control.getBlock(), "sex", 0f, 1f);

@@ -11,10 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
+import org.atpatch.djl.Predictions;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
-import org.atpatch.djl.VictimTrainer;
-import org.atpatch.djl.VisionTransformer;
+import org.atpatch.djl.model.VisionTransformer;
+import org.atpatch.djl.testing.VictimTrainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -57,10 +58,10 @@ class InversionTiming {
                     model.save(Path.of(cache), "qs");
                 }
             }
-            int[] p = VictimTrainer.predict(model, test, 256);
+            int[] p = Predictions.classes(model, test, 256);
             double acc = IntStream.range(0, p.length).filter(i -> p[i] == test.labels()[i]).count() / (double) p.length;
             LabelledData others = test.subset(IntStream.range(0, test.size()).filter(i -> test.labels()[i] != 0).toArray());
-            int[] pt = VictimTrainer.predict(model, trigger.apply(others), 256);
+            int[] pt = Predictions.classes(model, trigger.apply(others), 256);
             double asr = IntStream.of(pt).filter(v -> v == 0).count() / (double) pt.length;
             System.out.printf("TIMING victim clean accuracy %.4f, attack success %.4f%n", acc, asr);
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)

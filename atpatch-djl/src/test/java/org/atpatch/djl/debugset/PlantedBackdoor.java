@@ -5,10 +5,11 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Random;
+import org.atpatch.djl.Predictions;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
-import org.atpatch.djl.VictimTrainer;
-import org.atpatch.djl.VisionTransformer;
+import org.atpatch.djl.model.VisionTransformer;
+import org.atpatch.djl.testing.VictimTrainer;
 
 /**
  * A tiny backdoored victim for the inversion tests: 16×16 one-channel images of oriented gratings
@@ -62,7 +63,7 @@ final class PlantedBackdoor {
         VictimTrainer.builder().optEpochs(8).optBatchSize(64).optLearningRate(2e-3f).optSeed(7)
                 .optProgress(false).build().fit(model, train);
         trainSeconds = (System.nanoTime() - t0) / 1e9;
-        int[] p = VictimTrainer.predict(model, test, 256);
+        int[] p = Predictions.classes(model, test, 256);
         int ok = 0;
         for (int i = 0; i < p.length; i++) {
             ok += p[i] == test.labels()[i] ? 1 : 0;
@@ -70,7 +71,7 @@ final class PlantedBackdoor {
         cleanAccuracy = ok / (double) p.length;
         LabelledData others = test.subset(java.util.stream.IntStream.range(0, test.size())
                 .filter(i -> test.labels()[i] != TARGET).toArray());
-        int[] pt = VictimTrainer.predict(model, trueTrigger.apply(others), 256);
+        int[] pt = Predictions.classes(model, trueTrigger.apply(others), 256);
         int hit = 0;
         for (int v : pt) {
             hit += v == TARGET ? 1 : 0;

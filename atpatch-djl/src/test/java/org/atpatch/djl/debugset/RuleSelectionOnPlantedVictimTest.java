@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.atpatch.djl.Predictions;
 import org.atpatch.detector.AttentionDetector;
 import org.atpatch.detector.ColumnDetector;
 import org.atpatch.detector.DetectorConfig;
@@ -21,12 +22,11 @@ import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchMode;
-import org.atpatch.djl.PatchRule;
-import org.atpatch.djl.PatchRuleSelection;
 import org.atpatch.djl.PatchReport;
-import org.atpatch.djl.PatchRules;
 import org.atpatch.djl.PatchedModel;
-import org.atpatch.djl.VictimTrainer;
+import org.atpatch.djl.patch.PatchRule;
+import org.atpatch.djl.patch.PatchRuleSelection;
+import org.atpatch.djl.patch.PatchRules;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -156,17 +156,17 @@ class RuleSelectionOnPlantedVictimTest {
             PatchRule rule = PatchRules.tokenStateAtFirstLayer();
             try (PatchedModel recording = PatchedModel.builder().setModel(victim.model).setDetector(detector)
                     .setBenignStatistics(bundle.benign()).optTau(0.5).optPatchRule(rule).build()) {
-                VictimTrainer.predict(recording, all, 256);
+                Predictions.classes(recording, all, 256);
             }
             detector.splitAtMedian();
             int pairs = knownTrigger.pairs().size();
-            int[] before = VictimTrainer.predict(victim.model, all, 256);
+            int[] before = Predictions.classes(victim.model, all, 256);
             int[] after;
             int flagged = 0;
             try (PatchedModel patched = PatchedModel.builder().setModel(victim.model).setDetector(detector)
                     .setBenignStatistics(bundle.benign()).optTau(0.5).optPatchRule(rule).build();
                     NDManager m = NDManager.newBaseManager()) {
-                after = VictimTrainer.predict(patched, all, 256);
+                after = Predictions.classes(patched, all, 256);
                 for (PatchReport r : patched.predictWithReport(all.batch(m, 0, all.size())).reports()) {
                     flagged += r.patched() ? 1 : 0;
                 }

@@ -11,7 +11,7 @@ import java.util.Arrays;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
-import org.atpatch.djl.VisionTransformer;
+import org.atpatch.djl.model.VisionTransformer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,0 +1,87 @@
+package org.atpatch.examples.reproduce;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.atpatch.djl.patch.PatchRule;
+import org.atpatch.djl.patch.PatchRules;
+import org.atpatch.examples.data.DataDirectory;
+import picocli.CommandLine.Option;
+
+/**
+ * The options both reproduction harnesses take (a picocli mixin): data directory, victim cache, seed,
+ * detector epochs, evaluation pairs and extra patch rules, and the command line that records them.
+ */
+public final class ReproduceOptions {
+
+    @Option(names = "--data", description = "data directory (default: -Datpatch.data, $ATPATCH_DATA, ~/.atpatch/data)")
+    private Path data;
+
+    @Option(names = "--cache", description = "victim cache folder (default ~/.cache/atpatch/victims); the backdoor harness "
+            + "caches its region scans in region-scans beside it")
+    private Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
+
+    @Option(names = "--seed", description = "seed of victims, attacks, debugging sets and detectors (default ${DEFAULT-VALUE})")
+    private long seed = 42;
+
+    @Option(names = "--detector-epochs", description = "detector training epochs (default ${DEFAULT-VALUE})")
+    private int detectorEpochs = 50;
+
+    @Option(names = "--eval-pairs", description = "most pairs in the balanced detector evaluation set (default ${DEFAULT-VALUE})")
+    private int evalPairs = 1000;
+
+    @Option(names = "--rules", split = ",", description = "extra patch rules to measure besides gamma and the product default, "
+            + "comma-separated (PatchRules names, e.g. token-state,token-state-every-layer)")
+    private List<String> rules = List.of();
+
+    /** @return the data directory given, or the one from the environment */
+    public DataDirectory dataDirectory() {
+        return data == null ? DataDirectory.fromEnvironment() : new DataDirectory(data);
+    }
+
+    /** @return the victim cache folder */
+    public Path cache() {
+        return cache;
+    }
+
+    /** @return the seed */
+    public long seed() {
+        return seed;
+    }
+
+    /** @return detector training epochs */
+    public int detectorEpochs() {
+        return detectorEpochs;
+    }
+
+    /** @return the most pairs in the balanced evaluation set */
+    public int evalPairs() {
+        return evalPairs;
+    }
+
+    /**
+     * @return the extra rules
+     * @throws IllegalArgumentException naming an unknown rule and the known ones
+     */
+    public List<PatchRule> patchRules() {
+        return rules.stream().map(PatchRules::byName).toList();
+    }
+
+    /**
+     * The Maven command that repeats a run, recorded in its results.
+     *
+     * @param execution the examples module's exec execution id, e.g. {@code reproduce-fairness}
+     * @param specific the harness's own options, as name/value pairs
+     * @return the command line
+     */
+    public String command(String execution, List<String> specific) {
+        List<String> a = new ArrayList<>(specific);
+        a.addAll(List.of("--seed", Long.toString(seed), "--detector-epochs", Integer.toString(detectorEpochs),
+                "--eval-pairs", Integer.toString(evalPairs)));
+        if (!rules.isEmpty()) {
+            a.addAll(List.of("--rules", String.join(",", rules)));
+        }
+        return "mvn -B -pl examples exec:exec@" + execution + " -Datpatch.data=" + dataDirectory().root()
+                + " -Dreproduce.args=\"" + String.join(" ", a) + "\"";
+    }
+}
