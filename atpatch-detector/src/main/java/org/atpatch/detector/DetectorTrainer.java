@@ -79,7 +79,7 @@ public final class DetectorTrainer {
     }
 
     /**
-     * Trains with the paper's defaults.
+     * Trains with {@link DetectorConfig#defaults()}.
      *
      * @param data the debugging set's maps
      * @return the detector

@@ -45,7 +45,7 @@ class AttentionDetectorTest {
         manager = NDManager.newBaseManager();
         data = new SyntheticAttention(N, 2, SyntheticAttention.THREE_LAYERS[0], SyntheticAttention.THREE_LAYERS[1])
                 .pairs(40, 5);
-        detector = new DetectorTrainer(DetectorConfig.builder()
+        detector = new DetectorTrainer(DetectorConfig.paper().toBuilder()
                         .optEpochs(3)
                         .optLearningRate(3e-3)
                         .optProgressBar(false)
@@ -285,7 +285,7 @@ class AttentionDetectorTest {
 
     @Test
     void provenanceWithoutValidationDataSurvivesTheFile() throws Exception {
-        DetectorConfig config = DetectorConfig.builder()
+        DetectorConfig config = DetectorConfig.paper().toBuilder()
                 .optEpochs(1)
                 .optValidationFraction(0)
                 .optProgressBar(false)

@@ -7,12 +7,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
-/** Configuration defaults (the paper's) and validation. */
+/** The two presets, copying, and validation. */
 class DetectorConfigTest {
 
     @Test
-    void defaultsAreThePapers() {
-        DetectorConfig c = DetectorConfig.defaults();
+    void defaultsAreTheSmallDebuggingSetPreset() {
+        DetectorConfig d = DetectorConfig.defaults();
+        assertEquals(3e-3, d.learningRate());
+        assertTrue(d.cosineDecay());
+        assertEquals(50, d.epochs());
+        assertEquals("maxF1", d.tauSelection().describe());
+        assertEquals(DetectorConfig.smallDebuggingSet().toMap(), d.toMap());
+        assertEquals(d.toMap(), DetectorConfig.builder().build().toMap());
+    }
+
+    @Test
+    void toBuilderCopiesEverySettingAndLeavesTheOriginalAlone() {
+        DetectorConfig a = DetectorConfig.paper().toBuilder().optSeed(9).optHiddenSize(12).optDevice(ai.djl.Device.cpu())
+                .build();
+        DetectorConfig.Builder copy = a.toBuilder();
+        assertEquals(a.toMap(), copy.build().toMap());
+        DetectorConfig b = copy.optSeed(10).optLearningRate(0.5).build();
+        assertEquals(9, a.seed());
+        assertEquals(1e-4, a.learningRate());
+        assertEquals(10, b.seed());
+    }
+
+    @Test
+    void paperPresetIsThePapers() {
+        DetectorConfig c = DetectorConfig.paper();
+        assertTrue(!c.cosineDecay());
         assertEquals(1e-4, c.learningRate());
         assertEquals(50, c.epochs());
         assertEquals(1.0, c.lambda());

@@ -64,7 +64,7 @@ class DetectorTrainerTest {
     @Test
     void trainingIsDeterministicForASeedOnCpu() throws Exception {
         DetectorTrainingData data = new SyntheticAttention(9, 2, SyntheticAttention.DEFAULT).pairs(30, 4);
-        DetectorConfig config = DetectorConfig.builder()
+        DetectorConfig config = DetectorConfig.paper().toBuilder()
                 .optEpochs(2)
                 .optLearningRate(3e-3)
                 .optBatchSize(8)
@@ -90,7 +90,7 @@ class DetectorTrainerTest {
         }
         DetectorTrainingData clean = b.build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new DetectorTrainer(DetectorConfig.builder().optValidationFraction(0).build()).train(clean));
+                () -> new DetectorTrainer(DetectorConfig.paper().toBuilder().optValidationFraction(0).build()).train(clean));
         assertTrue(e.getMessage().contains("no anomalous column"), e.getMessage());
     }
 }

@@ -26,11 +26,14 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * PatchedModel patched = AtPatch.builder()
  *         .setModel(victim)
- *         .optTau(0.1)
  *         .build()
  *         .train(debugSet);
  * NDArray logits = patched.predict(batch);
  * }</pre>
+ *
+ * Without {@link Builder#optDetectorConfig} the detector trains with {@link DetectorConfig#defaults()};
+ * {@link DetectorConfig#paper()} gives the paper's settings, and {@code DetectorConfig.builder()} any
+ * other (seed, epochs, τ selection, network sizes).
  *
  * {@link #train} records every layer's attention maps (and input token states) of the debugging
  * set's clean and anomalous inputs, accumulates Q and the benign token states from the clean side,
@@ -57,21 +60,9 @@ public final class AtPatch {
     private AtPatch(Builder b) {
         this.model = b.model;
         this.overAttentionRatio = b.overAttentionRatio;
-        DetectorConfig.Builder c = b.detectorConfig != null ? b.detectorConfig : DetectorConfig.builder();
-        if (b.tau != null) {
-            c.optTau(b.tau);
-        }
-        if (b.lambda != null) {
-            c.optLambda(b.lambda);
-        }
-        if (b.epochs != null) {
-            c.optEpochs(b.epochs);
-        }
-        if (b.seed != null) {
-            c.optSeed(b.seed);
-        }
-        c.optDevice(model.getNDManager().getDevice());
-        this.detectorConfig = c.build();
+        // The detector trains where the model lives unless the configuration names a device.
+        this.detectorConfig = b.detectorConfig.device() != null ? b.detectorConfig
+                : b.detectorConfig.toBuilder().optDevice(model.getNDManager().getDevice()).build();
         this.rule = b.rule;
         this.mode = b.mode;
         this.captureBatchSize = b.captureBatchSize;
@@ -208,14 +199,13 @@ public final class AtPatch {
         return AttentionLayers.of(model.getBlock()).attention().get(0).width();
     }
 
-    /** Builds an {@link AtPatch}. Unset options keep the paper's defaults (Section 4.1.3). */
+    /**
+     * Builds an {@link AtPatch}. Only the model is required; each other setting has one {@code optX}
+     * and a documented default. Nothing passed in is modified. Not thread-safe.
+     */
     public static final class Builder {
         private Model model;
-        private DetectorConfig.Builder detectorConfig;
-        private Double tau;
-        private Double lambda;
-        private Integer epochs;
-        private Long seed;
+        private DetectorConfig detectorConfig = DetectorConfig.defaults();
         private PatchRule rule;
         private PatchMode mode = PatchMode.TWO_PASS;
         private int captureBatchSize = 64;
@@ -228,30 +218,6 @@ public final class AtPatch {
         /** @param model the victim, built from interceptable attention and initialised @return this */
         public Builder setModel(Model model) {
             this.model = model;
-            return this;
-        }
-
-        /** @param tau τ in (0, 1), default 0.1 @return this */
-        public Builder optTau(double tau) {
-            this.tau = tau;
-            return this;
-        }
-
-        /** @param lambda λ of Eq. 7, default 1 @return this */
-        public Builder optLambda(double lambda) {
-            this.lambda = lambda;
-            return this;
-        }
-
-        /** @param epochs detector training epochs, default 50 @return this */
-        public Builder optEpochs(int epochs) {
-            this.epochs = epochs;
-            return this;
-        }
-
-        /** @param seed the detector's training seed @return this */
-        public Builder optSeed(long seed) {
-            this.seed = seed;
             return this;
         }
 
@@ -292,12 +258,13 @@ public final class AtPatch {
         }
 
         /**
-         * @param config every detector setting (architecture, optimiser, τ selection); τ, λ, epochs
-         *     and seed set on this builder override it
+         * @param config every detector setting (architecture, optimiser, epochs, λ, seed, τ selection);
+         *     default {@link DetectorConfig#defaults()}. Without a device of its own, the detector
+         *     trains on the model's device.
          * @return this
          */
-        public Builder optDetectorConfig(DetectorConfig.Builder config) {
-            this.detectorConfig = config;
+        public Builder optDetectorConfig(DetectorConfig config) {
+            this.detectorConfig = java.util.Objects.requireNonNull(config, "config");
             return this;
         }
 

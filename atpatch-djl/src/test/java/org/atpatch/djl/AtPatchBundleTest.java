@@ -71,8 +71,8 @@ class AtPatchBundleTest {
         return AtPatch.builder()
                 .setModel(model)
                 .optPatchRule(PatchRules.tokenStateAndGamma())
-                .optDetectorConfig(DetectorConfig.builder().optEpochs(2).optProgressBar(false).optValidationFraction(0.25))
-                .optSeed(seed)
+                .optDetectorConfig(DetectorConfig.paper().toBuilder().optEpochs(2).optProgressBar(false)
+                        .optValidationFraction(0.25).optSeed(seed).build())
                 .build();
     }
 

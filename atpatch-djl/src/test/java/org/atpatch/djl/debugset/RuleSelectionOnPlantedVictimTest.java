@@ -104,8 +104,8 @@ class RuleSelectionOnPlantedVictimTest {
     }
 
     private static AtPatch.Builder atPatch() {
-        return AtPatch.builder().setModel(victim.model).optEpochs(3).optSeed(3)
-                .optDetectorConfig(DetectorConfig.builder().optProgressBar(false));
+        return AtPatch.builder().setModel(victim.model)
+                .optDetectorConfig(DetectorConfig.paper().toBuilder().optEpochs(3).optSeed(3).optProgressBar(false).build());
     }
 
     @Test

@@ -251,7 +251,9 @@ class SwinTransformerTest {
             assertEquals(0, none.positiveColumns());
             assertEquals(maps.size(), none.size(), "the maps stay; only their labels go");
 
-            PatchBundle bundle = AtPatch.builder().setModel(model).optEpochs(2).optSeed(3).build().trainBundle(set);
+            PatchBundle bundle = AtPatch.builder().setModel(model)
+                    .optDetectorConfig(org.atpatch.detector.DetectorConfig.paper().toBuilder().optEpochs(2).optSeed(3).build())
+                    .build().trainBundle(set);
             assertEquals(16, bundle.benign().tokens(), "Q is the mean window map");
             assertEquals(16, bundle.detector().tokens());
             assertEquals("gamma", bundle.patchRule(), "no token-state points: the default falls back to Γ");

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.atpatch.detector.DetectorConfig;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.ImageTokenLayout;
 import org.atpatch.detector.DetectorEvaluation;
@@ -35,7 +36,6 @@ import org.atpatch.djl.interception.InterceptableTransformer;
 import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.examples.attack.Attack;
 import org.atpatch.examples.attack.RealTrigger;
-import org.atpatch.examples.scenario.BackdoorScenario;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -220,9 +220,9 @@ public final class BackdoorExperiment {
                     + "the debugging set has no pairs, AtPatch was not trained");
         }
         double ratio = s.overAttentionRatio();
-        PatchBundle bundle = AtPatch.builder().setModel(model).optSeed(s.seed())
-                .optDetectorConfig(BackdoorScenario.detectorConfig().optEpochs(s.detectorEpochs())
-                        .optLayerEmbedding(s.detectorLayerEmbedding()).optTauSelection(s.tauSelection()))
+        PatchBundle bundle = AtPatch.builder().setModel(model)
+                .optDetectorConfig(DetectorConfig.builder().optEpochs(s.detectorEpochs()).optSeed(s.seed())
+                        .optLayerEmbedding(s.detectorLayerEmbedding()).optTauSelection(s.tauSelection()).build())
                 .optOverAttentionRatio(ratio).build().trainBundle(debugSet);
         try {
             List<String> notes = new ArrayList<>();

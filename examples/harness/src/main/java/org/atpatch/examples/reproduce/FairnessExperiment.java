@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.atpatch.detector.DetectorConfig;
 import org.atpatch.core.Metrics;
 import org.atpatch.detector.DetectorEvaluation;
 import org.atpatch.djl.AtPatch;
@@ -21,7 +22,6 @@ import org.atpatch.djl.debugset.FairnessPredictor;
 import org.atpatch.djl.debugset.ProtectedAttribute;
 import org.atpatch.djl.interception.AttentionCapture;
 import org.atpatch.djl.patch.PatchRule;
-import org.atpatch.examples.scenario.BackdoorScenario;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,8 +120,8 @@ public final class FairnessExperiment {
         DebuggingSet debugSet = FairnessDebuggingSetBuilder.of(model, victim.data().debug())
                 .setAttributes(List.of(attribute)).optMaxPairs(s.maxPairs()).optSeed(s.seed()).build();
         LOG.info("{}: debugging set {}", config.name(), debugSet);
-        PatchBundle trained = AtPatch.builder().setModel(model).optSeed(s.seed())
-                .optDetectorConfig(BackdoorScenario.detectorConfig().optEpochs(s.detectorEpochs()))
+        PatchBundle trained = AtPatch.builder().setModel(model)
+                .optDetectorConfig(DetectorConfig.builder().optEpochs(s.detectorEpochs()).optSeed(s.seed()).build())
                 .build().trainBundle(debugSet);
         PatchBundle bundle = Double.isNaN(s.tau()) ? trained : new PatchBundle(trained.detector(), trained.benign(),
                 s.tau(), trained.patchRule(), trained.mode(), trained.modelFingerprint(), trained.provenance());

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.atpatch.detector.DetectorConfig;
 import org.atpatch.djl.Predictions;
 import org.atpatch.core.AtomicFiles;
 import org.atpatch.core.ImagePatchLayout;
@@ -26,7 +27,6 @@ import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.djl.patch.PatchRules;
 import org.atpatch.examples.attack.Attack;
 import org.atpatch.examples.data.ExecArgs;
-import org.atpatch.examples.scenario.BackdoorScenario;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -82,8 +82,9 @@ public final class OnePatchDefence implements Callable<Integer> {
             DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(victim.model(), splits.pool()).optLayout(layout)
                     .addTriggers(inversion.triggers()).optPairsPerTrigger(maxPairs).optSeed(common.seed()).build();
             System.out.println(inversion.triggers() + "; " + debugSet);
-            PatchBundle bundle = AtPatch.builder().setModel(victim.model()).optSeed(common.seed())
-                    .optDetectorConfig(BackdoorScenario.detectorConfig().optEpochs(common.detectorEpochs()))
+            PatchBundle bundle = AtPatch.builder().setModel(victim.model())
+                    .optDetectorConfig(DetectorConfig.builder().optEpochs(common.detectorEpochs()).optSeed(common.seed())
+                            .build())
                     .build().trainBundle(debugSet);
             try (var detector = bundle.detector()) {
                 Attack attack = victim.attack();

@@ -92,19 +92,19 @@ public final class PatchRuleComparison implements Callable<Integer> {
                 detectors.put("oracle " + Arrays.toString(real), new OracleColumnDetector(layout.size(), real));
                 try (var detector = bundle.detector()) {
                     for (Map.Entry<String, ColumnDetector> d : detectors.entrySet()) {
-                        for (Map.Entry<String, BackdoorScenario.Evaluation> r : evaluateEveryRule(s, bundle, d.getValue())
+                        for (Map.Entry<String, BackdoorVictim.Evaluation> r : evaluateEveryRule(s, bundle, d.getValue())
                                 .entrySet()) {
-                            BackdoorScenario.Evaluation e = r.getValue();
+                            BackdoorVictim.Evaluation e = r.getValue();
                             boolean selected = d.getValue() == bundle.detector() && r.getKey().equals(bundle.patchRule());
                             rows.add(String.format(Locale.ROOT, "%s,%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%b", name,
-                                    d.getKey().replace(',', ' '), r.getKey(), s.accBefore(), s.asrBefore(), s.asrFloor(),
+                                    d.getKey().replace(',', ' '), r.getKey(), s.victim().accBefore(), s.victim().asrBefore(), s.victim().asrFloor(),
                                     e.acc(), e.asr(), e.cleanFlagged(), e.accOnFlagged(), e.triggeredFlagged(), selected));
                             md.append(String.format(Locale.ROOT, "| %s | %s / %s (%s) | %s | %s | %s | %s | %s | %s | %s |%n",
-                                    name, BackdoorScenario.pct(s.accBefore()), BackdoorScenario.pct(s.asrBefore()),
-                                    BackdoorScenario.pct(s.asrFloor()), d.getKey(), r.getKey() + (selected ? " (selected)" : ""),
-                                    BackdoorScenario.pct(e.acc()),
-                                    BackdoorScenario.pct(e.asr()), BackdoorScenario.pct(e.cleanFlagged()),
-                                    BackdoorScenario.pct(e.accOnFlagged()), BackdoorScenario.pct(e.triggeredFlagged())));
+                                    name, BackdoorVictim.pct(s.victim().accBefore()), BackdoorVictim.pct(s.victim().asrBefore()),
+                                    BackdoorVictim.pct(s.victim().asrFloor()), d.getKey(), r.getKey() + (selected ? " (selected)" : ""),
+                                    BackdoorVictim.pct(e.acc()),
+                                    BackdoorVictim.pct(e.asr()), BackdoorVictim.pct(e.cleanFlagged()),
+                                    BackdoorVictim.pct(e.accOnFlagged()), BackdoorVictim.pct(e.triggeredFlagged())));
                         }
                     }
                 }
@@ -126,7 +126,7 @@ public final class PatchRuleComparison implements Callable<Integer> {
      * @param bundle the trained bundle; its detector stays open (the caller's)
      * @return per rule name, its evaluation, in {@link PatchRules#all()} order
      */
-    public static Map<String, BackdoorScenario.Evaluation> evaluateEveryRule(BackdoorScenario s, PatchBundle bundle) {
+    public static Map<String, BackdoorVictim.Evaluation> evaluateEveryRule(BackdoorScenario s, PatchBundle bundle) {
         return evaluateEveryRule(s, bundle, bundle.detector());
     }
 
@@ -138,17 +138,17 @@ public final class PatchRuleComparison implements Callable<Integer> {
      * @param detector the column detector (the bundle's, or an {@link OracleColumnDetector})
      * @return per rule name, its evaluation, in {@link PatchRules#all()} order
      */
-    public static Map<String, BackdoorScenario.Evaluation> evaluateEveryRule(BackdoorScenario s, PatchBundle bundle,
+    public static Map<String, BackdoorVictim.Evaluation> evaluateEveryRule(BackdoorScenario s, PatchBundle bundle,
             ColumnDetector detector) {
-        Map<String, BackdoorScenario.Evaluation> out = new LinkedHashMap<>();
+        Map<String, BackdoorVictim.Evaluation> out = new LinkedHashMap<>();
         for (PatchRule rule : PatchRules.all()) {
             try (PatchedModel pm = PatchedModel.builder().setModel(s.model()).setDetector(detector)
                     .setBenignStatistics(bundle.benign()).optTau(bundle.tau()).optPatchRule(rule).build()) {
-                BackdoorScenario.Evaluation e = s.evaluate(pm);
+                BackdoorVictim.Evaluation e = s.evaluate(pm);
                 LOG.info("{} / {}: acc {} ASR {} clean patched {} acc on those {}; triggered inputs patched {}",
-                        s.model().getName(), rule.name(), BackdoorScenario.pct(e.acc()), BackdoorScenario.pct(e.asr()),
-                        BackdoorScenario.pct(e.cleanFlagged()), BackdoorScenario.pct(e.accOnFlagged()),
-                        BackdoorScenario.pct(e.triggeredFlagged()));
+                        s.model().getName(), rule.name(), BackdoorVictim.pct(e.acc()), BackdoorVictim.pct(e.asr()),
+                        BackdoorVictim.pct(e.cleanFlagged()), BackdoorVictim.pct(e.accOnFlagged()),
+                        BackdoorVictim.pct(e.triggeredFlagged()));
                 out.put(rule.name(), e);
             }
         }

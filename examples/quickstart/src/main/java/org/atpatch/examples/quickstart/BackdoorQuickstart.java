@@ -1,30 +1,39 @@
 package org.atpatch.examples.quickstart;
 
+import ai.djl.Model;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DetectorTrainingData;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.djl.PatchBundle;
+import org.atpatch.djl.AtPatch;
+import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.PatchedModel;
+import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
+import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.RegionInversion;
+import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.PatchTrigger;
-import org.atpatch.examples.scenario.BackdoorScenario;
-import org.atpatch.examples.scenario.PatchRuleComparison;
+import org.atpatch.examples.scenario.BackdoorVictim;
 import org.atpatch.examples.scenario.ScenarioOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /**
- * The quickstart: on the Fashion-MNIST subset embedded in this module, trains a small ViT with a
- * BadNets trigger, builds the debugging set by trigger inversion (the attack's own trigger is never
- * shown to the defence), trains AtPatch, and reports clean accuracy and attack success rate before
- * and after patching. Its last output line is {@code RESULT {...}}.
+ * The backdoor quickstart. On the Fashion-MNIST subset embedded in the harness, an attacker trains
+ * a small ViT with a BadNets trigger (a 4 × 4 checkerboard in the bottom-right corner, target class
+ * drawn from the seed). The defender, never shown the trigger, then does what a user of the library
+ * does: inverts the trigger on a clean pool, builds the debugging set, trains AtPatch with its
+ * defaults and serves the patched model. The last output line is {@code RESULT {...}} with clean
+ * accuracy and attack success rate before and after.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
         description = "Backdoor a small ViT, invert the trigger, hot-fix it with AtPatch, and report Acc/ASR.")
@@ -35,20 +44,17 @@ public final class BackdoorQuickstart implements Callable<Integer> {
     @Mixin
     ScenarioOptions options = new ScenarioOptions();
 
-    @Option(names = "--out", description = "Where the inversion report and PNGs go (default ${DEFAULT-VALUE}).")
+    @Option(names = "--out", description = "Where the inversion report goes (default ${DEFAULT-VALUE}).")
     Path out = Path.of("target", "quickstart");
 
-    @Option(names = "--all-rules", description = "Also evaluate every shipped patch rule on the same detector and Q.")
-    boolean allRules;
-
-    @Option(names = "--over-attention-ratio", description = "Keep a pair's column label only where the column gets this many times"
-            + " the clean map's attention (default ${DEFAULT-VALUE}: keep every label).")
-    double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
-
     @Option(names = "--regions", description = "Also invert the suspected classes inside this many blank squares"
-            + " (RegionInversion) and build the debugging set from the classes that fire from most of them"
-            + " (default ${DEFAULT-VALUE}: the unrestricted inversion alone).")
+            + " (RegionInversion) and keep the classes whose trigger fires from most of them (default ${DEFAULT-VALUE}:"
+            + " the unrestricted inversion alone).")
     int regions;
+
+    @Option(names = "--over-attention-ratio", description = "Keep a pair's column label only at layers where the column"
+            + " gets this many times its clean attention (default ${DEFAULT-VALUE}: keep every label).")
+    double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
 
     /**
      * Runs the quickstart.
@@ -63,46 +69,63 @@ public final class BackdoorQuickstart implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         long start = System.nanoTime();
+        long seed = options.seed();
         ScenarioOptions.Data data = options.data();
-        int target = options.target();
-        PatchTrigger trigger = new PatchTrigger(24, 24, 4, 1f, true, target);
+        PatchTrigger trigger = new PatchTrigger(24, 24, 4, 1f, true, options.target());
         LOG.info("data: {} training, {} debugging pool, {} evaluation images; BadNets 4x4 checkerboard at (24, 24) -> class {}",
-                data.train().size(), data.pool().size(), data.eval().size(), target);
+                data.train().size(), data.pool().size(), data.eval().size(), trigger.target());
 
-        try (BackdoorScenario scenario = new BackdoorScenario("quickstart", data.train(), data.pool(), data.eval(), trigger,
-                        options.epochs(), options.seed(), options.cache(), out, regions);
-                PatchedModel patched = PatchedModel.fromBundle(trainAndCompare(scenario), scenario.model())) {
-            BackdoorScenario.Evaluation after = scenario.evaluate(patched);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            // On stdout with the RESULT line: a log line on stderr can overtake it when a tool merges the streams.
-            System.out.println(String.format(Locale.ROOT, "AtPatch (%s): clean accuracy %s -> %s, attack success rate %s -> %s;"
-                    + " %s of clean inputs and %s of triggered inputs patched", patched.patchRule().name(),
-                    pct(scenario.accBefore()), pct(after.acc()), pct(scenario.asrBefore()), pct(after.asr()),
-                    pct(after.cleanFlagged()), pct(after.triggeredFlagged())));
-            System.out.println(String.format(Locale.ROOT, "Without any trigger the victim already classifies %s of the clean"
-                    + " non-target images as the target: the attack success rate left if the patch restored every"
-                    + " triggered image's clean prediction exactly.",
-                    pct(scenario.asrFloor())));
-            System.err.flush();
-            System.out.println(String.format(Locale.ROOT,
-                    "RESULT {\"acc_before\":%.4f,\"asr_before\":%.4f,\"acc_after\":%.4f,\"asr_after\":%.4f,\"seconds\":%.1f}",
-                    scenario.accBefore(), scenario.asrBefore(), after.acc(), after.asr(), seconds));
+        // The attacker's side: a backdoored victim (trained once, then cached).
+        try (BackdoorVictim attacked = new BackdoorVictim("quickstart", data.train(), data.eval(), trigger, options.epochs(),
+                seed, options.cache())) {
+            Model victim = attacked.model();
+
+            // Offline, once: invert the trigger on the defender's clean pool and build the debugging set.
+            InversionReport inversion = TriggerInversion.builder().optSeed(seed).build().invert(victim, data.pool());
+            inversion.writeTo(out);
+            LOG.info("trigger inversion flagged classes {}; report in {}", Arrays.toString(inversion.flaggedClasses()),
+                    out.toAbsolutePath());
+            BackdoorDebuggingSetBuilder debug = BackdoorDebuggingSetBuilder.of(victim, data.pool())
+                    .optLayout(attacked.vit().tokenLayout()).optSeed(seed);
+            if (regions > 0) {
+                RegionInversion.Result scan = RegionInversion.builder().optRegionCount(regions)
+                        .optInversion(() -> TriggerInversion.builder().optSeed(seed)).build()
+                        .invert(victim, data.pool(), inversion);
+                debug.addTriggers(scan, inversion);
+            } else {
+                debug.addTriggers(inversion);
+            }
+            DebuggingSet debugSet = debug.build();
+            LOG.info("{}", debugSet);
+
+            // Train AtPatch with the library's defaults (only the seed is set, for a reproducible run).
+            try (PatchedModel patched = AtPatch.builder()
+                    .setModel(victim)
+                    .optDetectorConfig(DetectorConfig.builder().optSeed(seed).build())
+                    .optOverAttentionRatio(overAttentionRatio)
+                    .build()
+                    .train(debugSet)) {
+                // Online: every prediction goes through patched.predict(batch); here, over the evaluation sets.
+                BackdoorVictim.Evaluation after = attacked.evaluate(patched);
+                report(patched, attacked, after, (System.nanoTime() - start) / 1e9);
+            }
         }
         return 0;
     }
 
-
-
-    /** Trains the bundle; with {@code --all-rules}, first evaluates every patch rule on it. */
-    private PatchBundle trainAndCompare(BackdoorScenario scenario) {
-        PatchBundle bundle = scenario.trainBundle(options.seed(), overAttentionRatio);
-        if (allRules) {
-            PatchRuleComparison.evaluateEveryRule(scenario, bundle);
-        }
-        return bundle;
-    }
-
-    private static String pct(double v) {
-        return String.format(Locale.ROOT, "%.2f%%", 100 * v);
+    private static void report(PatchedModel patched, BackdoorVictim v, BackdoorVictim.Evaluation after, double seconds) {
+        // On stdout with the RESULT line: a log line on stderr can overtake it when a tool merges the streams.
+        System.out.println(String.format(Locale.ROOT, "AtPatch (%s): clean accuracy %s -> %s, attack success rate %s -> %s;"
+                + " %s of clean inputs and %s of triggered inputs patched", patched.patchRule().name(),
+                BackdoorVictim.pct(v.accBefore()), BackdoorVictim.pct(after.acc()), BackdoorVictim.pct(v.asrBefore()),
+                BackdoorVictim.pct(after.asr()), BackdoorVictim.pct(after.cleanFlagged()),
+                BackdoorVictim.pct(after.triggeredFlagged())));
+        System.out.println(String.format(Locale.ROOT, "Without any trigger the victim already classifies %s of the clean"
+                + " non-target images as the target: the attack success rate left if the patch restored every"
+                + " triggered image's clean prediction exactly.", BackdoorVictim.pct(v.asrFloor())));
+        System.err.flush();
+        System.out.println(String.format(Locale.ROOT,
+                "RESULT {\"acc_before\":%.4f,\"asr_before\":%.4f,\"acc_after\":%.4f,\"asr_after\":%.4f,\"seconds\":%.1f}",
+                v.accBefore(), v.asrBefore(), after.acc(), after.asr(), seconds));
     }
 }

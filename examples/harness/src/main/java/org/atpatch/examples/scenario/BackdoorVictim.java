@@ -1,0 +1,160 @@
+package org.atpatch.examples.scenario;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import org.atpatch.core.Metrics;
+import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchedModel;
+import org.atpatch.djl.Predictions;
+import org.atpatch.djl.model.VisionTransformer;
+import org.atpatch.djl.testing.VictimTrainer;
+import org.atpatch.examples.data.PatchTrigger;
+import org.atpatch.examples.data.VictimCache;
+import org.atpatch.examples.reproduce.PatchedCounts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The attacker's side of a backdoor scenario: a small ViT (28 × 28 grey images, patch 4, depth 2,
+ * width 64, 4 heads, 10 classes) trained on images poisoned with a trigger (10 % poison rate),
+ * cached by a hash of its configuration, and the measures a defence is judged by: clean accuracy,
+ * attack success rate on triggered non-target images, and the ASR floor (clean non-target images the
+ * victim already calls the target). Knows the trigger; a defence must never be shown it. Close it to
+ * free the model. Not thread-safe.
+ */
+public final class BackdoorVictim implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackdoorVictim.class);
+    private static final int BATCH = 256;
+
+    private final Model model;
+    private final VisionTransformer vit;
+    private final PatchTrigger trigger;
+    private final LabelledData eval;
+    private final LabelledData triggered;
+    private final double accBefore;
+    private final double asrBefore;
+    private final double asrFloor;
+
+    /**
+     * Trains (or loads from the cache) the victim and measures it.
+     *
+     * @param name a name for logs and the cache key
+     * @param train training images (clean; poisoned here)
+     * @param eval held-out evaluation images
+     * @param trigger the attack
+     * @param epochs victim training epochs
+     * @param seed the seed of initialisation, poisoning and training
+     * @param cache the victim cache folder
+     * @throws IOException when the cache cannot be read or written
+     */
+    public BackdoorVictim(String name, LabelledData train, LabelledData eval, PatchTrigger trigger, int epochs, long seed,
+            Path cache) throws IOException {
+        this.trigger = trigger;
+        this.eval = eval;
+        LabelledData cleanNonTarget = trigger.nonTarget(eval);
+        this.triggered = trigger.apply(cleanNonTarget);
+        this.vit = VisionTransformer.builder()
+                .setImageSize(28).setPatchSize(4).setDepth(2).setWidth(64).setHeads(4).optMlpRatio(2).setClasses(10)
+                .build();
+        this.model = Model.newInstance(name);
+        boolean ok = false;
+        try {
+            model.setBlock(vit);
+            VictimTrainer.initialize(model, new Shape(1, 28, 28), seed);
+            VictimTrainer trainer = VictimTrainer.builder().optEpochs(epochs).optSeed(seed).build();
+            String config = vit.fingerprint() + "|" + name + "|train=" + train.size() + "#"
+                    + VictimCache.hash(Arrays.toString(train.labels())).substring(0, 12) + "|" + trigger.fingerprint()
+                    + "|rate=0.1|epochs=" + epochs + "|seed=" + seed + VictimTrainer.SEEDED_INIT_KEY;
+            new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, trigger.poison(train, 0.1, seed)));
+            accBefore = Metrics.accuracy(Predictions.classes(model, eval, BATCH), eval.labels());
+            asrBefore = Metrics.attackSuccessRate(Predictions.classes(model, triggered, BATCH), triggered.labels(),
+                    trigger.target());
+            asrFloor = Metrics.attackSuccessRate(Predictions.classes(model, cleanNonTarget, BATCH),
+                    cleanNonTarget.labels(), trigger.target());
+            LOG.info("{}: victim clean accuracy {}, attack success rate {} (clean non-target images classified as the"
+                    + " target: {})", name, pct(accBefore), pct(asrBefore), pct(asrFloor));
+            ok = true;
+        } finally {
+            if (!ok) {
+                model.close();
+            }
+        }
+    }
+
+    /**
+     * Clean accuracy and attack success rate through a patched model, with the share of clean and of
+     * triggered inputs it patched.
+     *
+     * @param patched the patched model
+     * @return the evaluation
+     */
+    public Evaluation evaluate(PatchedModel patched) {
+        PatchedCounts clean = PatchedCounts.of(patched, eval, BATCH);
+        double asr = Metrics.attackSuccessRate(Predictions.classes(patched, triggered, BATCH), triggered.labels(),
+                trigger.target());
+        return new Evaluation(clean.accuracy(), asr, clean.patchedShare(), clean.accuracyOnPatched(),
+                PatchedCounts.of(patched, triggered, BATCH).patchedShare());
+    }
+
+    /**
+     * @param acc clean accuracy
+     * @param asr attack success rate
+     * @param cleanFlagged share of clean inputs that were patched
+     * @param accOnFlagged accuracy on those (NaN when none)
+     * @param triggeredFlagged share of the triggered inputs (true label not the target) that were patched
+     */
+    public record Evaluation(double acc, double asr, double cleanFlagged, double accOnFlagged, double triggeredFlagged) {}
+
+    /** @return the victim */
+    public Model model() {
+        return model;
+    }
+
+    /** @return the victim's architecture, for its token layout */
+    public VisionTransformer vit() {
+        return vit;
+    }
+
+    /** @return the attack */
+    public PatchTrigger trigger() {
+        return trigger;
+    }
+
+    /** @return clean accuracy of the unpatched victim */
+    public double accBefore() {
+        return accBefore;
+    }
+
+    /** @return attack success rate of the unpatched victim */
+    public double asrBefore() {
+        return asrBefore;
+    }
+
+    /**
+     * @return the share of clean (untriggered) non-target evaluation images the victim classifies as
+     *     the target: the attack success rate of a patch that gave every triggered input exactly its
+     *     clean prediction (a patch can only go below it by also changing predictions the victim gets
+     *     wrong without a trigger)
+     */
+    public double asrFloor() {
+        return asrFloor;
+    }
+
+    /**
+     * @param v a share in [0, 1]
+     * @return it as a percentage with two decimals, e.g. {@code 81.00%}
+     */
+    public static String pct(double v) {
+        return String.format(Locale.ROOT, "%.2f%%", 100 * v);
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
