@@ -16,7 +16,7 @@ import java.util.Random;
  * map from the profile's range (each column within half a logit of it), jittered by ±20 % per query
  * row, in a random subset of at least two of the heads.
  */
-final class SyntheticAttention {
+public final class SyntheticAttention {
 
     /**
      * Statistics of one layer.
@@ -33,14 +33,14 @@ final class SyntheticAttention {
      * @param boostMax largest anomalous logit boost
      * @param headShare chance that a head carries the anomaly
      */
-    record Profile(double scoreScale, double prominence, double localBias, double localWidth, double sink, int extraSinkColumn,
+    public record Profile(double scoreScale, double prominence, double localBias, double localWidth, double sink, int extraSinkColumn,
             double extraSink, double boostMin, double boostMax, double headShare) {}
 
     /** A typical single layer: moderate scores, a band, a CLS sink, boosts of 2.5 to 5 logits. */
-    static final Profile DEFAULT = new Profile(1.0, 0.5, 1.5, 1.5, 1.5, -1, 0, 2.5, 5.0, 0.75);
+    public static final Profile DEFAULT = new Profile(1.0, 0.5, 1.5, 1.5, 1.5, -1, 0, 2.5, 5.0, 0.75);
 
     /** Three layers that differ: sharper attention and stronger sinks with depth, a layer-2 sink at column 5. */
-    static final Profile[] THREE_LAYERS = {
+    public static final Profile[] THREE_LAYERS = {
         new Profile(0.8, 0.5, 2.0, 1.0, 0.5, -1, 0, 2.0, 4.0, 0.75),
         new Profile(1.0, 0.5, 1.5, 1.5, 1.5, -1, 0, 2.5, 5.0, 0.75),
         new Profile(1.3, 0.5, 1.0, 2.0, 2.5, 5, 2.0, 3.0, 5.5, 0.75),
@@ -56,7 +56,7 @@ final class SyntheticAttention {
      * @param heads heads to average
      * @param profiles one per layer
      */
-    SyntheticAttention(int n, int heads, Profile... profiles) {
+    public SyntheticAttention(int n, int heads, Profile... profiles) {
         this.n = n;
         this.heads = heads;
         this.dim = 8;
@@ -70,7 +70,7 @@ final class SyntheticAttention {
      * @param seed the generator's seed
      * @return 2 · pairs · L maps
      */
-    DetectorTrainingData pairs(int pairs, long seed) {
+    public DetectorTrainingData pairs(int pairs, long seed) {
         Random r = new Random(seed);
         DetectorTrainingData.Builder b = DetectorTrainingData.builder().optLayers(profiles.length);
         for (int p = 0; p < pairs; p++) {

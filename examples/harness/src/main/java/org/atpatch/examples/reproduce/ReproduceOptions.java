@@ -70,7 +70,7 @@ public final class ReproduceOptions {
     /**
      * The Maven command that repeats a run, recorded in its results.
      *
-     * @param execution the examples module's exec execution id, e.g. {@code reproduce-fairness}
+     * @param execution the harness module's exec execution id, e.g. {@code reproduce-fairness}
      * @param specific the harness's own options, as name/value pairs
      * @return the command line
      */
@@ -81,7 +81,8 @@ public final class ReproduceOptions {
         if (!rules.isEmpty()) {
             a.addAll(List.of("--rules", String.join(",", rules)));
         }
-        return "mvn -B -pl examples exec:exec@" + execution + " -Datpatch.data=" + dataDirectory().root()
+        // The data folder is the reader's own, so the recorded command names none.
+        return "mvn -B -pl examples/harness exec:exec@" + execution + " -Datpatch.data=<data folder>"
                 + " -Dreproduce.args=\"" + String.join(" ", a) + "\"";
     }
 }

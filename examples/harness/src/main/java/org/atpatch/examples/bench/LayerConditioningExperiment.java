@@ -1,17 +1,25 @@
-package org.atpatch.detector;
+package org.atpatch.examples.bench;
 
 import java.util.ArrayList;
 import java.util.List;
 import org.atpatch.core.DetectionMetrics;
+import org.atpatch.detector.AttentionDetector;
+import org.atpatch.detector.DetectorConfig;
+import org.atpatch.detector.DetectorTrainer;
+import org.atpatch.detector.DetectorTrainingData;
+import org.atpatch.detector.DjlOffline;
+import org.atpatch.detector.SyntheticAttention;
+import org.atpatch.detector.TauSelection;
 
 /**
- * Measures the two ways of telling the detector which layer a map came from (issue 3): one network
- * with a learned layer embedding, or one network per layer. Not a unit test (minutes on two cores);
- * run by hand with the test classpath:
+ * Measures the two ways of telling the detector which layer a map came from: one network with a
+ * learned layer embedding, or one network per layer, each with and without a (layer, column)
+ * position embedding, on synthetic three-layer attention maps. A program, not a test (minutes on two
+ * cores):
  *
- * <pre>java -cp ... org.atpatch.detector.LayerConditioningExperiment [pairs] [epochs] [batch]</pre>
+ * <pre>java -cp ... org.atpatch.examples.bench.LayerConditioningExperiment [pairs] [epochs] [batch]</pre>
  *
- * The numbers are recorded in {@link AttentionDetector}'s Javadoc.
+ * docs/architecture.md ("Design decisions": layer conditioning) records what it decided.
  */
 public final class LayerConditioningExperiment {
 
@@ -30,7 +38,7 @@ public final class LayerConditioningExperiment {
         DetectorTrainingData test = gen.pairs(200, 2);
         int layers = train.layers();
 
-        DetectorConfig.Builder base = DetectorConfig.builder()
+        DetectorConfig.Builder base = DetectorConfig.paper().toBuilder()
                 .optLearningRate(3e-3)
                 .optEpochs(epochs)
                 .optBatchSize(batch)
