@@ -46,8 +46,6 @@ public final class PairedOverhead {
         out.append("Each cell: median ms per call; median of the per-round ratios to unpatched [IQR of those ratios].\n\n");
         out.append("| batch | variant | wall time | process CPU time |\n");
         out.append("|---:|---|---|---|\n");
-        com.sun.management.OperatingSystemMXBean os =
-                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         LoadSampler sampler = new LoadSampler(5000);
         try (VitBenchFixture fixture = VitBenchFixture.create(42); BenchVariants bv = new BenchVariants(fixture)) {
             for (String bs : batches) {
@@ -59,37 +57,15 @@ public final class PairedOverhead {
                         bv.check(variant, x);
                         calls.add(bv.call(variant, inputs, x));
                     }
-                    // Calls per round: from a short calibration of the unpatched forward.
-                    long t0 = System.nanoTime();
-                    int cal = 0;
-                    while (System.nanoTime() - t0 < 500_000_000L) {
-                        calls.get(0).run();
-                        cal++;
-                    }
-                    double callMs = (System.nanoTime() - t0) / 1e6 / cal;
-                    int perRound = Math.max(1, (int) Math.round(roundMs / callMs));
+                    PairedRounds.Times times = PairedRounds.time(calls, rounds, warmupRounds, roundMs);
+                    double[][] ms = times.wallMs();
+                    double[][] cpu = times.cpuMs();
                     int v = calls.size();
-                    double[][] ms = new double[v][rounds];
-                    double[][] cpu = new double[v][rounds];
-                    for (int r = -warmupRounds; r < rounds; r++) {
-                        for (int k = 0; k < v; k++) {
-                            int which = Math.floorMod(k + r, v);
-                            long c0 = os.getProcessCpuTime();
-                            long s = System.nanoTime();
-                            for (int c = 0; c < perRound; c++) {
-                                calls.get(which).run();
-                            }
-                            if (r >= 0) {
-                                ms[which][r] = (System.nanoTime() - s) / 1e6 / perRound;
-                                cpu[which][r] = (os.getProcessCpuTime() - c0) / 1e6 / perRound;
-                            }
-                        }
-                    }
                     for (int k = 0; k < v; k++) {
                         out.append(String.format(Locale.ROOT, "| %d | %s | %s | %s |%n",
                                 batch, variants.get(k), cell(ms[k], ms[0]), cell(cpu[k], cpu[0])));
                     }
-                    System.err.printf(Locale.ROOT, "batch %d done (%d calls per variant per round)%n", batch, perRound);
+                    System.err.printf(Locale.ROOT, "batch %d done%n", batch);
                 }
             }
         }
@@ -99,13 +75,7 @@ public final class PairedOverhead {
     }
 
     private static String cell(double[] t, double[] base) {
-        double[] ratio = new double[t.length];
-        for (int r = 0; r < t.length; r++) {
-            ratio[r] = t[r] / base[r];
-        }
-        return String.format(Locale.ROOT, "%.3f ms; %.3f× [%.3f, %.3f]", PatchOverheadRunner.percentile(t, 50),
-                PatchOverheadRunner.percentile(ratio, 50), PatchOverheadRunner.percentile(ratio, 25),
-                PatchOverheadRunner.percentile(ratio, 75));
+        return String.format(Locale.ROOT, "%.3f ms; %s", PatchOverheadRunner.percentile(t, 50), PairedRounds.ratioCell(t, base));
     }
 
     /** Parses {@code --name value} pairs (exec:exec may pass them as one argument). */
