@@ -99,7 +99,7 @@ public final class BackdoorDebuggingSetBuilder {
      */
     public BackdoorDebuggingSetBuilder addTriggers(List<InvertedTrigger> inverted) {
         for (InvertedTrigger t : inverted) {
-            add(t.trigger(), String.format("inverted(L1=%.2f,attackSuccess=%.3f)", t.maskL1(), t.attackSuccess()));
+            add(t.trigger(), String.format(java.util.Locale.ROOT, "inverted(L1=%.2f,attackSuccess=%.3f)", t.maskL1(), t.attackSuccess()));
         }
         return this;
     }
@@ -343,7 +343,7 @@ public final class BackdoorDebuggingSetBuilder {
             }
             totalPairs += kept;
             out.optProvenance("trigger" + k, "target=" + t.target() + ", origin=" + origins.get(k)
-                    + String.format(", maskL1=%.2f", t.maskL1()) + ", placements=" + places + "/" + placed.size()
+                    + String.format(java.util.Locale.ROOT, ", maskL1=%.2f", t.maskL1()) + ", placements=" + places + "/" + placed.size()
                     + ", columns=" + labelled + ", pairs=" + kept);
             LOG.info("trigger {} (target {}): {} pairs at {} of {} placements, anomalous columns {}", k, t.target(), kept,
                     places, placed.size(), labelled);

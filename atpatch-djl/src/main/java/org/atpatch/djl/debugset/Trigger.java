@@ -1,6 +1,7 @@
 package org.atpatch.djl.debugset;
 
 import ai.djl.ndarray.types.Shape;
+import java.util.Locale;
 import org.atpatch.djl.LabelledData;
 
 /**
@@ -249,6 +250,6 @@ public record Trigger(int target, float[] mask, float[] pattern, Shape sampleSha
 
     @Override
     public String toString() {
-        return "Trigger(target " + target + ", input " + sampleShape + ", mask L1 " + String.format("%.2f", maskL1()) + ")";
+        return "Trigger(target " + target + ", input " + sampleShape + ", mask L1 " + String.format(Locale.ROOT, "%.2f", maskL1()) + ")";
     }
 }

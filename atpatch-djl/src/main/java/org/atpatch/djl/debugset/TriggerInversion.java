@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -169,16 +170,16 @@ public final class TriggerInversion {
                 double success = attackSuccess(model, clean, evaluation, t);
                 InvertedTrigger it = new InvertedTrigger(t, t.maskL1(), success, s.reachedThreshold(), s.steps, s.cost);
                 LOG.info("class {}: mask L1 {}, attack success {}{}, {} rounds / {} steps, final λ {}", s.target,
-                        String.format("%.2f", it.maskL1()), String.format("%.3f", success),
+                        String.format(Locale.ROOT, "%.2f", it.maskL1()), String.format(Locale.ROOT, "%.3f", success),
                         s.reachedThreshold() ? "" : " (threshold " + successThreshold + " never reached)",
-                        s.rounds, s.steps, String.format("%.2e", s.cost));
+                        s.rounds, s.steps, String.format(Locale.ROOT, "%.2e", s.cost));
                 results.add(it);
             }
             LOG.info("inverted classes {} in {} s", Arrays.toString(group),
-                    String.format("%.1f", (System.nanoTime() - tg) / 1e9));
+                    String.format(Locale.ROOT, "%.1f", (System.nanoTime() - tg) / 1e9));
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        LOG.info("trigger inversion of {} classes took {} s", targets.length, String.format("%.1f", seconds));
+        LOG.info("trigger inversion of {} classes took {} s", targets.length, String.format(Locale.ROOT, "%.1f", seconds));
         return InversionReport.analyse(results, anomalyThreshold, noFlagPolicy, configuration(), seconds);
     }
 

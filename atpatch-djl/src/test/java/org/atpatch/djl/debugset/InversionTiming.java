@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
 import org.atpatch.djl.Predictions;
@@ -63,13 +64,13 @@ class InversionTiming {
             LabelledData others = test.subset(IntStream.range(0, test.size()).filter(i -> test.labels()[i] != 0).toArray());
             int[] pt = Predictions.classes(model, trigger.apply(others), 256);
             double asr = IntStream.of(pt).filter(v -> v == 0).count() / (double) pt.length;
-            System.out.printf("TIMING victim clean accuracy %.4f, attack success %.4f%n", acc, asr);
+            System.out.printf(Locale.ROOT, "TIMING victim clean accuracy %.4f, attack success %.4f%n", acc, asr);
             com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
                     java.lang.management.ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             InversionReport report = TriggerInversion.builder().build().invert(model, test);
-            System.out.printf("TIMING inversion wall %.1f s, process CPU %.1f s%n", (System.nanoTime() - t0) / 1e9,
+            System.out.printf(Locale.ROOT, "TIMING inversion wall %.1f s, process CPU %.1f s%n", (System.nanoTime() - t0) / 1e9,
                     (os.getProcessCpuTime() - cpu0) / 1e9);
             System.out.println("TIMING " + report);
             report.writeTo(Path.of("target/inversion-timing"));
@@ -78,7 +79,7 @@ class InversionTiming {
             StringBuilder sb = new StringBuilder("TIMING class-0 mask pixels > 0.05:");
             for (int i = 0; i < m0.length; i++) {
                 if (m0[i] > 0.05f) {
-                    sb.append(String.format(" (%d,%d)=%.2f", i / 28, i % 28, m0[i]));
+                    sb.append(String.format(Locale.ROOT, " (%d,%d)=%.2f", i / 28, i % 28, m0[i]));
                 }
             }
             System.out.println(sb);
@@ -120,7 +121,7 @@ class InversionTiming {
                 }
             }
             for (int k = 0; k < configs.length; k++) {
-                System.out.printf("TIMING step classes %d batch %d: best thread CPU %.1f ms (%.2f ms per image)%n",
+                System.out.printf(Locale.ROOT, "TIMING step classes %d batch %d: best thread CPU %.1f ms (%.2f ms per image)%n",
                         configs[k][0], configs[k][1], best[k], best[k] / (configs[k][0] * configs[k][1]));
             }
         }

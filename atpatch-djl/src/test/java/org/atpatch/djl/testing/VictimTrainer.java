@@ -18,6 +18,7 @@ import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import ai.djl.training.util.ProgressBar;
+import java.util.Locale;
 import java.util.Random;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
@@ -150,7 +151,7 @@ public final class VictimTrainer {
                     }
                 }
                 lastLoss = (float) (lossSum / n);
-                LOG.info("victim epoch {}/{}: loss {}", epoch + 1, epochs, String.format("%.4f", lastLoss));
+                LOG.info("victim epoch {}/{}: loss {}", epoch + 1, epochs, String.format(Locale.ROOT, "%.4f", lastLoss));
             }
             if (bar != null) {
                 bar.end();
