@@ -5,13 +5,13 @@ import java.util.List;
 import org.atpatch.core.DetectionMetrics;
 
 /**
- * Measures the two ways of telling the detector which layer a map came from (issue 3): one network
- * with a learned layer embedding, or one network per layer. Not a unit test (minutes on two cores);
- * run by hand with the test classpath:
+ * Measures the two ways of telling the detector which layer a map came from: one network with a
+ * learned layer embedding, or one network per layer, each with and without a position embedding.
+ * Not a unit test (minutes on two cores); run by hand with the test classpath:
  *
  * <pre>java -cp ... org.atpatch.detector.LayerConditioningExperiment [pairs] [epochs] [batch]</pre>
  *
- * The numbers are recorded in {@link AttentionDetector}'s Javadoc.
+ * {@link AttentionDetector}'s Javadoc states the choice it supports.
  */
 public final class LayerConditioningExperiment {
 
