@@ -16,7 +16,7 @@ import org.atpatch.djl.model.VisionTransformer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Trigger inversion on the planted victim (the must-hold test) and its input validation. */
+/** Trigger inversion on the planted victim (the flagged target and its mask) and its input validation. */
 class TriggerInversionTest {
 
     @Test
