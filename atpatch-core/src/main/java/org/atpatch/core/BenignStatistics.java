@@ -19,7 +19,7 @@ import java.util.zip.CheckedOutputStream;
  * The benign statistics a patch rule writes in place of anomalous ones: Q, the mean clean attention
  * map per layer and head (Eq. 10, shape {@code (L, heads, N, N)}), and optionally the mean clean
  * token state at each layer's input (shape {@code (L, N, width)}), which the token-state patch uses
- * (DESIGN §3).
+ * (docs/architecture.md, "Design decisions": token-state rule).
  *
  * <p>Saved files carry a magic number, a format version and a CRC32 of their content, and are
  * written atomically.

@@ -9,7 +9,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code atpatch-djl} is held to this one by tests.
  *
  * <p>For row {@code i} of one head's map {@code A}, the anomalous columns {@code K} of that sample
- * and the benign attention {@code Q} of the same layer and head (DESIGN §3):
+ * and the benign attention {@code Q} of the same layer and head (docs/architecture.md, "Design
+ * decisions": degenerate rows):
  *
  * <ul>
  *   <li>{@code B[i,k] = Q[i,k]} for {@code k ∈ K};

@@ -41,31 +41,13 @@ import org.atpatch.core.Checks;
  *
  * <h2>Layer conditioning: one network with layer (and position) embeddings, not one per layer</h2>
  *
- * Measured with {@code LayerConditioningExperiment} (test sources) on synthetic three-layer data
- * whose layers differ in sharpness, CLS sink, anomaly strength and, at layer 2, a natural second
- * sink on a fixed column: N = 17, four heads, 240 training pairs per layer, 200 held-out pairs per
- * layer; λ = 1, lr 3e-3 with cosine decay, 25 epochs, batch 32; strict map-level metrics on all
- * held-out maps:
- *
- * <table>
- *   <caption>layer conditioning, held-out synthetic maps</caption>
- *   <tr><th>conditioning</th><th>F1 / FPR at τ = 0.1</th><th>F1 / FPR at the best τ</th>
- *       <th>worst layer F1 at τ = 0.1</th><th>training</th><th>forward passes for L layers</th></tr>
- *   <tr><td>layer + position embedding (kept, the default)</td><td>0.967 / 0.015</td>
- *       <td>0.968 / 0.012</td><td>0.946 (layer 2)</td><td>13 s*</td><td>1</td></tr>
- *   <tr><td>one network per layer, with position embedding</td><td>0.887 / 0.132</td>
- *       <td>0.957 / 0.018</td><td>0.746 (layer 2)</td><td>7 s</td><td>L</td></tr>
- *   <tr><td>layer embedding only</td><td>0.823 / 0.105</td><td>0.915 / 0.020</td><td>0.473 (layer 2)</td>
- *       <td>5 s</td><td>1</td></tr>
- *   <tr><td>one network per layer only</td><td>0.728 / 0.352</td><td>0.913 / 0.007</td>
- *       <td>0.316 (layer 2)</td><td>5 s</td><td>L</td></tr>
- * </table>
- *
- * (* the first training in the JVM, engine start-up included; two idle CPU cores.)
- *
- * The shared network wins because every layer's maps train the same convolution and MLP (three times
- * the data per parameter) while the embeddings still let it treat layers differently; it also runs
- * all layers in one forward pass, which keeps detection cheap online. The position embedding (one
+ * {@code LayerConditioningExperiment} (test sources) compares the four ways of conditioning on the
+ * layer (one shared network or one network per layer, each with or without a position embedding) on
+ * synthetic layers that differ in sharpness, CLS sink, anomaly strength and a natural second sink on
+ * a fixed column. The shared network with both embeddings is the default because every layer's maps
+ * train the same convolution and MLP (L times the data per parameter) while the embeddings still let
+ * it treat layers differently; it also runs all layers in one forward pass, which keeps detection
+ * cheap online. The position embedding (one
  * learned vector per layer and column) is what tells a natural attention sink at a fixed token from
  * over-attention; a translation-invariant CNN cannot. It ties the detector to the training N, which a
  * per-model detector is anyway; {@link DetectorConfig.Builder#optTokenAgnostic} drops it for a

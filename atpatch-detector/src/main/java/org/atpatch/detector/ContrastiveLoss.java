@@ -9,8 +9,8 @@ import ai.djl.nn.Activation;
  * embeddings {@code f_θ}.
  *
  * <p>Eq. 8 as printed sums {@code exp(s⁺) / (exp(s⁺) + S⁻)} without a {@code −log}; minimising it
- * would push positive pairs apart (DESIGN §3). This class minimises, for every anchor column
- * {@code a} and every positive {@code p} of it,
+ * would push positive pairs apart (docs/architecture.md, "Design decisions": contrastive loss). This
+ * class minimises, for every anchor column {@code a} and every positive {@code p} of it,
  *
  * <pre>
  *   ℓ(a, p) = −log( exp(s(a,p)/T) / (exp(s(a,p)/T) + Σ_{n ∈ neg(a)} exp(s(a,n)/T)) )

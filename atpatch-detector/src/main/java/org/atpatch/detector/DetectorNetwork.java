@@ -137,8 +137,8 @@ final class DetectorNetwork extends AbstractBlock {
                 input.mean(new int[] {2})), 1);
         // Kernel-3 convolution along the columns, written as a linear map of each column's features
         // beside its left and right neighbours' (zero beyond the edges). DJL/PyTorch's conv1d on CPU
-        // was measured to return non-deterministic values (occasionally NaN) with two threads here,
-        // while this form is plain matrix arithmetic.
+        // can return non-deterministic values (occasionally NaN) with two threads, while this form is
+        // plain matrix arithmetic.
         NDArray perColumn = cols.transpose(0, 2, 1); // (B, N, 2·C1 + 2)
         NDArray padded = perColumn.pad(new Shape(0, 0, 1, 1), 0f); // (B, N + 2, ·)
         NDArray neighbours = NDArrays.concat(new NDList(
@@ -151,8 +151,8 @@ final class DetectorNetwork extends AbstractBlock {
         // Each column beside how far it stands out from the map's other columns, as a z-score over the
         // columns of its map: (B, N, 2·C2). Over-attention is a column that stands out.
         NDArray centred = h.sub(h.mean(new int[] {1}, true));
-        // The floor keeps the division tame when a feature barely varies across the columns (measured:
-        // with a floor of 1e-4 such features amplified noise 100-fold and training diverged).
+        // The floor keeps the division tame when a feature barely varies across the columns: a much
+        // smaller floor lets such features amplify noise until training diverges.
         NDArray spread = centred.square().mean(new int[] {1}, true).add(SPREAD_FLOOR).sqrt();
         h = h.concat(centred.div(spread), 2);
         NDArray z = Linear.linear(h, ps.getValue(mlp1Weight, device, training),
@@ -189,8 +189,8 @@ final class DetectorNetwork extends AbstractBlock {
 
     /**
      * Leaky ReLU: a unit that goes negative for every input keeps a gradient, so the small network
-     * cannot die at once under the contrastive term's 1/T-scaled gradients (measured with plain ReLU at
-     * lr 3e-3: features collapsed to constants and the contrastive loss jumped to ≈ 4 mid-training).
+     * cannot die at once under the contrastive term's 1/T-scaled gradients (with plain ReLU the
+     * features can collapse to constants mid-training).
      */
     private static NDArray act(NDArray x) {
         return Activation.leakyRelu(x, LEAK);

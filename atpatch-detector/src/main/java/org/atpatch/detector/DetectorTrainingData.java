@@ -314,25 +314,17 @@ public final class DetectorTrainingData {
          * attention is its mean over the query rows of the head-averaged map.
          *
          * <p>Why: a debugging set labels the trigger's columns from the mask, the same at every layer,
-         * but over-attention does not show at every layer (DESIGN §3: the trigger spreads at layer 0
-         * and over-attends in later layers), and an inverted "trigger" of a falsely suspected class
-         * may cause none at all. Such maps look clean; labelled anomalous, they teach the detector to
-         * flag clean-looking maps. Measured on the quickstart's victim (2 layers, 1410 pairs): with
-         * every label kept, validation recall was 0.56 at F1 0.67. The patched model needs no
-         * detection at the unconfirmed layers: it patches the union of the columns flagged at any
-         * layer, from layer 0.
+         * but over-attention does not show at every layer (the trigger spreads at the first layer and
+         * over-attends in later ones), and an inverted "trigger" of a falsely suspected class may cause
+         * none at all. Such maps look clean; labelled anomalous, they teach the detector to flag
+         * clean-looking maps. The patched model needs no detection at the unconfirmed layers: it
+         * patches the union of the columns flagged at any layer, from layer 0
+         * (docs/architecture.md, "Design decisions": over-attention labels).
          *
-         * <p>Off by default, because it depends on the debugging set: on that victim,
-         * ratio 1.5 kept 818 of 4126 labelled cells, validation F1 fell to 0.35 and the attack
-         * success rate after patching (Γ) stayed at 100 %, against 44.8 % with every label kept; on a
-         * retrained victim whose inverted mask split over two patches, it kept 423 of 2000 cells and
-         * ASR after Γ rose from 54.6 % to 60.6 % (triggered inputs flagged: 79.5 % → 53.2 %); rerun in
-         * the eighth session, ratio 2 left 33.9 % against 3.7 %, and 19.9 % against 1.6 % with a
-         * region-scan debugging set. On converged victims with region-scan debugging sets ratio 2
-         * helped on all three measured (docs/reproduce.md):
-         * MNIST BadNets and Trojan ViTs and a Fashion-MNIST BadNets Swin (per window map) reached
-         * 0.17–0.34 % ASR at 0.10–0.50 points of accuracy, where every label kept cost 0.30–1.10
-         * points and flagged 1.7 to 11 times as many clean inputs.
+         * <p>Off by default, because whether it helps depends on the debugging set: with a faint or
+         * scattered inverted trigger it can drop most labels and leave the detector too few positives,
+         * while on converged victims with region-scan debugging sets a ratio of 2 lowers both the
+         * attack success rate after patching and the share of clean inputs flagged (docs/reproduce.md).
          *
          * @param ratio the factor, {@code >= 0} and finite
          * @return this builder

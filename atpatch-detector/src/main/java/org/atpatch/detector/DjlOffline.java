@@ -1,10 +1,10 @@
 package org.atpatch.detector;
 
 /**
- * Keeps DJL offline (DESIGN §4): sets {@code ai.djl.offline=true} and {@code OPT_OUT_TRACKING=true}
- * unless the user set them, so the PyTorch engine loads its native library from the Maven jar and
- * never tries to download or report. Every AtPatch entry point calls {@link #configure()} before it
- * touches {@code ai.djl.engine.Engine}.
+ * Keeps DJL offline (docs/architecture.md, "Design decisions": offline natives): sets {@code
+ * ai.djl.offline=true} and {@code OPT_OUT_TRACKING=true} unless the user set them, so the PyTorch
+ * engine loads its native library from the Maven jar and never tries to download or report. Every
+ * AtPatch entry point calls {@link #configure()} before it touches {@code ai.djl.engine.Engine}.
  */
 public final class DjlOffline {
 

@@ -7,13 +7,13 @@ import ai.djl.ndarray.types.Shape;
 /**
  * Scalars for arithmetic on arrays that take part in a gradient.
  *
- * <p>Measured here: DJL's PyTorch {@code NDArray.mul(Number)} and {@code div(Number)} wrap the number
- * in a tensor whose memory is a Java direct buffer, then close that wrapper at once. Autograd keeps
- * the scalar tensor for the backward pass, and when the garbage collector frees the buffer before
- * backward runs, the gradient is computed from freed memory: training with a small young generation
- * gave different parameters in 4 of 29 identical runs. A scalar made by {@link #of} is allocated by
- * PyTorch itself, so autograd's reference keeps it alive. Arithmetic on arrays without gradients
- * (inference, masks, labels) is not affected.
+ * <p>DJL's PyTorch {@code NDArray.mul(Number)} and {@code div(Number)} wrap the number in a tensor
+ * whose memory is a Java direct buffer, then close that wrapper at once. Autograd keeps the scalar
+ * tensor for the backward pass, and when the garbage collector frees the buffer before backward runs,
+ * the gradient is computed from freed memory, so identical trainings can end with different
+ * parameters (docs/architecture.md, "Design decisions": memory discipline). A scalar made by
+ * {@link #of} is allocated by PyTorch itself, so autograd's reference keeps it alive. Arithmetic on
+ * arrays without gradients (inference, masks, labels) is not affected.
  */
 final class Scalars {
 

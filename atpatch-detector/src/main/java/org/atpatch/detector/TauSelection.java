@@ -54,7 +54,7 @@ public abstract sealed class TauSelection {
      * with a column above τ, i.e. would be flagged and re-run by the patched model. On a model with one
      * map per input and layer this differs from {@link #targetFpr} in counting an input once over its
      * layers; on a windowed model (a map per window and layer) a small map-level FPR can still flag many
-     * clean inputs (measured: 3.9 % of a Swin's clean window maps, 30 % of its clean inputs). Every column
+     * clean inputs, since one false alarm in any of an input's window maps flags the input. Every column
      * counts, special ones such as CLS included, which the patched model never flags, so the share it
      * flags is at most this one.
      *

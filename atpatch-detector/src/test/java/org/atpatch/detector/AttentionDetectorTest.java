@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trained detector as a component: online detection on NDArrays, save/load, and the clear
- * failures of the reliability contract (DESIGN §7). Accuracy is {@link DetectorTrainerTest}'s
+ * failures of the reliability contract (docs/architecture.md, "Design decisions": reliability
+ * contract). Accuracy is {@link DetectorTrainerTest}'s
  * business; the detector here is trained briefly on a small two-layer set.
  */
 class AttentionDetectorTest {

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The contrastive term of Eq. 7 in InfoNCE form (DESIGN §3). */
+/**
+ * The contrastive term of Eq. 7 in InfoNCE form (docs/architecture.md, "Design decisions":
+ * contrastive loss).
+ */
 class ContrastiveLossTest {
 
     private static final int M = 40;

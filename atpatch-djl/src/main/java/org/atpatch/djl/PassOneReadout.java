@@ -10,9 +10,8 @@ import ai.djl.ndarray.NDArray;
  * {@code probs · V}, one in the detector's output is read directly).
  *
  * <p>It replaces five device ops that reduced these arrays before one read (mask, reshape, max, sum,
- * concatenation) by a copy of {@code B·L·N + B·C} floats, a few kilobytes. At batch 1 that takes
- * pass 1 from 142 to 137 dispatched ops against the forward's 132; the wall-time change measured was
- * within the machine's noise (docs/performance.md §15).
+ * concatenation) by a copy of {@code B·L·N + B·C} floats, a few kilobytes, so that pass 1 dispatches
+ * few ops beyond the unpatched forward's (measured: docs/performance.md).
  */
 final class PassOneReadout {
 

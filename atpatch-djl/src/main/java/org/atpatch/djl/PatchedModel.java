@@ -45,8 +45,8 @@ import org.atpatch.djl.patch.PatchRules;
  * the detector's per-column probabilities {@code (B, L, N)} and the logits, from which
  * the host decides which samples are flagged and checks that nothing is NaN or infinite ({@link
  * PassOneReadout}). Pass 1 runs in its own NDManager scope, closed before the re-run, so a call
- * never holds two forwards' intermediates: at batch 256 that took every all-flagged re-run from
- * 3.3–4.5× an unpatched forward to 1.9–2.3× (docs/performance.md §13).
+ * never holds two forwards' intermediates, which keeps the re-run of a large all-flagged batch
+ * cheap (measured: docs/performance.md).
  *
  * <p>Windowed attention ({@link SwinTransformer}, one map per window, {@link
  * InterceptableTransformer#mapsPerSample}): the detector scores each window's map, the family folds

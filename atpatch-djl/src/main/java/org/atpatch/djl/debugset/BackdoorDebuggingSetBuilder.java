@@ -99,7 +99,7 @@ public final class BackdoorDebuggingSetBuilder {
      */
     public BackdoorDebuggingSetBuilder addTriggers(List<InvertedTrigger> inverted) {
         for (InvertedTrigger t : inverted) {
-            add(t.trigger(), String.format("inverted(L1=%.2f,attackSuccess=%.3f)", t.maskL1(), t.attackSuccess()));
+            add(t.trigger(), String.format(java.util.Locale.ROOT, "inverted(L1=%.2f,attackSuccess=%.3f)", t.maskL1(), t.attackSuccess()));
         }
         return this;
     }
@@ -217,8 +217,7 @@ public final class BackdoorDebuggingSetBuilder {
      * Also places each trigger at every translation by whole patches that keeps its mask inside the
      * image (default true). A ViT embeds every patch with the same weights, so a trigger aligned to
      * the patch grid usually fires wherever it sits on that grid, and trigger inversion returns just one
-     * of those places (the cheapest; measured on the quickstart's victim: a checkerboard planted in
-     * the bottom-right patch was inverted as a 0.4-pixel mask in the top-left patch). Pairs at one
+     * of those places (the cheapest, which need not be where the attack planted it). Pairs at one
      * place teach the detector that place instead of the over-attention; with the translations, pairs
      * spread over every position where the inverted trigger still fires (with
      * {@link #optKeepOnlySuccessful} on, places where it does not fire add no pair). The pair budget
@@ -242,9 +241,9 @@ public final class BackdoorDebuggingSetBuilder {
      * piece's attack success reaches {@code ratio} times the best piece's. When no piece fires on
      * more than {@value #PIECE_MINIMUM} of the inputs alone, or one column is labelled, the labels
      * stay. Default {@value #DEFAULT_PIECE_RATIO}; 0 turns it off and labels every column the overlap
-     * rule marks, as the paper does. Measured on the quickstart's victim, whose inverted mask spread
-     * over four patches: ASR after patching 17.45 % with every column labelled, 10.90 % at 0.5 (column
-     * 7 dropped), 10.62 % at 0.8 (only the real trigger's column 49 kept), accuracy within 0.1 point.
+     * rule marks, as the paper does. Where an inverted mask spreads over several patches, dropping the
+     * pieces that do not fire lowers the attack success rate after patching without costing accuracy
+     * (measured: docs/results/patch-rules.md).
      *
      * @param ratio in (0, 1], or 0 for off
      * @return this
@@ -343,7 +342,7 @@ public final class BackdoorDebuggingSetBuilder {
             }
             totalPairs += kept;
             out.optProvenance("trigger" + k, "target=" + t.target() + ", origin=" + origins.get(k)
-                    + String.format(", maskL1=%.2f", t.maskL1()) + ", placements=" + places + "/" + placed.size()
+                    + String.format(java.util.Locale.ROOT, ", maskL1=%.2f", t.maskL1()) + ", placements=" + places + "/" + placed.size()
                     + ", columns=" + labelled + ", pairs=" + kept);
             LOG.info("trigger {} (target {}): {} pairs at {} of {} placements, anomalous columns {}", k, t.target(), kept,
                     places, placed.size(), labelled);

@@ -3,6 +3,7 @@ package org.atpatch.djl.debugset;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +97,7 @@ final class ClassSearch {
         roundBatches = 0;
         boolean succeeded = success >= config.successThreshold;
         if (LOG.isDebugEnabled()) {
-            LOG.debug(String.format("class %d round %d: attack success %.3f, mask L1 %.2f, λ %.2e, best L1 %.2f",
+            LOG.debug(String.format(Locale.ROOT, "class %d round %d: attack success %.3f, mask L1 %.2f, λ %.2e, best L1 %.2f",
                     target, rounds, success, l1, cost, bestL1));
         }
         if (succeeded && l1 < bestL1) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,7 +100,7 @@ public final class InversionReport {
                     smallest = i;
                 }
             }
-            String detail = String.format("no class has an abnormally small trigger (largest small-side anomaly index %.2f,"
+            String detail = String.format(Locale.ROOT, "no class has an abnormally small trigger (largest small-side anomaly index %.2f,"
                     + " threshold %.2f); the model may be clean", largestSmallSide(mad), threshold);
             switch (policy) {
                 case FAIL -> {
@@ -113,7 +114,7 @@ public final class InversionReport {
                     selected.add(triggers.get(smallest));
                     outcome = Outcome.NONE_FLAGGED_SMALLEST_SELECTED;
                     LOG.warn("{}; policy USE_SMALLEST_NORM selects class {} (mask L1 {}) anyway", detail,
-                            triggers.get(smallest).target(), String.format("%.2f", norms[smallest]));
+                            triggers.get(smallest).target(), String.format(Locale.ROOT, "%.2f", norms[smallest]));
                 }
                 case EMPTY -> {
                     outcome = Outcome.NONE_FLAGGED_NOTHING_SELECTED;
@@ -286,9 +287,9 @@ public final class InversionReport {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("Trigger inversion (" + String.format("%.1f", seconds) + " s): ");
+        StringBuilder sb = new StringBuilder("Trigger inversion (" + String.format(Locale.ROOT, "%.1f", seconds) + " s): ");
         for (int i = 0; i < triggers.size(); i++) {
-            sb.append(String.format("%sclass %d L1 %.1f index %.2f%s", i == 0 ? "" : "; ", triggers.get(i).target(),
+            sb.append(String.format(Locale.ROOT, "%sclass %d L1 %.1f index %.2f%s", i == 0 ? "" : "; ", triggers.get(i).target(),
                     triggers.get(i).maskL1(), anomaly.index(i), anomaly.isFlagged(i, threshold) ? " FLAGGED" : ""));
         }
         return sb.append(". Outcome ").append(outcome).toString();

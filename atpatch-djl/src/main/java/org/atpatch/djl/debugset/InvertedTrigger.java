@@ -1,5 +1,7 @@
 package org.atpatch.djl.debugset;
 
+import java.util.Locale;
+
 /**
  * The outcome of inverting one candidate target class (Eq. 3).
  *
@@ -39,7 +41,7 @@ public record InvertedTrigger(
 
     @Override
     public String toString() {
-        return String.format("InvertedTrigger(class %d, mask L1 %.2f, attack success %.3f%s, %d steps, cost %.2e)",
+        return String.format(Locale.ROOT, "InvertedTrigger(class %d, mask L1 %.2f, attack success %.3f%s, %d steps, cost %.2e)",
                 target(), maskL1, attackSuccess, reachedThreshold ? "" : " (threshold never reached)", steps, finalCost);
     }
 }

@@ -16,15 +16,14 @@ package org.atpatch.djl.debugset;
  *
  * <p><b>Default: {@code massShareAtLeast(0.1)}</b> — a token is anomalous when its patch holds at
  * least 10 % of the mask's L1 mass. It is scale-free, so it reads concentrated and faint inverted
- * masks alike, and it labels at most ten columns. The sigmoid mask is never exactly zero, but the L1
- * penalty sinks the pixels the attack does not use to about 0.001 each, far below a tenth of the mass
- * per patch. Measured: on the planted-backdoor ViT of the tests (3×3 trigger inside one 4×4 patch)
- * the inverted mask puts about 96 % of its mass in the trigger's patch, which alone is labelled. A
- * weakly trained MNIST ViT (92 %) gave a faint, scattered inverted mask (L1 1.6, no pixel above 0.2)
- * that {@code pixelsAbove(0.5, 1)} could not label at all; the share rule labelled three patches, one
- * of them under the trigger. When no column reaches the share, {@link TriggerLabelling} falls back
- * to the single strongest column and logs it. Labels from an inverted mask are only as good as the
- * inversion; with a known trigger use {@link Trigger#of} and the labels are exact.
+ * masks alike, and it labels at most ten columns. The sigmoid mask is never exactly zero, but the
+ * L1 penalty sinks the pixels the attack does not use to about 0.001 each, far below a tenth of the
+ * mass per patch. A concentrated inverted mask puts almost all its mass in the trigger's patch,
+ * which alone is labelled; a faint, scattered one (as from a weakly trained victim), which {@code
+ * pixelsAbove(0.5, 1)} may not label at all, still gets its few strongest patches labelled. When no
+ * column reaches the share, {@link TriggerLabelling} falls back to the single strongest column and
+ * logs it. Labels from an inverted mask are only as good as the inversion; with a known trigger use
+ * {@link Trigger#of} and the labels are exact.
  */
 public sealed interface OverlapRule permits OverlapRule.PixelsAbove, OverlapRule.MeanAtLeast, OverlapRule.MassShareAtLeast {
 

@@ -20,8 +20,7 @@ import org.slf4j.LoggerFactory;
  * regions, for a few candidate classes: a debugging-set source for victims whose unrestricted
  * inversion ({@link TriggerInversion}) returns a faint scatter instead of a patch. A ViT embeds
  * every patch with the same weights, so a backdoor's target class is reachable from a trigger inside
- * almost any one blank patch, where a clean class is not (measured on the converged MNIST-BadNets
- * ViT: the target from 39 of 49 patches, two clean classes from none).
+ * almost any one blank patch, where a clean class is not.
  *
  * <p><b>What it does.</b> The candidates are given, or taken from an unrestricted inversion's report
  * (its flagged classes and its {@code candidates} smallest-norm classes). The regions are given, or
@@ -356,7 +355,7 @@ public final class RegionInversion {
 
         /**
          * @param v smallest-norm classes of an unrestricted report to scan besides its flagged ones
-         *     (default 5: on a converged MNIST-Trojan ViT the target's unrestricted mask ranked 4th of 10)
+         *     (default 5: an unrestricted inversion need not rank the target's mask smallest)
          * @return this
          */
         public Builder optCandidates(int v) {
@@ -378,8 +377,8 @@ public final class RegionInversion {
 
         /**
          * @param v the share of regions a class must fire in to be selected, in (0, 1] (default 0.25:
-         *     on converged MNIST ViTs the target fired in 6 of 8 blank squares under BadNets and 3 of 8
-         *     under Trojan, every other candidate in none)
+         *     a backdoor's target fires in a good share of the blank squares, a clean class in almost
+         *     none)
          * @return this
          */
         public Builder optMinFiringShare(double v) {

@@ -1,6 +1,7 @@
 package org.atpatch.djl.debugset;
 
 import ai.djl.ndarray.types.Shape;
+import java.util.Locale;
 import org.atpatch.djl.LabelledData;
 
 /**
@@ -178,9 +179,8 @@ public record Trigger(int target, float[] mask, float[] pattern, Shape sampleSha
 
     /**
      * The smallest pixel box holding the mask's core: every pixel whose mask value is at least half
-     * the largest. An inverted mask carries faint mass far from its core (measured on the quickstart's
-     * victim: an inverted trigger peaking at 0.055 in the top-left patch kept pixels of 0.008 at the
-     * bottom-right corner), so a low cut would stretch the box over the whole image.
+     * the largest. An inverted mask carries faint mass far from its core (pixels at a few percent of
+     * its peak in the opposite corner), so a low cut would stretch the box over the whole image.
      *
      * @return {@code {top, left, bottom, right}}, inclusive; all {@code -1} for an all-zero mask
      */
@@ -249,6 +249,6 @@ public record Trigger(int target, float[] mask, float[] pattern, Shape sampleSha
 
     @Override
     public String toString() {
-        return "Trigger(target " + target + ", input " + sampleShape + ", mask L1 " + String.format("%.2f", maskL1()) + ")";
+        return "Trigger(target " + target + ", input " + sampleShape + ", mask L1 " + String.format(Locale.ROOT, "%.2f", maskL1()) + ")";
     }
 }

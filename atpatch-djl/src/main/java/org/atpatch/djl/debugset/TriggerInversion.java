@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -31,16 +32,14 @@ import org.slf4j.LoggerFactory;
  * first success, lowered again (Neural Cleanse's balance condition), and (3) the best norm improved
  * by less than 1 % over the last {@code earlyStopPatience} rounds; otherwise after {@code maxRounds}.
  *
- * <p><b>Defaults and budget.</b> Neural Cleanse counts rounds in epochs of the whole clean set; here a
- * round is 2 mini-batches of 32 and the patience 3 rounds, so λ can move every 6 steps and a class
- * takes 150–200 steps (at most 200). Several classes are optimised in lock-step, their stamped
- * batches stacked into one forward pass of at most {@code maxStackedInputs} (128) inputs, which is
- * cheaper per input than one class at a time and stays below the size where a CPU step got three
- * times dearer per input in measurements. Measured on 2 CPU cores: all 6 classes of the tests'
- * 2-layer ViT on 16×16 inputs in 3.5–4 s; all 10 classes of a 4-layer width-64 ViT on 28×28 MNIST
- * (patch 4, 50 tokens) in 32 s (62 s of CPU). Deterministic for a seed and thread count on CPU; the
- * last bits, and so occasionally a borderline outcome, can change with the thread count or the
- * classes optimised beside it.
+ * <p><b>Defaults and budget.</b> Neural Cleanse counts rounds in epochs of the whole clean set;
+ * here a round is 2 mini-batches of 32 and the patience 3 rounds, so λ can move every 6 steps and a
+ * class takes 150–200 steps (at most 200). Several classes are optimised in lock-step, their
+ * stamped batches stacked into one forward pass of at most {@code maxStackedInputs} (128) inputs,
+ * which is cheaper per input than one class at a time and stays below the size where a CPU step
+ * gets much dearer per input. Deterministic for a seed and thread count on CPU; the last bits, and
+ * so occasionally a borderline outcome, can change with the thread count or the classes optimised
+ * beside it.
  *
  * <p>Then every class's mask L1 goes through the {@link MadAnomalyIndex} test, and the
  * {@link InversionReport} says which classes are suspected targets and what was done if none was
@@ -169,16 +168,16 @@ public final class TriggerInversion {
                 double success = attackSuccess(model, clean, evaluation, t);
                 InvertedTrigger it = new InvertedTrigger(t, t.maskL1(), success, s.reachedThreshold(), s.steps, s.cost);
                 LOG.info("class {}: mask L1 {}, attack success {}{}, {} rounds / {} steps, final λ {}", s.target,
-                        String.format("%.2f", it.maskL1()), String.format("%.3f", success),
+                        String.format(Locale.ROOT, "%.2f", it.maskL1()), String.format(Locale.ROOT, "%.3f", success),
                         s.reachedThreshold() ? "" : " (threshold " + successThreshold + " never reached)",
-                        s.rounds, s.steps, String.format("%.2e", s.cost));
+                        s.rounds, s.steps, String.format(Locale.ROOT, "%.2e", s.cost));
                 results.add(it);
             }
             LOG.info("inverted classes {} in {} s", Arrays.toString(group),
-                    String.format("%.1f", (System.nanoTime() - tg) / 1e9));
+                    String.format(Locale.ROOT, "%.1f", (System.nanoTime() - tg) / 1e9));
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        LOG.info("trigger inversion of {} classes took {} s", targets.length, String.format("%.1f", seconds));
+        LOG.info("trigger inversion of {} classes took {} s", targets.length, String.format(Locale.ROOT, "%.1f", seconds));
         return InversionReport.analyse(results, anomalyThreshold, noFlagPolicy, configuration(), seconds);
     }
 
@@ -315,7 +314,7 @@ public final class TriggerInversion {
             return this;
         }
 
-        /** @param v mini-batches per round, the unit of the λ schedule and early stop (default 5) @return this */
+        /** @param v mini-batches per round, the unit of the λ schedule and early stop (default 2) @return this */
         public Builder optBatchesPerRound(int v) {
             batchesPerRound = v;
             return this;
@@ -382,13 +381,10 @@ public final class TriggerInversion {
         /**
          * @param v the mask value every pixel starts from, in {@code (0, 1)} (default 0.12, a raw
          *     value of −2); the pattern starts mid-range. From a faint mask the target class's own
-         *     gradients grow the trigger where the victim responds to it. Measured on the planted
-         *     backdoor of the tests over 8 seeds: a random start like Neural Cleanse's (raw mask and
-         *     pattern drawn from N(0, 1)) found a copy of the trigger in another patch in 4 of 8 runs (ViT patch
-         *     embeddings are shared, so a backdoor partly fires in any patch), a uniform 0.5 start found
-         *     the true patch in 8 of 8 but converged to a diffuse mask twice the norm on an MNIST ViT
-         *     (target then not flagged), and 0.12 found the true patch in 8 of 8 (anomaly index 2.9–13)
-         *     and flagged the MNIST target (index 3.3).
+         *     gradients grow the trigger where the victim responds to it. A random start like Neural
+         *     Cleanse's (raw mask and pattern drawn from N(0, 1)) often finds a copy of the trigger in
+         *     another patch (ViT patch embeddings are shared, so a backdoor partly fires in any patch),
+         *     and a uniform 0.5 start can converge to a diffuse mask too large to be flagged.
          * @return this
          */
         public Builder optInitialMask(double v) {
@@ -414,9 +410,8 @@ public final class TriggerInversion {
 
         /**
          * @param v the most stamped inputs in one forward pass (default 128): a step's classes are split
-         *     into chunks of at most {@code v / batchSize} classes. Measured on 2 CPU cores with a
-         *     4-layer width-64 ViT on 28×28 inputs: about 1 ms per input up to 160 inputs per pass,
-         *     3.2 ms per input from 240 on.
+         *     into chunks of at most {@code v / batchSize} classes; on CPU the cost per input rises
+         *     steeply once a pass grows past a couple of hundred inputs.
          * @return this
          */
         public Builder optMaxStackedInputs(int v) {

@@ -7,14 +7,12 @@ import org.atpatch.djl.LabelledData;
 
 /**
  * Which of a trigger's labelled columns carry its backdoor. An inverted mask often spreads over
- * several patches (on the quickstart's victim four, of which the real trigger sits under one), and
- * labelling all of them teaches the detector to flag innocent columns too, which the patch then
- * pays for. Each labelled column's piece of the trigger (the mask kept inside the column's region
- * only) is stamped alone on clean inputs; its attack success says whether that piece fires the
- * backdoor. Measured on the quickstart's victim: the pieces of the inverted mask fired on 6.3 %
- * (column 7), 50.8 % (14), 46.1 % (29) and 75.8 % (49, the real trigger's patch) of clean inputs;
- * dropping column 7 took the attack success rate after patching from 17.45 % to 10.90 % with
- * unchanged accuracy (docs/results/patch-rules.md).
+ * several patches, of which the real trigger may sit under only one, and labelling all of them
+ * teaches the detector to flag innocent columns too, which the patch then pays for. Each labelled
+ * column's piece of the trigger (the mask kept inside the column's region only) is stamped alone on
+ * clean inputs; its attack success says whether that piece fires the backdoor. Dropping the columns
+ * whose piece barely fires lowers the attack success rate after patching with unchanged accuracy
+ * (measured: docs/results/patch-rules.md).
  */
 public final class TriggerPieces {
 

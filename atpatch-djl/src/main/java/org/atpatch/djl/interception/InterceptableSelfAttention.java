@@ -13,7 +13,8 @@ import ai.djl.util.PairList;
 /**
  * Multi-head self-attention whose post-softmax map passes through an interception point ({@code
  * layer.<l>.attn.probs}) between the softmax and {@code probs · V}. DJL's own transformer blocks keep
- * the probabilities private, hence this block (DESIGN §4).
+ * the probabilities private (final classes, private fields), hence this block (docs/architecture.md,
+ * "Design decisions": own attention block).
  *
  * <p>Input and output {@code (batch, N, width)}. An optional second input, an additive score bias
  * {@code (batch, heads, N, N)} (a relative position bias, or a large negative value where a query

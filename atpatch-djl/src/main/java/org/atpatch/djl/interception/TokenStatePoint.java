@@ -10,9 +10,9 @@ import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 
 /**
  * An identity block that is the interception point {@code layer.<l>.token_states}: the hidden
- * states {@code (batch, N, width)} entering a layer, on the residual stream. Token-state patch rules
- * act here (DESIGN §3). {@link PreNormEncoderLayer} puts one in front of its attention; a custom
- * architecture can do the same.
+ * states {@code (batch, N, width)} entering a layer, on the residual stream. Token-state patch
+ * rules act here (docs/architecture.md, "Design decisions": token-state rule). {@link
+ * PreNormEncoderLayer} puts one in front of its attention; a custom architecture can do the same.
  */
 public final class TokenStatePoint extends AbstractBlock {
 

@@ -60,8 +60,8 @@ public final class DeviceHotPatch {
     /**
      * Γ written into {@code maps} itself where the batch allows it: every row is rescaled in place and
      * Q's values are written into the flagged columns only, so no map-sized array is allocated (the
-     * out-of-place form allocates two per layer, and on the project's CPU machine that dominates Γ's
-     * cost: docs/performance.md §10). A batch with a degenerate row gets {@link #apply}'s result as a
+     * out-of-place form allocates two per layer, which on CPU dominates Γ's cost; measured:
+     * docs/performance.md). A batch with a degenerate row gets {@link #apply}'s result as a
      * new array; {@code maps} is then left with its flagged columns zeroed. Only for a caller that
      * owns the map: nothing else may hold it, and no gradient may be recorded through it ({@link
      * PatchedModel}'s re-run checks both).
@@ -301,9 +301,8 @@ public final class DeviceHotPatch {
      * Zeroes the flagged columns of {@code maps} in place, then returns Σ_{j∉K} A_ij for every row,
      * {@code (B, H, N, 1)}, as a sum over the last axis. The in-place paths overwrite those columns
      * with Q anyway (with Q := 0 they are left zero), and a sample with nothing flagged is multiplied
-     * by exact ones, so it keeps its bits. Measured against the batched mat-vec {@link #restMass},
-     * which computes the same sum (docs/performance.md §16): 0.82 ms instead of 2.6 ms per layer at
-     * batch 256, 9 µs instead of 22 µs at batch 1 (the mat-vec's 1,024 tiny GEMVs are slow on CPU).
+     * by exact ones, so it keeps its bits. Faster on CPU than the batched mat-vec {@link #restMass},
+     * which computes the same sum as many tiny GEMVs (measured: docs/performance.md).
      *
      * @param notM {@code (B, 1, 1, N)}: 0 on each sample's flagged columns, 1 elsewhere
      */
@@ -343,9 +342,8 @@ public final class DeviceHotPatch {
 
     /**
      * The common case, every row keeps at least the degenerate floor outside K: three passes over
-     * the map. {@code out = where(j ∈ K, Q, α · A)}. Measured on a quiet 2-core machine
-     * (docs/performance.md §7): with every sample of a batch of 256 flagged and re-run, 3.77–3.88× an
-     * unpatched forward, against 4.71–4.94× for the general formulation, in alternating runs.
+     * the map. {@code out = where(j ∈ K, Q, α · A)}, cheaper than the general formulation, which also
+     * handles degenerate rows (measured: docs/performance.md).
      */
     private NDArray regularRows(NDArray maps, NDArray q, NDArray flagged, NDArray mFlat, NDArray rest, Shape s) {
         long b = s.get(0);

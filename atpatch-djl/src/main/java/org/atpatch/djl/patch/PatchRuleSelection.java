@@ -28,16 +28,13 @@ import org.atpatch.djl.PatchedModel;
  * comparison is between rules only. The preferred rule (the product default) is kept unless another
  * beats it by more than the margin. {@code restored} (x′ given x's unpatched prediction) is reported
  * too but not scored: it also counts the victim's own errors on the inverted trigger's distorted
- * inputs, and ranked the rules against the measured ASR on the interior-trigger victim.
+ * inputs, so it can rank the rules against their attack success rate.
  *
- * <p>Why: no rule is best everywhere (measured, {@code docs/results/patch-rules.md}). With the
- * trained detector, replacing the flagged columns without rescaling left 3.7 % ASR on the
- * quickstart's corner-trigger ViT against the token-state patch's 10.9 %, and 1.9 % against 5.8 % on
- * an interior trigger; on the small planted victim of the tests it left 39 % against 6.9 %. The
- * debugging set, which never sees the attack's trigger, ranked them the same way on all three
- * (removed 0.186 vs 0.146, 0.720 vs 0.702, 0.842 vs 0.988). Only backdoor debugging sets are
- * scored: a fairness pair's clean partner is another person, and a flip's prediction has no target
- * class to move away from.
+ * <p>Why: no rule is best on every victim, and {@code removed} on the debugging set, which never
+ * sees the attack's trigger, ranks the rules as their attack success rate does
+ * (docs/architecture.md, "Design decisions": rule selection; measured: {@code
+ * docs/results/patch-rules.md}). Only backdoor debugging sets are scored: a fairness pair's clean
+ * partner is another person, and a flip's prediction has no target class to move away from.
  */
 public final class PatchRuleSelection {
 

@@ -8,7 +8,7 @@ import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.interception.TokenStatePoint;
 
 /**
- * The shipped patch rules (DESIGN §3, "Measured warning"):
+ * The shipped patch rules (docs/architecture.md, "Design decisions": token-state rule):
  *
  * <ul>
  *   <li>{@link #gamma()}: the paper's Γ at every layer, the flagged columns set to Q and the rest
@@ -18,8 +18,9 @@ import org.atpatch.djl.interception.TokenStatePoint;
  *       Rec." ablation of RQ3).
  *   <li>{@link #tokenStateAtFirstLayer()} / {@link #tokenStateAtEveryLayer()}: the flagged tokens'
  *       hidden states replaced by their benign means where they enter the first (or every) layer.
- *       On an independent reference ViT this removed corner triggers that sit on an attention
- *       sink, which Γ alone could not.
+ *       This removes triggers that sit on an attention sink (a blank corner that clean inputs
+ *       already attend to), which Γ alone cannot: Γ writes Q into such a column and so keeps the
+ *       weight on a token that now carries the trigger.
  *   <li>{@link #tokenStateAndGamma()}: the token-state patch at the first layer, then Γ everywhere.
  * </ul>
  */
@@ -54,23 +55,19 @@ public final class PatchRules {
      * The product's preferred rule: the token-state patch at the first block ({@link
      * #tokenStateAtFirstLayer()}). {@link AtPatch} keeps it unless {@link PatchRuleSelection} finds
      * on a backdoor debugging set that another rule undoes clearly more of it; {@link PatchedModel}
-     * built without a rule uses it as is. Measured side by side with the real detector
-     * ({@code docs/results/patch-rules.md}, {@code docs/results/fairness/}):
+     * built without a rule uses it as is (docs/architecture.md, "Design decisions": token-state
+     * rule and rule selection; measured side by side with the real detector: {@code
+     * docs/results/patch-rules.md}, {@code docs/results/fairness/}):
      *
      * <ul>
-     *   <li>fairness (Table 3, seven configurations, same detector, Q and τ for every rule): Γ only
-     *       reweights attention, so the flagged attribute's <em>value</em> still reaches CLS through
-     *       its value vector and through every token that attended to it; it cut UF by 10–58 % of its
-     *       value (e.g. COMPAS-race 38.6 % → 30.8 %). Replacing the attribute token's input state by
-     *       its clean mean removes the attribute from the forward pass, so a flagged x and its flagged
-     *       flips become the same input: UF 0.00–0.22 % on all seven, accuracy within the same points
-     *       as Γ except where the attribute carries signal for the label (Census-age and Bank-age,
-     *       −1.3 points);
-     *   <li>backdoors: within a few points of Γ on the quickstart's data (corner trigger 10.9 % vs
-     *       9.2 % ASR, interior 5.8 % vs 6.2 %), and on the MNIST BadNets victim 4.4 % vs 12.2 %;
-     *       DESIGN §3's oracle measurement, where only token-state removed a trigger on an attention
-     *       sink, points the same way. Replace-without-rescaling beat both on the quickstart's data
-     *       (3.7 %, 1.9 %) but left 39 % on the tests' planted victim, hence the selection.
+     *   <li>fairness: Γ only reweights attention, so the flagged attribute's <em>value</em> still
+     *       reaches CLS through its value vector and through every token that attended to it.
+     *       Replacing the attribute token's input state by its clean mean removes the attribute from
+     *       the forward pass, so a flagged x and its flagged flips become the same input; accuracy
+     *       drops only where the attribute carries signal for the label;
+     *   <li>backdoors: about as effective as Γ, and it also removes triggers that sit on an attention
+     *       sink, where Γ fails. Replacing without rescaling does better on some victims and much
+     *       worse on others, hence the selection.
      * </ul>
      *
      * It needs a {@link TokenStatePoint} in front of every attention layer and benign token states;

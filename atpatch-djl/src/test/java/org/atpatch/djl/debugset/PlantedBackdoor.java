@@ -16,10 +16,10 @@ import org.atpatch.djl.testing.VictimTrainer;
  * (class k: orientation k·180°/CLASSES, random phase, noise), a 2-layer width-32 ViT with 4×4
  * patches (16 tokens + CLS), and a BadNets white 3×3 square in the bottom-right corner (rows and
  * columns 13–15, all inside the last patch, column 16) poisoning 10 % of the training set to TARGET.
- * Built once per JVM and shared (training takes seconds). Clean accuracy 0.998 and
- * attack success 0.99 were measured; inverting all six classes with the default settings flagged the
- * target for each of eight inversion seeds (anomaly index 2.9–13.2; every clean class's mask L1 at
- * least 13, the target's 2.1–2.4, 96 % or more of it in the trigger's patch).
+ * Built once per JVM and shared (training takes seconds). The victim learns both the task and the
+ * backdoor almost perfectly, and inverting all six classes with the default settings flags the
+ * target, with a mask far smaller than any clean class's and nearly all of it in the trigger's
+ * patch.
  */
 public final class PlantedBackdoor {
 

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
@@ -15,7 +16,7 @@ import org.atpatch.djl.model.VisionTransformer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Trigger inversion on the planted victim (the must-hold test) and its input validation. */
+/** Trigger inversion on the planted victim (the flagged target and its mask) and its input validation. */
 class TriggerInversionTest {
 
     @Test
@@ -42,7 +43,7 @@ class TriggerInversionTest {
         float[] mask = report.trigger(t).mask();
         double inside = OverlapRule.regionMass(mask, PlantedBackdoor.IMAGE, layout.region(PlantedBackdoor.TRIGGER_COLUMN));
         double total = report.maskL1(t);
-        System.out.printf("target mask: L1 %.2f, %.2f of it in the trigger's patch%n", total, inside);
+        System.out.printf(Locale.ROOT, "target mask: L1 %.2f, %.2f of it in the trigger's patch%n", total, inside);
         assertTrue(inside >= 0.6 * total, "mask mass in the trigger's patch " + inside + " of " + total);
         // Its strongest pixel lies in that patch too. (The inverted pixels need not be the trigger's own:
         // the patch embedding is linear, and a sparser pattern in the same patch makes a similar token.)

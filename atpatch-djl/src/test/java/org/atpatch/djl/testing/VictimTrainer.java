@@ -18,6 +18,7 @@ import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import ai.djl.training.util.ProgressBar;
+import java.util.Locale;
 import java.util.Random;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains a classifier (a victim model, backdoored or not) with softmax cross-entropy and AdamW under
- * a linear warm-up and cosine decay, as the DESIGN §4 reference (98.4 % on MNIST in 10 epochs).
+ * a linear warm-up and cosine decay, a schedule that trains a small MNIST ViT to convergence in 10
+ * epochs (docs/architecture.md, "Design decisions": victim training).
  * Deterministic for a seed on CPU. Evaluate with {@link org.atpatch.djl.Predictions}.
  */
 public final class VictimTrainer {
@@ -60,16 +62,17 @@ public final class VictimTrainer {
     }
 
     /**
-     * Goes into the cache key of every victim initialised by {@link #initialize}, so that weights
-     * cached before the seeding (which depended on the process's earlier random draws) are not reused.
+     * Goes into the cache key of every victim initialised by {@link #initialize}, so that cached
+     * weights from an unseeded initialisation (which depended on the process's earlier random draws)
+     * are never reused.
      */
     public static final String SEEDED_INIT_KEY = "|init=seeded";
 
     /**
      * Initialises the model's block with the engine's random generator seeded first, so that the
      * initial weights follow from the seed alone and not from whatever drew random numbers earlier in
-     * the process (measured: a victim initialised without this inside the test JVM came out different on
-     * another machine, where the test classes ran in another order).
+     * the process (without it, a victim initialised inside the test JVM depends on the order in which
+     * the test classes run).
      *
      * @param model the model whose block is initialised
      * @param sampleShape the shape of one input sample (the batch axis of 1 is prepended)
@@ -150,7 +153,7 @@ public final class VictimTrainer {
                     }
                 }
                 lastLoss = (float) (lossSum / n);
-                LOG.info("victim epoch {}/{}: loss {}", epoch + 1, epochs, String.format("%.4f", lastLoss));
+                LOG.info("victim epoch {}/{}: loss {}", epoch + 1, epochs, String.format(Locale.ROOT, "%.4f", lastLoss));
             }
             if (bar != null) {
                 bar.end();

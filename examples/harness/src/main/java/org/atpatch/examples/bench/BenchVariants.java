@@ -30,7 +30,7 @@ import org.atpatch.djl.patch.PatchRules;
  *   <li>{@code patched-all-identity} (diagnostic): the same with a rule that changes nothing, to
  *       separate the cost of the re-run from the cost of the rule;
  *   <li>{@code patched-all-gamma-copy} (diagnostic): Γ written to a new map at every layer ({@code
- *       DeviceHotPatch.apply}), as before the re-run patched its maps in place;
+ *       DeviceHotPatch.apply}), the out-of-place form, to compare with the re-run's in-place Γ;
  *   <li>{@code patched-all-gamma-scoped} (diagnostic): that out-of-place Γ inside a per-layer manager
  *       scope ({@link ScopedRule}), so its temporaries are freed layer by layer;
  *   <li>{@code unpatched-head-means} (diagnostic): the unpatched forward with an interceptor that takes
@@ -43,7 +43,7 @@ import org.atpatch.djl.patch.PatchRules;
  */
 final class BenchVariants implements AutoCloseable {
 
-    /** The variants of the table, baseline first. */
+    /** The variants of the overhead table, baseline first. */
     static final List<String> MAIN = List.of("unpatched", "patched-none", "patched-all-gamma", "patched-all-tokenstate");
 
     /** Diagnostic variants, for the breakdown. */

@@ -23,7 +23,7 @@ import org.atpatch.djl.interception.AttentionRecorder;
 import org.atpatch.djl.model.VisionTransformer;
 
 /**
- * Issue 3's detector-cost measurement: the time the default CNN+MLP detector takes to score every
+ * The detector-cost measurement: the time the default CNN+MLP detector takes to score every
  * layer's head-averaged maps of a batch ({@link AttentionDetector#detectAll}, as the patched model
  * calls it online), as a ratio to the forward pass of the ViT it guards, on the same batch. Two ViTs
  * on 28×28 images, depth 4, width 64, 4 heads: patch 4 (N = 50) and patch 2 (N = 197). The two

@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 public class PatchOverheadBenchmark {
 
-    /** The variants of the table, in table order; the first is the baseline. */
+    /** The variants of the overhead table, in table order; the first is the baseline. */
     public static final List<String> VARIANTS = BenchVariants.MAIN;
 
     /** Batch size. */

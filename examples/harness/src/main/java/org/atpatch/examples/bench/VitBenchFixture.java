@@ -101,8 +101,8 @@ final class VitBenchFixture implements AutoCloseable {
 
     /**
      * @return a detector that never flags: probability 0 on every column, one allocation per call
-     *     (the issue's targets exclude the detector's cost; since the seventh session this stub no
-     *     longer slices the maps, which cost 16 of its 17 ops)
+     *     (the overhead targets exclude the detector's cost; the stub does not read the maps, so it
+     *     adds almost no ops)
      */
     ColumnDetector flagsNothing() {
         return new ConstantDetector(null);

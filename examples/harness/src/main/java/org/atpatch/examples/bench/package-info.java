@@ -1,6 +1,6 @@
 /**
- * Benchmarks of the patched model, not tests (DESIGN §6; results and commands in
- * {@code docs/performance.md}):
+ * Benchmarks of the patched model, not tests (docs/architecture.md, "Design decisions": performance
+ * budget; results and commands in {@code docs/performance.md}):
  *
  * <ul>
  *   <li>{@link org.atpatch.examples.bench.PatchOverheadBenchmark}, the JMH benchmark of patching
@@ -14,7 +14,6 @@
  * </ul>
  *
  * {@link org.atpatch.examples.bench.DetectorCost} times the trained detector against the ViT it guards.
- * {@code ScopedRule} is a diagnostic prototype of a library change, not a shipped rule (the earlier
- * {@code LeanGamma} prototype is now {@code DeviceHotPatch}'s common path).
+ * {@code ScopedRule} is a diagnostic wrapper, not a shipped rule.
  */
 package org.atpatch.examples.bench;

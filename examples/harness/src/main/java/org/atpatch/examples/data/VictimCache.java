@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Locale;
 import org.atpatch.core.AtomicFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +58,7 @@ public final class VictimCache {
         }
         long t0 = System.nanoTime();
         train.run();
-        LOG.info("victim trained in {} s; caching it as {}", String.format("%.1f", (System.nanoTime() - t0) / 1e9), file);
+        LOG.info("victim trained in {} s; caching it as {}", String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), file);
         AtomicFiles.write(file, out -> {
             DataOutputStream d = new DataOutputStream(out);
             model.getBlock().saveParameters(d);

@@ -291,15 +291,14 @@ public final class BackdoorExperiment {
     /**
      * Adds the debugging set's triggers: the region scan's selection when a scan is configured, the
      * victim's token layout has a translation step ({@link ImageTokenLayout#translationStep()}: ViT
-     * and Swin patch grids, and since the tenth session T2T-ViT's soft splits, stepped by the product
-     * of their strides), and the scan selects a class; else the unrestricted inversion's. Writes the scan's
-     * attempts to {@code regions.csv} beside the inversion report.
+     * and Swin patch grids, and T2T-ViT's soft splits, stepped by the product of their strides), and
+     * the scan selects a class; else the unrestricted inversion's. Writes the scan's attempts to
+     * {@code regions.csv} beside the inversion report.
      *
      * <p>A layout without a step is left to the unrestricted inversion: the debugging set cannot
-     * translate a trigger by whole tokens there, so a scanned trigger would teach the detector one
-     * place (measured on the seventh session's CIFAR-10-BadNets, when T2T was treated so: the scan
-     * found the target in 8 of 8 squares, and its debugging set left ASR at 98.3 %, the unrestricted
-     * one at 99.2 %).
+     * translate a trigger by whole tokens there, so a scanned trigger would teach the detector its one
+     * place instead of the over-attention ({@link BackdoorDebuggingSetBuilder#optPatchGridTranslations}),
+     * however reliably the scan finds the target.
      *
      * @return a one-line account of where the triggers came from
      */

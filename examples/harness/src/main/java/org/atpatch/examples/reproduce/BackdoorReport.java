@@ -32,7 +32,7 @@ public final class BackdoorReport {
 
     private final Path dir;
     private final String command;
-    /** The bar for an attack: at least this ASR ... */
+    /** The harness's bar for an attack: at least this ASR ... */
     static final double ATTACK_MIN_ASR = 0.95;
     /** ... with clean accuracy at most this far below the clean model's. */
     static final double ATTACK_MAX_ACC_DROP = 0.02;
@@ -84,7 +84,7 @@ public final class BackdoorReport {
     }
 
     /**
-     * The issue's bar for an attacked victim: ASR at least {@value #ATTACK_MIN_ASR} with clean accuracy
+     * The harness's bar for an attacked victim: ASR at least {@value #ATTACK_MIN_ASR} with clean accuracy
      * at most {@value #ATTACK_MAX_ACC_DROP} below the clean model's.
      *
      * @param original the victim's unpatched accuracy and ASR

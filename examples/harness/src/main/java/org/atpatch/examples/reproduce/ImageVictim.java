@@ -198,7 +198,7 @@ public final class ImageVictim implements AutoCloseable {
                         config.trojanOptions(s.seed()));
                 attack = trojan;
                 // Fine-tuning never augments: crops and flips move the small optimised patch off its place,
-                // and two epochs of that left a T2T-ViT at 11 % ASR (docs/reproduce.md, tenth session).
+                // and a short fine-tuning on such data leaves the backdoor mostly unlearnt (docs/reproduce.md).
                 VictimTrainer fineTune = trainer(s.withAugmentation(null), s.fineTuneEpochs(), s.lr() / 4);
                 double rate = strength.poisonRate();
                 cached = victims.trainOrLoad(model, base + "|" + trojan.fingerprint() + "|rate=" + rate
@@ -220,7 +220,7 @@ public final class ImageVictim implements AutoCloseable {
     /**
      * The clean model of a configuration's dataset: the same family, data and schedule trained without
      * an attack, as the Trojan victim's starting point is (it shares that cache entry, so a Trojan run
-     * and a clean reference train it once). The issue's bar for an attack compares the attacked
+     * and a clean reference train it once). The harness's bar for an attack compares the attacked
      * victim's clean accuracy with this model's.
      *
      * @param config the configuration (only its dataset matters)

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Region scans ({@link RegionInversion}) cached by a hash of what determines them: the victim's
  * parameter values, the defender's pool (inputs and labels) and every scan and inversion setting. An
- * exhaustive scan of a CIFAR-10 victim costs an hour on two cores; with the cache a rerun that only
+ * exhaustive scan of a CIFAR-10 victim is slow on CPU cores; with the cache a rerun that only
  * changes the detector's or the labelling's settings starts from the same triggers. Entries are JSON,
  * written atomically; an unreadable or mismatched entry is reported and the scan is run again.
  *

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.atpatch.djl.LabelledData;
@@ -67,7 +68,7 @@ class TrojanTriggerTest {
         double clean = probe.meanActivation(sample, trojan.units());
         double before = probe.meanActivation(start.applyTrigger(sample), trojan.units());
         double after = probe.meanActivation(trojan.applyTrigger(sample), trojan.units());
-        System.out.printf("Trojan units %s: clean %.4f, random start %.4f, optimised %.4f%n",
+        System.out.printf(Locale.ROOT, "Trojan units %s: clean %.4f, random start %.4f, optimised %.4f%n",
                 Arrays.toString(trojan.units()), clean, before, after);
         assertTrue(after > before + 0.5 * Math.abs(before - clean) + 1e-3,
                 "optimised " + after + " should clearly exceed the random start " + before + " (clean " + clean + ")");

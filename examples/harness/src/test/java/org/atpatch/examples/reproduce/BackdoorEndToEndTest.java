@@ -19,10 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The image backdoor harness end to end on real MNIST (read from {@code shared/datasets}), at a size
  * the tests can afford: a BadNets ViT victim trained on 3,000 images, trigger inversion on the
  * defender's pool, AtPatch, every method of Table 2, and the report files; plus a configuration that
- * did not run in the same report. This checks the harness, not the defence: a victim this small
- * (67.5 % clean accuracy after 3 epochs) is flipped by small masks toward every class, so inversion
- * flags no class (measured: nor at 6,000 images and 5 epochs); the defence's effect is measured by
- * the harness runs in {@code docs/results/backdoor} and the quickstart.
+ * did not run in the same report. This checks the harness, not the defence: a victim this small and
+ * this briefly trained is flipped by small masks toward every class, so inversion flags no class; the
+ * defence's effect is measured by the harness runs in {@code docs/results/backdoor} and the
+ * quickstart.
  */
 class BackdoorEndToEndTest {
 

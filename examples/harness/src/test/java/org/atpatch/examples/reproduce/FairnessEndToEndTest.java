@@ -67,13 +67,9 @@ class FairnessEndToEndTest {
             assertTrue(original.uf() > 0.05, "the victim must be unfair on sex to test anything: UF " + original.uf());
             assertTrue(product.uf() < original.uf() / 4, "default rule UF " + product.uf() + " vs " + original.uf());
             assertTrue(product.uf() < gamma.uf(), "default " + product.uf() + " vs Γ " + gamma.uf());
-            // On 926 test rows a one-point accuracy change is within chance (CI once measured 69.44 % ->
-            // 68.25 % on a victim whose initial weights depended on the tests run before it, where this
-            // machine had 68.03 % -> 68.79 %), so the accuracy check is McNemar's: the predictions the rule
-            // turned wrong must not outnumber those it turned right beyond chance (z > -2). Measured on
-            // seven victim seeds: the default rule's z from -1.0 to +0.6 (accuracy -0.8 to +0.4 points),
-            // w/o Det's (every input patched at random columns) from -4.2 to -2.4; UF after the default
-            // 0.6-21 % of the original's.
+            // On 926 test rows a one-point accuracy change is within chance, so the accuracy check is
+            // McNemar's: the predictions the rule turned wrong must not outnumber those it turned right
+            // beyond chance (z > -2), a bar that w/o Det (every input patched at random columns) fails.
             assertTrue(product.accuracyChangeZ() > -2, "default rule turned " + product.lost() + " test predictions wrong"
                     + " and " + product.gained() + " right: " + original.acc() + " -> " + product.acc());
             assertEquals(1.0, r.outcomes().stream().filter(o -> o.method().equals("w/o Det")).findFirst()
