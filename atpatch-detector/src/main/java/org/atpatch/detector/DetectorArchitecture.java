@@ -13,12 +13,20 @@ import java.util.Objects;
  * attention reads 1:
  *
  * <ol>
- *   <li>two input planes, the scaled map and its logarithm (over-attention multiplies a column, so it
- *       shows as a shift in log space), then one {@code 3×3} convolution with padding to
- *       {@link #convChannels()} planes and leaky ReLU: the only cost that grows with {@code N²};
- *   <li>each column pooled over the query axis: mean and max of the convolution's planes, and the mean
- *       of the two input planes (the column's attention mass and mean log-attention), giving
- *       per-column features {@code (B, N, 2·convChannels + 2)};
+ *   <li>per-column features pooled over the query axis, by one of two {@link Kind}s:
+ *       <ul>
+ *         <li>{@link Kind#PAPER_CNN}, the paper's: two input planes, the scaled map and its logarithm
+ *             (over-attention multiplies a column, so it shows as a shift in log space), one {@code
+ *             3×3} convolution with padding to {@link #convChannels()} planes and leaky ReLU, then the
+ *             mean and max of those planes and the mean of the two input planes per column: {@code (B,
+ *             N, 2·convChannels + 2)}. It writes a {@code (B, convChannels, N, N)} activation, the
+ *             cost that dominates online;
+ *         <li>{@link Kind#COLUMN_STATISTICS}, the default: {@value #STATISTICS} statistics read
+ *             straight from the scaled map, with no {@code N²}-sized intermediate beyond the map's own
+ *             logarithm: the column's mean (its attention mass), maximum and standard deviation over
+ *             the queries, the CLS query's attention to it, the mean of its log-attention, and the
+ *             logarithms of its mean and maximum: {@code (B, N, 7)};
+ *       </ul>
  *   <li>a kernel-3 convolution along the columns to {@link #columnChannels()} and leaky ReLU, then each
  *       column's features next to their difference from the map's mean column (the map as context);
  *   <li>a shared MLP per column with {@link #hiddenSize()} units; its first layer adds the learned
@@ -32,14 +40,53 @@ import java.util.Objects;
  * the same parameters run for any N. {@link #tokens()} records the N the detector was trained for
  * ({@code -1}: accept any), and inputs of another N are refused when it is fixed.
  *
- * <p>Cost per map, in multiply-adds: {@code N²·18·convChannels + N·(3·(2·convChannels + 2)·columnChannels +
- * 2·columnChannels·hiddenSize + hiddenSize² + hiddenSize)}; at the defaults and N = 50 about 0.5 M,
- * two thirds of it in the convolution.
+ * <p>Cost per map: the per-column part takes {@code N·(3·F·columnChannels + 2·columnChannels·hiddenSize
+ * + hiddenSize² + hiddenSize)} multiply-adds for F {@link #columnFeatures()}; in front of it the paper's
+ * CNN adds {@code N²·18·convChannels} multiply-adds and writes {@code convChannels·N²} floats, the column
+ * statistics about five elementwise passes over the {@code N²} map.
+ *
+ * <p>Instances are immutable and thread-safe.
  */
 public final class DetectorArchitecture {
 
     /** Version of the network definition; bumped when the same fields would build another network. */
     public static final int NETWORK_VERSION = 1;
+
+    /** Per-column statistics of {@link Kind#COLUMN_STATISTICS}. */
+    public static final int STATISTICS = 7;
+
+    /** How the network turns a map into per-column features before the column convolution. */
+    public enum Kind {
+        /** The paper's 3 × 3 convolution over the map, pooled per column. */
+        PAPER_CNN("paper-cnn"),
+        /** Statistics of each column over the queries, read straight from the map. */
+        COLUMN_STATISTICS("column-statistics");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        /** @return the name used in files, provenance and on command lines */
+        public String label() {
+            return label;
+        }
+
+        /**
+         * @param label {@code paper-cnn} or {@code column-statistics}
+         * @return the kind
+         * @throws IllegalArgumentException naming the known labels
+         */
+        public static Kind byName(String label) {
+            for (Kind k : values()) {
+                if (k.label.equals(label)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown detector architecture '" + label + "': paper-cnn or column-statistics");
+        }
+    }
 
     private final int tokens;
     private final int layers;
@@ -49,8 +96,11 @@ public final class DetectorArchitecture {
     private final int columnChannels;
     private final int hiddenSize;
     private final int networkVersion;
+    /** The kind's label; absent (null) in files written before there were two, which hold the paper's CNN. */
+    private final String kind;
 
     private DetectorArchitecture(Builder b) {
+        this.kind = b.kind.label();
         this.tokens = b.tokens;
         this.layers = b.layers;
         this.layerEmbedding = b.layerEmbedding;
@@ -89,7 +139,17 @@ public final class DetectorArchitecture {
         return positionEmbedding;
     }
 
-    /** @return channels of the 2-D convolution over the map */
+    /** @return how the network turns a map into per-column features */
+    public Kind kind() {
+        return kind == null ? Kind.PAPER_CNN : Kind.byName(kind);
+    }
+
+    /** @return per-column features the column convolution reads: {@code 2·convChannels + 2} or {@value #STATISTICS} */
+    public int columnFeatures() {
+        return kind() == Kind.PAPER_CNN ? 2 * convChannels + 2 : STATISTICS;
+    }
+
+    /** @return channels of the 2-D convolution over the map ({@link Kind#PAPER_CNN} only) */
     public int convChannels() {
         return convChannels;
     }
@@ -122,6 +182,7 @@ public final class DetectorArchitecture {
     /** @return a builder holding this architecture's values */
     public Builder toBuilder() {
         return new Builder()
+                .optKind(kind())
                 .optTokens(tokens)
                 .setLayers(layers)
                 .optLayerEmbedding(layerEmbedding)
@@ -140,6 +201,7 @@ public final class DetectorArchitecture {
     public List<String> differences(DetectorArchitecture other) {
         List<String> d = new ArrayList<>();
         diff(d, "networkVersion", networkVersion, other.networkVersion);
+        diff(d, "kind", kind(), other.kind());
         diff(d, "tokens", tokens, other.tokens);
         diff(d, "layers", layers, other.layers);
         diff(d, "layerEmbedding", layerEmbedding, other.layerEmbedding);
@@ -176,16 +238,16 @@ public final class DetectorArchitecture {
 
     @Override
     public int hashCode() {
-        return Objects.hash(networkVersion, tokens, layers, layerEmbedding, positionEmbedding, convChannels,
+        return Objects.hash(networkVersion, kind(), tokens, layers, layerEmbedding, positionEmbedding, convChannels,
                 columnChannels, hiddenSize);
     }
 
     @Override
     public String toString() {
         return String.format(Locale.ROOT,
-                "DetectorArchitecture{tokens=%d, layers=%d, layerEmbedding=%b, positionEmbedding=%b, "
+                "DetectorArchitecture{kind=%s, tokens=%d, layers=%d, layerEmbedding=%b, positionEmbedding=%b, "
                         + "convChannels=%d, columnChannels=%d, hiddenSize=%d, networkVersion=%d}",
-                tokens, layers, layerEmbedding, positionEmbedding, convChannels, columnChannels, hiddenSize,
+                kind().label(), tokens, layers, layerEmbedding, positionEmbedding, convChannels, columnChannels, hiddenSize,
                 networkVersion);
     }
 
@@ -198,8 +260,19 @@ public final class DetectorArchitecture {
         private int convChannels = 8;
         private int columnChannels = 16;
         private int hiddenSize = 32;
+        private Kind kind = Kind.PAPER_CNN;
 
         private Builder() {}
+
+        /**
+         * @param kind how maps become per-column features (default {@link Kind#PAPER_CNN}; {@link
+         *     DetectorConfig#defaults()} picks {@link Kind#COLUMN_STATISTICS})
+         * @return this builder
+         */
+        public Builder optKind(Kind kind) {
+            this.kind = Objects.requireNonNull(kind, "kind");
+            return this;
+        }
 
         /**
          * @param layers L, at least 1 (required)

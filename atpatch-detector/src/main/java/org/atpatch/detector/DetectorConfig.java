@@ -47,8 +47,10 @@ public final class DetectorConfig {
     private final int hiddenSize;
     private final Device device;
     private final boolean cosineDecay;
+    private final DetectorArchitecture.Kind architectureKind;
 
     private DetectorConfig(Builder b) {
+        architectureKind = b.architectureKind;
         cosineDecay = b.cosineDecay;
         learningRate = b.learningRate;
         epochs = b.epochs;
@@ -119,6 +121,7 @@ public final class DetectorConfig {
         b.columnChannels = columnChannels;
         b.hiddenSize = hiddenSize;
         b.device = device;
+        b.architectureKind = architectureKind;
         return b;
     }
 
@@ -202,7 +205,12 @@ public final class DetectorConfig {
         return positionEmbedding;
     }
 
-    /** @return channels of the 2-D convolution */
+    /** @return how the network turns maps into per-column features */
+    public DetectorArchitecture.Kind architectureKind() {
+        return architectureKind;
+    }
+
+    /** @return channels of the 2-D convolution ({@link DetectorArchitecture.Kind#PAPER_CNN} only) */
     public int convChannels() {
         return convChannels;
     }
@@ -236,6 +244,7 @@ public final class DetectorConfig {
      */
     public DetectorArchitecture architecture(int tokens, int layers) {
         return DetectorArchitecture.builder()
+                .optKind(architectureKind)
                 .setLayers(layers)
                 .optTokens(tokenAgnostic ? -1 : tokens)
                 .optLayerEmbedding(layerEmbedding)
@@ -249,6 +258,7 @@ public final class DetectorConfig {
     /** @return every setting by name, for provenance */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("architecture", architectureKind.label());
         m.put("optimizer", "AdamW");
         m.put("learningRate", learningRate);
         m.put("learningRateSchedule", cosineDecay ? "cosine" : "constant");
@@ -304,8 +314,19 @@ public final class DetectorConfig {
         private int hiddenSize = 32;
         private Device device;
         private boolean cosineDecay;
+        private DetectorArchitecture.Kind architectureKind = DetectorArchitecture.Kind.PAPER_CNN;
 
         private Builder() {}
+
+        /**
+         * @param kind how the network turns maps into per-column features (the paper's CNN in {@link
+         *     DetectorConfig#paper()})
+         * @return this builder
+         */
+        public Builder optArchitecture(DetectorArchitecture.Kind kind) {
+            this.architectureKind = java.util.Objects.requireNonNull(kind, "kind");
+            return this;
+        }
 
         /**
          * @param lr AdamW learning rate, finite and > 0 (defaults 3e-3; paper 1e-4)

@@ -4,9 +4,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
@@ -64,10 +62,12 @@ final class DetectorNetwork extends AbstractBlock {
         int c1 = arch.convChannels();
         int c2 = arch.columnChannels();
         int h = arch.hiddenSize();
-        convWeight = weight("conv_weight", new Shape(c1, 2, 3, 3), 2 * 9);
-        convBias = bias("conv_bias", c1);
+        boolean cnn = arch.kind() == DetectorArchitecture.Kind.PAPER_CNN;
+        convWeight = cnn ? weight("conv_weight", new Shape(c1, 2, 3, 3), 2 * 9) : null;
+        convBias = cnn ? bias("conv_bias", c1) : null;
         // The kernel-3 convolution along the columns, as one linear map of [left, self, right] features.
-        columnWeight = weight("column_weight", new Shape(c2, 3L * (2 * c1 + 2)), (2 * c1 + 2) * 3);
+        int f = arch.columnFeatures();
+        columnWeight = weight("column_weight", new Shape(c2, 3L * f), f * 3);
         columnBias = bias("column_bias", c2);
         mlp1Weight = weight("mlp1_weight", new Shape(h, 2L * c2), 2 * c2);
         mlp1Bias = bias("mlp1_bias", h);
@@ -124,17 +124,7 @@ final class DetectorNetwork extends AbstractBlock {
         var device = maps.getDevice();
         long n = maps.getShape().get(1);
 
-        // (B, 2, N, N): N·A and log(N·A + floor); scaled so that the features do not depend on N.
-        NDArray scaled = maps.mul(n).expandDims(1);
-        NDArray input = scaled.concat(scaled.add(LOG_FLOOR).log(), 1);
-        NDArray x = Conv2d.conv2d(input, ps.getValue(convWeight, device, training), ps.getValue(convBias, device, training),
-                        new Shape(1, 1), new Shape(1, 1), new Shape(1, 1))
-                .singletonOrThrow();
-        x = act(x);
-        // Pool each column over the query axis (axis 2): mean and max of the features, and the mean of
-        // the two input planes themselves (column mass, mean log-attention): (B, 2·C1 + 2, N).
-        NDArray cols = NDArrays.concat(new NDList(x.mean(new int[] {2}), x.max(new int[] {2}),
-                input.mean(new int[] {2})), 1);
+        NDArray cols = convWeight != null ? convolved(ps, maps, n, training) : statistics(maps, n); // (B, F, N)
         // Kernel-3 convolution along the columns, written as a linear map of each column's features
         // beside its left and right neighbours' (zero beyond the edges). DJL/PyTorch's conv1d on CPU
         // can return non-deterministic values (occasionally NaN) with two threads, while this form is
@@ -185,6 +175,42 @@ final class DetectorNetwork extends AbstractBlock {
                 .singletonOrThrow()
                 .squeeze(2);
         return new NDList(logits, embedding);
+    }
+
+    /**
+     * The paper's features: the 3 × 3 convolution over N·A and log(N·A + floor), pooled per column over
+     * the query axis (mean and max of its planes, and the mean of the two input planes).
+     *
+     * @return {@code (B, 2·convChannels + 2, N)}
+     */
+    private NDArray convolved(ParameterStore ps, NDArray maps, long n, boolean training) {
+        var device = maps.getDevice();
+        // (B, 2, N, N): N·A and log(N·A + floor); scaled so that the features do not depend on N.
+        NDArray scaled = maps.mul(n).expandDims(1);
+        NDArray input = scaled.concat(scaled.add(LOG_FLOOR).log(), 1);
+        NDArray x = Conv2d.conv2d(input, ps.getValue(convWeight, device, training), ps.getValue(convBias, device, training),
+                        new Shape(1, 1), new Shape(1, 1), new Shape(1, 1))
+                .singletonOrThrow();
+        x = act(x);
+        return NDArrays.concat(new NDList(x.mean(new int[] {2}), x.max(new int[] {2}), input.mean(new int[] {2})), 1);
+    }
+
+    /**
+     * Column statistics of N·A over the query axis, with no intermediate larger than the map: mean,
+     * max, standard deviation, the CLS query's row, the mean of log(N·A + floor), and the logarithms of
+     * the mean and max.
+     *
+     * @return {@code (B, 7, N)}
+     */
+    private static NDArray statistics(NDArray maps, long n) {
+        NDArray scaled = maps.mul(n); // (B, N, N), uniform attention reads 1
+        NDArray mean = scaled.mean(new int[] {1});
+        NDArray max = scaled.max(new int[] {1});
+        NDArray spread = scaled.square().mean(new int[] {1}).sub(mean.square()).maximum(0f).sqrt();
+        NDArray cls = scaled.get(new NDIndex(":, 0, :"));
+        NDArray meanLog = scaled.add(LOG_FLOOR).log().mean(new int[] {1});
+        return NDArrays.stack(new NDList(mean, max, spread, cls, meanLog, mean.add(LOG_FLOOR).log(),
+                max.add(LOG_FLOOR).log()), 1);
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.detector.AttentionDetector;
@@ -135,23 +136,23 @@ public final class AtPatch {
                     + " anomalous", labels[1], labels[0], overAttentionRatio);
         }
         LOG.info("AtPatch: captured the attention maps of {} pairs and {} clean inputs in {} s",
-                pairs.size(), cleanOnly.size(), String.format("%.1f", captureSeconds));
+                pairs.size(), cleanOnly.size(), String.format(Locale.ROOT, "%.1f", captureSeconds));
 
         long t1 = System.nanoTime();
         AttentionDetector detector = new DetectorTrainer(detectorConfig).train(data.build());
         double trainSeconds = (System.nanoTime() - t1) / 1e9;
-        LOG.info("AtPatch: trained the detector in {} s (τ = {})", String.format("%.1f", trainSeconds), detector.tau());
+        LOG.info("AtPatch: trained the detector in {} s (τ = {})", String.format(Locale.ROOT, "%.1f", trainSeconds), detector.tau());
 
         Map<String, String> provenance = new LinkedHashMap<>();
         debugSet.provenance().forEach((k, v) -> provenance.put("debugSet." + k, v));
         provenance.put("debugSet.kind", debugSet.kind().name());
         provenance.put("debugSet.pairs", Integer.toString(pairs.size()));
         provenance.put("debugSet.cleanOnly", Integer.toString(cleanOnly.size()));
-        provenance.put("seconds.capture", String.format("%.3f", captureSeconds));
-        provenance.put("seconds.detectorTraining", String.format("%.3f", trainSeconds));
+        provenance.put("seconds.capture", String.format(Locale.ROOT, "%.3f", captureSeconds));
+        provenance.put("seconds.detectorTraining", String.format(Locale.ROOT, "%.3f", trainSeconds));
         LOG.info("AtPatch offline phases: debugging set {} s, attention capture {} s, detector training {} s",
-                debugSet.provenance().getOrDefault("seconds", "?"), String.format("%.1f", captureSeconds),
-                String.format("%.1f", trainSeconds));
+                debugSet.provenance().getOrDefault("seconds", "?"), String.format(Locale.ROOT, "%.1f", captureSeconds),
+                String.format(Locale.ROOT, "%.1f", trainSeconds));
         PatchRule chosen = chooseRule(debugSet, detector, stats, layers, states, provenance);
         return new PatchBundle(detector, stats, detector.tau(), chosen.name(), mode, ModelFingerprint.of(model.getBlock()),
                 provenance);
@@ -185,10 +186,10 @@ public final class AtPatch {
                 usable, preferred, selectionMargin);
         double seconds = (System.nanoTime() - t0) / 1e9;
         LOG.info("AtPatch: patch rule {} selected on the debugging set in {} s (preferred {}, margin {}); {}",
-                r.chosen().name(), String.format("%.1f", seconds), preferred.name(), selectionMargin, r.scores());
+                r.chosen().name(), String.format(Locale.ROOT, "%.1f", seconds), preferred.name(), selectionMargin, r.scores());
         provenance.put("patchRule.origin", "selected");
         provenance.put("patchRule.selection", r.scores().toString());
-        provenance.put("seconds.ruleSelection", String.format("%.3f", seconds));
+        provenance.put("seconds.ruleSelection", String.format(Locale.ROOT, "%.3f", seconds));
         return r.chosen();
     }
 

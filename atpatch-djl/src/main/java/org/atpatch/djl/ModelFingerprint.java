@@ -9,7 +9,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.interception.InterceptableTransformer;
-import org.atpatch.djl.model.VisionTransformer;
 
 /**
  * The architecture fingerprint a patch bundle is checked against: the family's own description when

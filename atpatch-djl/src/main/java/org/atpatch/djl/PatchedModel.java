@@ -26,10 +26,7 @@ import org.atpatch.djl.interception.AttentionInterceptor;
 import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.interception.InterceptableTransformer;
 import org.atpatch.djl.interception.Interception;
-import org.atpatch.djl.interception.TokenStatePoint;
 import org.atpatch.djl.model.SwinTransformer;
-import org.atpatch.djl.model.internal.PreNormEncoderLayer;
-import org.atpatch.djl.patch.Masks;
 import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.djl.patch.PatchRules;
 

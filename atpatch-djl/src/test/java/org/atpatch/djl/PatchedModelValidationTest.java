@@ -9,7 +9,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.detector.ColumnDetector;
-import org.atpatch.djl.interception.InterceptableSelfAttention;
 import org.atpatch.djl.model.VisionTransformer;
 import org.atpatch.djl.patch.PatchRules;
 import org.atpatch.djl.testing.Fixtures;

@@ -3,9 +3,6 @@ package org.atpatch.djl.interception;
 import ai.djl.nn.Block;
 import java.util.ArrayList;
 import java.util.List;
-import org.atpatch.djl.AtPatch;
-import org.atpatch.djl.model.FTTransformer;
-import org.atpatch.djl.model.VisionTransformer;
 
 /**
  * The interceptable blocks of a DJL block tree, found wherever they sit and numbered in forward

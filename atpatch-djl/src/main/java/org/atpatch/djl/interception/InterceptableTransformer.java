@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import org.atpatch.core.TokenLayout;
-import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.model.SwinTransformer;
 
 /**

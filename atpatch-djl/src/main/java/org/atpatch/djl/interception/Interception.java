@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import org.atpatch.djl.AtPatch;
-import org.atpatch.djl.PatchedModel;
 
 /**
  * Installs {@link AttentionInterceptor}s: model-wide on every interceptable block of a block tree,

@@ -1,6 +1,5 @@
 package org.atpatch.djl.model;
 
-import org.atpatch.djl.AtPatch;
 
 /**
  * The sizes every AtPatch transformer family shares (depth, width, heads, MLP ratio, classes),

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.atpatch.core.FeatureTokenLayout;
-import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.model.internal.CategoricalCodes;
 import org.atpatch.djl.model.internal.PreNormEncoderLayer;

@@ -13,7 +13,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import java.util.function.Supplier;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.djl.LabelledData;
 import org.junit.jupiter.api.Test;

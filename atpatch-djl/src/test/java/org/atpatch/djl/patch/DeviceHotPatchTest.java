@@ -135,7 +135,8 @@ class DeviceHotPatchTest {
                 {{true, false, false, false, false, false, false, false, true}, {false, true, false, false, false, false, false, false, false},
                     {false, false, true, true, true, false, false, false, false}, {false, false, false, false, false, false, false, true, false}},
                 {{false, true, false, false, false, false, false, false, false}, {false, false, false, false, false, true, false, false, false},
-                    {false, false, false, false, false, false, false, false, true}, {false, true, false, false, false, false, false, false, false}}}) {
+                    {false, false, false, false, false, false, false, false, true},
+                    {false, true, false, false, false, false, false, false, false}}}) {
                 float[] expected = new DeviceHotPatch().apply(toDevice(m, a), toDevice(m, q), mask(m, g), 0).toFloatArray();
                 NDArray maps = toDevice(m, a);
                 NDArray out = new DeviceHotPatch().applyInPlace(maps, toDevice(m, q), mask(m, g), 0);

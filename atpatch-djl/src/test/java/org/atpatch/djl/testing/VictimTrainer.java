@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
@@ -22,7 +21,6 @@ import java.util.Locale;
 import java.util.Random;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
-import org.atpatch.djl.PatchedModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -9,8 +9,8 @@ import org.atpatch.detector.ColumnDetector;
  * An upper bound for the patch rules, not a defence: flags the given columns (the real trigger's,
  * which a defender does not know) with probability 1 on every map of every input, and no other
  * column. With it, a rule's attack success rate says what the rule can do when detection is perfect,
- * and its clean accuracy what patching those columns of every clean input costs (DESIGN §3 measured
- * the rules this way). Built on the device of each input, no host copy of the maps.
+ * and its clean accuracy what patching those columns of every clean input costs (the patch-rule
+ * comparison measures the rules this way). Built on the device of each input, no host copy of the maps.
  */
 public final class OracleColumnDetector implements ColumnDetector {
 

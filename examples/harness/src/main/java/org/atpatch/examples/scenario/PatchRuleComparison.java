@@ -31,13 +31,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /**
- * Measures every shipped patch rule side by side (DESIGN §3, issue 4): for a corner, an interior
- * and a straddling BadNets trigger on the quickstart's data and victim architecture, one victim,
- * one inversion-built debugging set and one trained detector each, then ASR, clean accuracy, the
- * share of clean inputs that got patched and the accuracy on those, per rule; then the same with an
- * {@link OracleColumnDetector} on the real trigger's columns (the rules' upper bound, as DESIGN §3
- * measured them), and each victim's ASR floor. Writes a markdown table and a CSV (atomically, after
- * every trigger).
+ * Measures every shipped patch rule side by side: for a corner, an interior and a straddling BadNets
+ * trigger on the quickstart's data and victim architecture, one victim, one inversion-built
+ * debugging set and one trained detector each, then ASR, clean accuracy, the share of clean inputs
+ * that got patched and the accuracy on those, per rule; then the same with an
+ * {@link OracleColumnDetector} on the real trigger's columns (the rules' upper bound), and each
+ * victim's ASR floor. Writes a markdown table and a CSV (atomically, after every trigger). The
+ * results are in docs/results/patch-rules.md; docs/architecture.md ("Design decisions": token-state
+ * rule, rule selection) says what they decided.
  */
 @Command(name = "patch-rules", mixinStandardHelpOptions = true,
         description = "Compare the patch rules on corner, interior and straddling triggers.")
