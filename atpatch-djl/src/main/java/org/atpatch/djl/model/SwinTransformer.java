@@ -17,8 +17,8 @@ import java.util.List;
 import org.atpatch.core.WindowTokenLayout;
 import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.interception.AttentionRecorder;
+import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 import org.atpatch.djl.model.internal.ShiftedWindows;
-import org.atpatch.djl.model.internal.SwinBlock;
 import org.atpatch.djl.model.internal.TokenGather;
 
 /**
@@ -66,7 +66,8 @@ public final class SwinTransformer extends TransformerFamily {
     private final LayerNorm embeddingNorm;
     /** Per stage: its blocks, then (except after the last) a merge. */
     private final List<Block> sequence = new ArrayList<>();
-    private final List<SwinBlock> blocks = new ArrayList<>();
+    /** Per layer: its windows. */
+    private final List<ShiftedWindows> windows = new ArrayList<>();
     private final int[] stageOfLayer;
     private final LayerNorm norm;
     private final Linear head;
@@ -88,9 +89,9 @@ public final class SwinTransformer extends TransformerFamily {
         for (int s = 0; s < stageDepths.length; s++) {
             for (int i = 0; i < stageDepths[s]; i++) {
                 int shift = i % 2 == 1 && grid > window ? window / 2 : 0;
-                SwinBlock block = new SwinBlock(new ShiftedWindows(grid, window, shift), w, heads, mlpRatio);
-                sequence.add(addChildBlock("stage" + s + "_block" + i, block));
-                blocks.add(block);
+                ShiftedWindows g = new ShiftedWindows(grid, window, shift);
+                sequence.add(addChildBlock("stage" + s + "_block" + i, PreNormEncoderLayer.swin(g, w, heads, mlpRatio)));
+                windows.add(g);
                 stageOfLayer[l++] = s;
             }
             if (s < stageDepths.length - 1) {
@@ -161,7 +162,7 @@ public final class SwinTransformer extends TransformerFamily {
      */
     @Override
     public int mapsPerSample(int layer) {
-        return blocks.get(checkLayer(layer)).geometry().windows;
+        return windows.get(checkLayer(layer)).windows;
     }
 
     /** @return the tokens of the first stage's grid, where flags of every layer are collected */
@@ -178,7 +179,7 @@ public final class SwinTransformer extends TransformerFamily {
      */
     @Override
     public NDArray foldToSample(int layer, NDArray perMap) {
-        ShiftedWindows g = blocks.get(checkLayer(layer)).geometry();
+        ShiftedWindows g = windows.get(checkLayer(layer));
         long n = (long) g.window * g.window;
         long b = perMap.getShape().get(0) / g.windows;
         long f = 1L << stageOfLayer[layer];
@@ -193,7 +194,7 @@ public final class SwinTransformer extends TransformerFamily {
      */
     @Override
     public NDArray unfoldToMaps(int layer, NDArray perSample) {
-        ShiftedWindows g = blocks.get(checkLayer(layer)).geometry();
+        ShiftedWindows g = windows.get(checkLayer(layer));
         long n = (long) g.window * g.window;
         long b = perSample.getShape().get(0);
         long f = 1L << stageOfLayer[layer];
@@ -215,7 +216,7 @@ public final class SwinTransformer extends TransformerFamily {
      * @return its cyclic shift in tokens (0 for regular windows)
      */
     public int shiftOf(int layer) {
-        return blocks.get(checkLayer(layer)).geometry().shift;
+        return windows.get(checkLayer(layer)).shift;
     }
 
     /**
@@ -226,7 +227,7 @@ public final class SwinTransformer extends TransformerFamily {
      * @return {@code [windows][window²]}
      */
     public int[][] windowTokens(int layer) {
-        return blocks.get(checkLayer(layer)).geometry().windowTokens();
+        return windows.get(checkLayer(layer)).windowTokens();
     }
 
     /**
@@ -239,7 +240,7 @@ public final class SwinTransformer extends TransformerFamily {
      * @return {@code {row0, col0, row1 (exclusive), col1 (exclusive)}}
      */
     public int[] region(int layer, int window, int column) {
-        ShiftedWindows g = blocks.get(checkLayer(layer)).geometry();
+        ShiftedWindows g = windows.get(checkLayer(layer));
         if (window < 0 || window >= g.windows || column < 0 || column >= g.window * g.window) {
             throw new IndexOutOfBoundsException("layer " + layer + " has " + g.windows + " windows of "
                     + g.window * g.window + " columns; asked for window " + window + ", column " + column);

@@ -14,7 +14,6 @@ import org.atpatch.core.ImageRegionLayout;
 import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 import org.atpatch.djl.model.internal.SoftSplit;
-import org.atpatch.djl.model.internal.T2TLayer;
 
 /**
  * T2T-ViT (Yuan et al., 2021): a tokens-to-token module feeding a ViT backbone. The image's pixels
@@ -46,7 +45,7 @@ public final class T2TViT extends TransformerFamily {
     private final int tokenWidth;
     private final List<SoftSplit> splits = new ArrayList<>();
     private final List<Linear> projections = new ArrayList<>();
-    private final List<T2TLayer> tokenLayers = new ArrayList<>();
+    private final List<PreNormEncoderLayer> tokenLayers = new ArrayList<>();
     private final ClsEncoder backbone;
     private final ImageRegionLayout layout;
 
@@ -65,7 +64,7 @@ public final class T2TViT extends TransformerFamily {
             boolean last = i == splits.size() - 1;
             projections.add(addChildBlock("project" + i, Linear.builder().setUnits(last ? width : tokenWidth).build()));
             if (!last) {
-                tokenLayers.add(addChildBlock("t2t" + i, new T2TLayer(tokenWidth, mlpRatio)));
+                tokenLayers.add(addChildBlock("t2t" + i, PreNormEncoderLayer.tokensToToken(tokenWidth, mlpRatio)));
             }
         }
         backbone = addChildBlock("backbone", new ClsEncoder(side * side, b));

@@ -38,8 +38,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * values (fresh LayerNorm gains, for instance, are all ones): a loader that put a saved array into
  * the wrong parameter changes the logits. For each family the writer saves the model with {@link
  * Model#save} as {@code <name>-0000.params}, a fixed input with its logits as {@code <name>.io} (an
- * encoded {@link NDList}: input, logits), its parameter names and shapes in DJL's order as {@code
- * <name>.parameters}, and its {@link ModelFingerprint} in {@code fingerprints.txt}. For the ViT it
+ * encoded {@link NDList}: input, logits), its parameter names and shapes as {@code
+ * <name>.parameters} (canonical names, {@link ParameterNames}, which at layout version 1 were DJL's), and its {@link ModelFingerprint} in {@code fingerprints.txt}. For the ViT it
  * also trains a patch bundle ({@code vit.atpatch}) and records a patched forward ({@code
  * vit-patched.io}: input, patched logits, per sample 1 when patched else 0).
  *
@@ -115,7 +115,10 @@ public class LegacyFixtures {
         }
     }
 
-    /** A family's model: built, initialised from {@code seed}, every parameter moved by noise. */
+    /**
+     * A family's model: built, initialised from {@code seed}, every parameter moved by noise, drawn
+     * in canonical order ({@link ParameterNames}), which is DJL's order at layout version 1.
+     */
     static Model newModel(Victim v, int seed) {
         Engine.getInstance().setRandomSeed(seed);
         Model model = Model.newInstance(v.name());
@@ -123,17 +126,17 @@ public class LegacyFixtures {
         model.setBlock(block);
         Shape one = new Shape(1).addAll(v.inputShape().slice(1));
         block.initialize(model.getNDManager(), DataType.FLOAT32, one);
-        for (Pair<String, Parameter> p : block.getParameters()) {
+        for (Pair<String, Parameter> p : ParameterNames.canonical(block)) {
             NDArray a = p.getValue().getArray();
             a.addi(model.getNDManager().randomNormal(0f, 0.1f, a.getShape(), DataType.FLOAT32));
         }
         return model;
     }
 
-    /** The model's parameters as {@code name shape} lines, in DJL's order. */
+    /** The model's parameters as {@code name shape} lines, canonical names in canonical order. */
     static String parameterLines(Block block) {
         StringBuilder s = new StringBuilder();
-        for (Pair<String, Parameter> p : block.getParameters()) {
+        for (Pair<String, Parameter> p : ParameterNames.canonical(block)) {
             s.append(p.getKey()).append(' ').append(p.getValue().getArray().getShape()).append('\n');
         }
         return s.toString();

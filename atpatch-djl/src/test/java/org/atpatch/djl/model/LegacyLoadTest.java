@@ -78,6 +78,17 @@ class LegacyLoadTest {
     }
 
     @Test
+    void aSeededFreshModelIsTheOneLayoutOneMade() throws Exception {
+        for (int i = 0; i < LegacyFixtures.VICTIMS.size(); i++) {
+            Victim v = LegacyFixtures.VICTIMS.get(i);
+            try (Model model = LegacyFixtures.newModel(v, 100 + i); NDManager m = model.getNDManager().newSubManager()) {
+                NDList io = io(m, v.name() + ".io");
+                assertArrayEquals(io.get(1).toFloatArray(), FamilyChecks.unpatched(model, io.get(0)), 0f, v.name());
+            }
+        }
+    }
+
+    @Test
     void fingerprintsAndFingerprintNamesAreTheRecordedOnes() throws Exception {
         Map<String, String> recorded = Files.readAllLines(legacyDir().resolve("fingerprints.txt"), StandardCharsets.UTF_8)
                 .stream().map(l -> l.split("=", 2)).collect(Collectors.toMap(p -> p[0], p -> p[1]));
