@@ -23,10 +23,11 @@ import org.atpatch.djl.model.internal.TokenGather;
 
 /**
  * Swin Transformer (Liu et al., 2021): non-overlapping square patches → linear embedding and norm,
- * then stages of {@link SwinBlock}s with windowed self-attention, alternating regular and shifted
- * windows (shift {@code window / 2}, cyclic, with an attention mask), and patch merging between
- * stages (each 2 × 2 group of tokens concatenated, normalised and projected to twice the width).
- * A final norm, the mean over tokens and a linear head give the logits. A stage whose grid equals
+ * then stages of Swin {@link PreNormEncoderLayer}s ({@link PreNormEncoderLayer#swin}) with windowed
+ * self-attention, alternating regular and shifted windows (shift {@code window / 2}, cyclic, with
+ * an attention mask), and patch merging between stages (each 2 × 2 group of tokens concatenated,
+ * normalised and projected to twice the width). A final norm, the mean over tokens and a linear
+ * head give the logits. A stage whose grid equals
  * the window has one window and is not shifted (as in Swin); a grid smaller than the window is
  * refused, since every layer's maps must be window² wide.
  *
@@ -53,6 +54,9 @@ import org.atpatch.djl.model.internal.TokenGather;
  * are not available for this family (the widths differ between stages).
  *
  * <p>Input {@code (batch, channels, size, size)}, output logits {@code (batch, classes)}.
+ *
+ * <p>Threads and saved parameters: as for every {@link TransformerFamily} (see the package
+ * description).
  */
 public final class SwinTransformer extends TransformerFamily {
 
@@ -283,11 +287,14 @@ public final class SwinTransformer extends TransformerFamily {
                 + ",mlpRatio=" + mlpRatio + ",classes=" + classes + ")";
     }
 
-    /** 2 × 2 neighbouring tokens concatenated, normalised, projected to twice the width. */
+    /**
+     * Patch merging: each 2 × 2 group of neighbouring tokens concatenated, normalised and projected
+     * to twice the width, {@code (B, grid², width)} → {@code (B, (grid / 2)², 2·width)}.
+     */
     private static final class PatchMerging extends AbstractBlock {
         private final int grid;
         private final int width;
-            private final LayerNorm norm;
+        private final LayerNorm norm;
         private final Linear reduction;
 
         PatchMerging(int grid, int width) {
@@ -338,25 +345,37 @@ public final class SwinTransformer extends TransformerFamily {
 
         private Builder() {}
 
-        /** @param v square image side in pixels @return this */
+        /**
+         * @param v square image side in pixels
+         * @return this
+         */
         public Builder setImageSize(int v) {
             imageSize = v;
             return this;
         }
 
-        /** @param v input channels (default 1) @return this */
+        /**
+         * @param v input channels (default 1)
+         * @return this
+         */
         public Builder optChannels(int v) {
             channels = v;
             return this;
         }
 
-        /** @param v patch side in pixels; must divide the image size @return this */
+        /**
+         * @param v patch side in pixels; must divide the image size
+         * @return this
+         */
         public Builder setPatchSize(int v) {
             patchSize = v;
             return this;
         }
 
-        /** @param v window side in tokens (Swin's is 7) @return this */
+        /**
+         * @param v window side in tokens (Swin's is 7)
+         * @return this
+         */
         public Builder setWindowSize(int v) {
             window = v;
             return this;

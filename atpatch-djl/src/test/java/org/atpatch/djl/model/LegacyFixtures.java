@@ -38,10 +38,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * values (fresh LayerNorm gains, for instance, are all ones): a loader that put a saved array into
  * the wrong parameter changes the logits. For each family the writer saves the model with {@link
  * Model#save} as {@code <name>-0000.params}, a fixed input with its logits as {@code <name>.io} (an
- * encoded {@link NDList}: input, logits), its parameter names and shapes as {@code
- * <name>.parameters} (canonical names, {@link ParameterNames}, which at layout version 1 were DJL's), and its {@link ModelFingerprint} in {@code fingerprints.txt}. For the ViT it
- * also trains a patch bundle ({@code vit.atpatch}) and records a patched forward ({@code
- * vit-patched.io}: input, patched logits, per sample 1 when patched else 0).
+ * encoded {@link NDList}: input, logits), its parameters as {@code <name>.parameters} ({@code name
+ * shape} lines under canonical names, {@link ParameterNames}, which at layout version 1 were DJL's
+ * own), and its {@link ModelFingerprint} in {@code fingerprints.txt}. For the ViT it also trains a
+ * patch bundle ({@code vit.atpatch}) and records a patched forward ({@code vit-patched.io}: input,
+ * patched logits, per sample 1 when patched else 0).
  *
  * <p>The files in {@code legacy-v1/} were written by this class at parameter layout version 1;
  * they must not be regenerated, since their point is to stay what that layout wrote. Run the writer

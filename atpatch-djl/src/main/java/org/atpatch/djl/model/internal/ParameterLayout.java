@@ -11,14 +11,19 @@ import java.util.Map;
  *
  * <p><b>What a saved stream holds.</b> DJL saves a block tree ({@code Block.saveParameters}, which
  * {@code Model.save} wraps in a small header) as a pre-order walk: for each block its version byte
- * and its metadata (its input shapes; a {@code Linear} adds its unit and input-feature counts, a
- * {@code LayerNorm} its normalised shape), then each of its own parameters (a marker, a version,
- * the parameter's own short name such as {@code weight} or {@code relative_position_bias}, and the
- * encoded array), then its children in insertion order. {@code Block.loadParameters} reads the
+ * and its metadata (by default its input shapes; a {@code Linear} writes its unit and input-feature
+ * counts and its input shape, a {@code LayerNorm} its input shapes and normalised shape), then each
+ * of its own parameters (a marker, a version, the parameter's own short name such as {@code weight}
+ * or {@code relative_position_bias}, and the encoded array), then its children in insertion order. {@code Block.loadParameters} reads the
  * stream back in the same walk over the block it is given: block names and the ordinal-prefixed
  * parameter paths ({@code 03stage0_block0_03mlp_02fc1_weight}) are never written or read, and the
  * only name checked is each parameter's short name. What a layout must keep, then, is the order of
  * blocks, their kinds and versions, and the order, short names and shapes of parameters.
+ *
+ * <p><b>Telling layouts apart.</b> A layer's DJL block version is the current layout version of its
+ * kind, so the version byte at the head of a saved layer says which layout follows; a kind whose
+ * layout never changed still writes what its version 1 wrote, byte for byte. Everything outside the
+ * layers (embeddings, patch merging, norms, heads) keeps its layout and is read by DJL as it is.
  *
  * <p><b>The tables.</b> Each row is one step of an older layout's stream, in the order that layout
  * wrote it, and names where its content lives now. Paths are child names as DJL prefixes them
