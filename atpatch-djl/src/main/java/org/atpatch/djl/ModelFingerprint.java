@@ -9,12 +9,17 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.interception.InterceptableTransformer;
+import org.atpatch.djl.model.ParameterNames;
 
 /**
  * The architecture fingerprint a patch bundle is checked against: the family's own description when
  * the model is an {@link InterceptableTransformer}, and for any model a SHA-256 over the names and
  * shapes of all its parameters and the head counts of its attention layers. Two models with the same
  * fingerprint produce maps of the same layers, heads and N; their weights may differ.
+ *
+ * <p>Parameters are hashed under their {@linkplain ParameterNames#canonical canonical names}, the
+ * names of each layer's first parameter layout, so a change of layout leaves fingerprints, and the
+ * bundles that store them, valid.
  */
 public final class ModelFingerprint {
 
@@ -26,7 +31,7 @@ public final class ModelFingerprint {
      */
     public static String of(Block root) {
         StringBuilder s = new StringBuilder();
-        for (Pair<String, Parameter> p : root.getParameters()) {
+        for (Pair<String, Parameter> p : ParameterNames.canonical(root)) {
             s.append(p.getKey()).append('=').append(p.getValue().getArray().getShape()).append(';');
         }
         AttentionLayers layers = AttentionLayers.of(root);

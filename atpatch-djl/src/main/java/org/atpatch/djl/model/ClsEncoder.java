@@ -18,10 +18,16 @@ import java.util.List;
 import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 
 /**
- * The classifier trunk the CLS-token families share: prepend a learned CLS token at column 0, add
- * learned position embeddings, run {@code depth} {@link PreNormEncoderLayer}s, normalise the CLS
- * state and apply a linear head. Input tokens {@code (B, tokens, width)} without CLS, output logits
- * {@code (B, classes)}.
+ * The classifier trunk of the CLS-token families built on it ({@link T2TViT}, {@link
+ * TaBertStyleEncoder}): prepend a learned CLS token at column 0, add learned position embeddings,
+ * run {@code depth} encoder {@link PreNormEncoderLayer}s, normalise the CLS state and apply a linear
+ * head. Input tokens {@code (B, tokens, width)} without CLS, output logits {@code (B, classes)}.
+ *
+ * <p>Parameters, in DJL's order: {@code cls} {@code (1, 1, width)}, {@code position} {@code (1,
+ * tokens + 1, width)}, then {@code layer0 .. layer<depth-1>}, {@code norm}, {@code head}.
+ *
+ * <p>Not thread-safe while it is initialised, trained or loaded; once initialised, its forward may
+ * run on several threads at once.
  */
 final class ClsEncoder extends AbstractBlock {
 

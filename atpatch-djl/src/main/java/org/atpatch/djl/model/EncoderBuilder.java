@@ -1,9 +1,11 @@
 package org.atpatch.djl.model;
 
-
 /**
  * The sizes every AtPatch transformer family shares (depth, width, heads, MLP ratio, classes),
- * with DJL-style setters and their validation; each family's builder extends it.
+ * with DJL-style setters and their validation; each family's builder extends it. Setters only
+ * record values; the family's {@code build()} checks them and names the offending value.
+ *
+ * <p>Not thread-safe: use one builder per thread.
  *
  * @param <B> the concrete builder, returned by the setters
  */
@@ -22,31 +24,46 @@ public abstract class EncoderBuilder<B extends EncoderBuilder<B>> {
         return (B) this;
     }
 
-    /** @param v number of encoder layers @return this */
+    /**
+     * @param v number of encoder layers
+     * @return this
+     */
     public B setDepth(int v) {
         depth = v;
         return self();
     }
 
-    /** @param v model width @return this */
+    /**
+     * @param v model width
+     * @return this
+     */
     public B setWidth(int v) {
         width = v;
         return self();
     }
 
-    /** @param v attention heads; must divide the width @return this */
+    /**
+     * @param v attention heads; must divide the width
+     * @return this
+     */
     public B setHeads(int v) {
         heads = v;
         return self();
     }
 
-    /** @param v MLP hidden width as a multiple of the width (default 2) @return this */
+    /**
+     * @param v MLP hidden width as a multiple of the width (default 2)
+     * @return this
+     */
     public B optMlpRatio(double v) {
         mlpRatio = v;
         return self();
     }
 
-    /** @param v number of output classes @return this */
+    /**
+     * @param v number of output classes
+     * @return this
+     */
     public B setClasses(int v) {
         classes = v;
         return self();

@@ -21,7 +21,7 @@ import org.atpatch.djl.model.internal.CategoricalCodes;
 import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 
 /**
- * FT-Transformer (Gorishniy et al., 2021) built from {@link PreNormEncoderLayer}s: a feature
+ * FT-Transformer (Gorishniy et al., 2021) built from encoder {@link PreNormEncoderLayer}s: a feature
  * tokenizer turns each numeric feature {@code x_f} into {@code x_f·W_f + b_f} and each categorical
  * feature into its value's embedding plus a per-feature bias, a CLS token is put at column 0, then
  * {@code depth} encoder layers, a final norm, ReLU and a linear head on CLS.
@@ -29,7 +29,11 @@ import org.atpatch.djl.model.internal.PreNormEncoderLayer;
  * <p>Input {@code (batch, numeric + categorical)} floats: the numeric features first, in the order
  * given, then each categorical feature's integer code in {@code [0, cardinality)}. Output logits
  * {@code (batch, classes)}. Each feature is one token, so a protected attribute is a column the
- * attention can over-attend to.
+ * attention can over-attend to. Token layout: a {@link FeatureTokenLayout} with CLS at column 0,
+ * then the numeric and the categorical features in input order.
+ *
+ * <p>Threads and saved parameters: as for every {@link TransformerFamily} (see the package
+ * description).
  */
 public final class FTTransformer extends TransformerFamily {
 
@@ -155,7 +159,10 @@ public final class FTTransformer extends TransformerFamily {
 
         private Builder() {}
 
-        /** @param name a numeric feature, in input order @return this */
+        /**
+         * @param name a numeric feature, in input order
+         * @return this
+         */
         public Builder addNumericFeature(String name) {
             numeric.add(name);
             return this;

@@ -17,16 +17,17 @@ import java.util.List;
 import org.atpatch.core.WindowTokenLayout;
 import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.interception.AttentionRecorder;
+import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 import org.atpatch.djl.model.internal.ShiftedWindows;
-import org.atpatch.djl.model.internal.SwinBlock;
 import org.atpatch.djl.model.internal.TokenGather;
 
 /**
  * Swin Transformer (Liu et al., 2021): non-overlapping square patches → linear embedding and norm,
- * then stages of {@link SwinBlock}s with windowed self-attention, alternating regular and shifted
- * windows (shift {@code window / 2}, cyclic, with an attention mask), and patch merging between
- * stages (each 2 × 2 group of tokens concatenated, normalised and projected to twice the width).
- * A final norm, the mean over tokens and a linear head give the logits. A stage whose grid equals
+ * then stages of Swin {@link PreNormEncoderLayer}s ({@link PreNormEncoderLayer#swin}) with windowed
+ * self-attention, alternating regular and shifted windows (shift {@code window / 2}, cyclic, with
+ * an attention mask), and patch merging between stages (each 2 × 2 group of tokens concatenated,
+ * normalised and projected to twice the width). A final norm, the mean over tokens and a linear
+ * head give the logits. A stage whose grid equals
  * the window has one window and is not shifted (as in Swin); a grid smaller than the window is
  * refused, since every layer's maps must be window² wide.
  *
@@ -53,6 +54,9 @@ import org.atpatch.djl.model.internal.TokenGather;
  * are not available for this family (the widths differ between stages).
  *
  * <p>Input {@code (batch, channels, size, size)}, output logits {@code (batch, classes)}.
+ *
+ * <p>Threads and saved parameters: as for every {@link TransformerFamily} (see the package
+ * description).
  */
 public final class SwinTransformer extends TransformerFamily {
 
@@ -66,7 +70,8 @@ public final class SwinTransformer extends TransformerFamily {
     private final LayerNorm embeddingNorm;
     /** Per stage: its blocks, then (except after the last) a merge. */
     private final List<Block> sequence = new ArrayList<>();
-    private final List<SwinBlock> blocks = new ArrayList<>();
+    /** Per layer: its windows. */
+    private final List<ShiftedWindows> windows = new ArrayList<>();
     private final int[] stageOfLayer;
     private final LayerNorm norm;
     private final Linear head;
@@ -88,9 +93,9 @@ public final class SwinTransformer extends TransformerFamily {
         for (int s = 0; s < stageDepths.length; s++) {
             for (int i = 0; i < stageDepths[s]; i++) {
                 int shift = i % 2 == 1 && grid > window ? window / 2 : 0;
-                SwinBlock block = new SwinBlock(new ShiftedWindows(grid, window, shift), w, heads, mlpRatio);
-                sequence.add(addChildBlock("stage" + s + "_block" + i, block));
-                blocks.add(block);
+                ShiftedWindows g = new ShiftedWindows(grid, window, shift);
+                sequence.add(addChildBlock("stage" + s + "_block" + i, PreNormEncoderLayer.swin(g, w, heads, mlpRatio)));
+                windows.add(g);
                 stageOfLayer[l++] = s;
             }
             if (s < stageDepths.length - 1) {
@@ -161,7 +166,7 @@ public final class SwinTransformer extends TransformerFamily {
      */
     @Override
     public int mapsPerSample(int layer) {
-        return blocks.get(checkLayer(layer)).geometry().windows;
+        return windows.get(checkLayer(layer)).windows;
     }
 
     /** @return the tokens of the first stage's grid, where flags of every layer are collected */
@@ -178,7 +183,7 @@ public final class SwinTransformer extends TransformerFamily {
      */
     @Override
     public NDArray foldToSample(int layer, NDArray perMap) {
-        ShiftedWindows g = blocks.get(checkLayer(layer)).geometry();
+        ShiftedWindows g = windows.get(checkLayer(layer));
         long n = (long) g.window * g.window;
         long b = perMap.getShape().get(0) / g.windows;
         long f = 1L << stageOfLayer[layer];
@@ -193,7 +198,7 @@ public final class SwinTransformer extends TransformerFamily {
      */
     @Override
     public NDArray unfoldToMaps(int layer, NDArray perSample) {
-        ShiftedWindows g = blocks.get(checkLayer(layer)).geometry();
+        ShiftedWindows g = windows.get(checkLayer(layer));
         long n = (long) g.window * g.window;
         long b = perSample.getShape().get(0);
         long f = 1L << stageOfLayer[layer];
@@ -215,7 +220,7 @@ public final class SwinTransformer extends TransformerFamily {
      * @return its cyclic shift in tokens (0 for regular windows)
      */
     public int shiftOf(int layer) {
-        return blocks.get(checkLayer(layer)).geometry().shift;
+        return windows.get(checkLayer(layer)).shift;
     }
 
     /**
@@ -226,7 +231,7 @@ public final class SwinTransformer extends TransformerFamily {
      * @return {@code [windows][window²]}
      */
     public int[][] windowTokens(int layer) {
-        return blocks.get(checkLayer(layer)).geometry().windowTokens();
+        return windows.get(checkLayer(layer)).windowTokens();
     }
 
     /**
@@ -239,7 +244,7 @@ public final class SwinTransformer extends TransformerFamily {
      * @return {@code {row0, col0, row1 (exclusive), col1 (exclusive)}}
      */
     public int[] region(int layer, int window, int column) {
-        ShiftedWindows g = blocks.get(checkLayer(layer)).geometry();
+        ShiftedWindows g = windows.get(checkLayer(layer));
         if (window < 0 || window >= g.windows || column < 0 || column >= g.window * g.window) {
             throw new IndexOutOfBoundsException("layer " + layer + " has " + g.windows + " windows of "
                     + g.window * g.window + " columns; asked for window " + window + ", column " + column);
@@ -282,11 +287,14 @@ public final class SwinTransformer extends TransformerFamily {
                 + ",mlpRatio=" + mlpRatio + ",classes=" + classes + ")";
     }
 
-    /** 2 × 2 neighbouring tokens concatenated, normalised, projected to twice the width. */
+    /**
+     * Patch merging: each 2 × 2 group of neighbouring tokens concatenated, normalised and projected
+     * to twice the width, {@code (B, grid², width)} → {@code (B, (grid / 2)², 2·width)}.
+     */
     private static final class PatchMerging extends AbstractBlock {
         private final int grid;
         private final int width;
-            private final LayerNorm norm;
+        private final LayerNorm norm;
         private final Linear reduction;
 
         PatchMerging(int grid, int width) {
@@ -337,25 +345,37 @@ public final class SwinTransformer extends TransformerFamily {
 
         private Builder() {}
 
-        /** @param v square image side in pixels @return this */
+        /**
+         * @param v square image side in pixels
+         * @return this
+         */
         public Builder setImageSize(int v) {
             imageSize = v;
             return this;
         }
 
-        /** @param v input channels (default 1) @return this */
+        /**
+         * @param v input channels (default 1)
+         * @return this
+         */
         public Builder optChannels(int v) {
             channels = v;
             return this;
         }
 
-        /** @param v patch side in pixels; must divide the image size @return this */
+        /**
+         * @param v patch side in pixels; must divide the image size
+         * @return this
+         */
         public Builder setPatchSize(int v) {
             patchSize = v;
             return this;
         }
 
-        /** @param v window side in tokens (Swin's is 7) @return this */
+        /**
+         * @param v window side in tokens (Swin's is 7)
+         * @return this
+         */
         public Builder setWindowSize(int v) {
             window = v;
             return this;

@@ -14,16 +14,16 @@ import org.atpatch.core.ImageRegionLayout;
 import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 import org.atpatch.djl.model.internal.SoftSplit;
-import org.atpatch.djl.model.internal.T2TLayer;
 
 /**
  * T2T-ViT (Yuan et al., 2021): a tokens-to-token module feeding a ViT backbone. The image's pixels
  * are a token grid; each soft split unfolds overlapping {@code kernel × kernel} windows into tokens,
  * and between two soft splits a linear projection to the token width and a small token transformer
- * ({@link T2TLayer}, single head) run before the tokens are laid back on their grid
+ * (a tokens-to-token {@link PreNormEncoderLayer}, {@link PreNormEncoderLayer#tokensToToken}: single
+ * head, not interceptable) run before the tokens are laid back on their grid
  * (re-structurisation) for the next split. After the last split a linear projection to the model
  * width gives the backbone tokens; a CLS token at column 0, learned position embeddings, {@code
- * depth} {@link PreNormEncoderLayer}s, a final norm and a linear head on CLS follow.
+ * depth} encoder {@link PreNormEncoderLayer}s, a final norm and a linear head on CLS follow.
  *
  * <p>Only the backbone's attention is interceptable (layers {@code 0 .. depth-1}); the token
  * transformers' maps live on the finer soft-split grids and are not maps of the patched layers.
@@ -38,6 +38,9 @@ import org.atpatch.djl.model.internal.T2TLayer;
  * token's own input comes from, not the only pixels it depends on. Its translation step is the
  * product of the splits' strides: an image moved by it moves every unpadded unfold window one grid
  * cell over, so a debugging set can place an inverted trigger at every such shift.
+ *
+ * <p>Threads and saved parameters: as for every {@link TransformerFamily} (see the package
+ * description).
  */
 public final class T2TViT extends TransformerFamily {
 
@@ -46,7 +49,7 @@ public final class T2TViT extends TransformerFamily {
     private final int tokenWidth;
     private final List<SoftSplit> splits = new ArrayList<>();
     private final List<Linear> projections = new ArrayList<>();
-    private final List<T2TLayer> tokenLayers = new ArrayList<>();
+    private final List<PreNormEncoderLayer> tokenLayers = new ArrayList<>();
     private final ClsEncoder backbone;
     private final ImageRegionLayout layout;
 
@@ -65,7 +68,7 @@ public final class T2TViT extends TransformerFamily {
             boolean last = i == splits.size() - 1;
             projections.add(addChildBlock("project" + i, Linear.builder().setUnits(last ? width : tokenWidth).build()));
             if (!last) {
-                tokenLayers.add(addChildBlock("t2t" + i, new T2TLayer(tokenWidth, mlpRatio)));
+                tokenLayers.add(addChildBlock("t2t" + i, PreNormEncoderLayer.tokensToToken(tokenWidth, mlpRatio)));
             }
         }
         backbone = addChildBlock("backbone", new ClsEncoder(side * side, b));
@@ -177,19 +180,28 @@ public final class T2TViT extends TransformerFamily {
 
         private Builder() {}
 
-        /** @param v square image side in pixels @return this */
+        /**
+         * @param v square image side in pixels
+         * @return this
+         */
         public Builder setImageSize(int v) {
             imageSize = v;
             return this;
         }
 
-        /** @param v input channels (default 3) @return this */
+        /**
+         * @param v input channels (default 3)
+         * @return this
+         */
         public Builder optChannels(int v) {
             channels = v;
             return this;
         }
 
-        /** @param v width of the tokens-to-token layers (default 64, the paper's) @return this */
+        /**
+         * @param v width of the tokens-to-token layers (default 64, the paper's)
+         * @return this
+         */
         public Builder optTokenWidth(int v) {
             tokenWidth = v;
             return this;

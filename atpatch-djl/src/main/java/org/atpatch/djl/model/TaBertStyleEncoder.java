@@ -24,8 +24,8 @@ import org.atpatch.djl.model.internal.PreNormEncoderLayer;
  * sequence: {@code [CLS, name_1, value_1, name_2, value_2, ...]}. A column name is one learned
  * embedding (not word pieces), a value token is the embedding of the feature's value: the category
  * for a categorical feature, the bucket for a numeric feature (buckets from the boundaries given to
- * the builder). Learned position embeddings, {@code depth} {@link PreNormEncoderLayer}s, a final
- * norm and a linear head on CLS (the trunk {@link VisionTransformer} also has).
+ * the builder). Learned position embeddings, {@code depth} encoder {@link PreNormEncoderLayer}s, a
+ * final norm and a linear head on CLS (the trunk {@link VisionTransformer} also has).
  *
  * <p><b>Trained from scratch.</b> The original TaBERT is a BERT pre-trained on text and tables; no
  * pretrained weights are used or available here, so this is the architecture's shape (row
@@ -39,6 +39,9 @@ import org.atpatch.djl.model.internal.PreNormEncoderLayer;
  *
  * <p>Token layout: a {@link SerialisedRowLayout}; a protected attribute owns two columns, its name
  * and its value token ({@link SerialisedRowLayout#columnsOf}), both of which the detector may flag.
+ *
+ * <p>Threads and saved parameters: as for every {@link TransformerFamily} (see the package
+ * description).
  */
 public final class TaBertStyleEncoder extends TransformerFamily {
 

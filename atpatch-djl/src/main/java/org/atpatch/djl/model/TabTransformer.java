@@ -21,15 +21,15 @@ import org.atpatch.djl.model.internal.CategoricalCodes;
 import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 
 /**
- * TabTransformer (Huang et al., 2020) built from {@link PreNormEncoderLayer}s. Each categorical
+ * TabTransformer (Huang et al., 2020) built from encoder {@link PreNormEncoderLayer}s. Each categorical
  * feature becomes one token: its value's embedding plus a learned column embedding (the paper's
  * column identifier, here added rather than concatenated so the token keeps the model width). The
  * categorical tokens pass through {@code depth} encoder layers; their contextual embeddings are
  * flattened and concatenated with the numeric features, and an MLP head (ReLU hidden layers, see
  * {@link Builder#optHeadHidden}) gives the logits. Numeric features never enter the attention, as in
- * the original architecture. They enter the head as given: standardise them in preprocessing. (The
- * paper layer-normalises them per row; over a handful of features that erases their scale, and a
- * test task needing one numeric threshold was not learnt with it, so it is left out.)
+ * the original architecture. They enter the head as given: standardise them in preprocessing. Unlike
+ * the paper, the model does not layer-normalise them per row, which over a handful of features
+ * would erase their scale.
  *
  * <p>Input {@code (batch, numeric + categorical)} floats, the same convention as {@link
  * FTTransformer}: the numeric features first, in the order added, then each categorical feature's
@@ -39,6 +39,9 @@ import org.atpatch.djl.model.internal.PreNormEncoderLayer;
  * j}-th categorical feature, so a categorical protected attribute (race, sex, bucketed age) is one
  * column the attention can over-attend to, and every column may be flagged. A numeric feature is not
  * a column: make a protected attribute categorical (bucket it) to debug it with AtPatch.
+ *
+ * <p>Threads and saved parameters: as for every {@link TransformerFamily} (see the package
+ * description).
  */
 public final class TabTransformer extends TransformerFamily {
 
@@ -145,7 +148,10 @@ public final class TabTransformer extends TransformerFamily {
 
         private Builder() {}
 
-        /** @param name a numeric feature, in input order before the categorical ones @return this */
+        /**
+         * @param name a numeric feature, in input order before the categorical ones
+         * @return this
+         */
         public Builder addNumericFeature(String name) {
             numeric.add(name);
             return this;

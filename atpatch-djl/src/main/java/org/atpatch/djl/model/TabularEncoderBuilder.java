@@ -7,8 +7,11 @@ import java.util.Set;
 import org.atpatch.djl.model.internal.CategoricalCodes;
 
 /**
- * The encoder sizes of {@link EncoderBuilder} plus the categorical features every tabular family
- * takes, with the checks they share: positive cardinalities and feature names used once.
+ * The encoder sizes of {@link EncoderBuilder} plus the categorical features the tabular families
+ * built on it take ({@link TabTransformer}, {@link TaBertStyleEncoder}), with the checks they share:
+ * positive cardinalities and feature names used once.
+ *
+ * <p>Not thread-safe: use one builder per thread.
  *
  * @param <B> the concrete builder, returned by the setters
  */

@@ -7,7 +7,12 @@ import org.atpatch.djl.interception.InterceptableTransformer;
 /**
  * The encoder sizes a shipped family is built with ({@link EncoderBuilder}) and the accessors and
  * output shape they give: logits {@code (batch, classes)}. Every shipped family (ViT, FT-Transformer,
- * TabTransformer, TaBERT-style, T2T-ViT, Swin) extends it.
+ * TabTransformer, TaBERT-style, T2T-ViT, Swin) extends it; none can be extended outside this
+ * package.
+ *
+ * <p>A family numbers its attention layers when it is built, so interceptors work on it at once.
+ * It is not thread-safe while it is initialised, trained or loaded; once initialised, its forward
+ * may run on several threads at once, each with its own {@code ParameterStore}.
  */
 public abstract class TransformerFamily extends AbstractBlock implements InterceptableTransformer {
 

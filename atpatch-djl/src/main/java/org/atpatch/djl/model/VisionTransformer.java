@@ -19,10 +19,14 @@ import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 
 /**
- * A vision transformer (Dosovitskiy et al.) built from {@link PreNormEncoderLayer}s: non-overlapping
- * square patches → linear embedding, a CLS token at column 0, learned position embeddings, {@code
- * depth} encoder layers, a final norm and a linear head on CLS. Input {@code (batch, channels,
- * size, size)}, output logits {@code (batch, classes)}.
+ * A vision transformer (Dosovitskiy et al.) built from encoder {@link PreNormEncoderLayer}s:
+ * non-overlapping square patches → linear embedding, a CLS token at column 0, learned position
+ * embeddings, {@code depth} encoder layers, a final norm and a linear head on CLS. Input {@code
+ * (batch, channels, size, size)}, output logits {@code (batch, classes)}. Token layout: an {@link
+ * ImagePatchLayout}, CLS at column 0, then the patches row-major.
+ *
+ * <p>Threads and saved parameters: as for every {@link TransformerFamily} (see the package
+ * description).
  */
 public final class VisionTransformer extends TransformerFamily {
 
@@ -137,19 +141,28 @@ public final class VisionTransformer extends TransformerFamily {
 
         private Builder() {}
 
-        /** @param v square image side in pixels @return this */
+        /**
+         * @param v square image side in pixels
+         * @return this
+         */
         public Builder setImageSize(int v) {
             imageSize = v;
             return this;
         }
 
-        /** @param v input channels (default 1) @return this */
+        /**
+         * @param v input channels (default 1)
+         * @return this
+         */
         public Builder optChannels(int v) {
             channels = v;
             return this;
         }
 
-        /** @param v patch side in pixels; must divide the image size @return this */
+        /**
+         * @param v patch side in pixels; must divide the image size
+         * @return this
+         */
         public Builder setPatchSize(int v) {
             patchSize = v;
             return this;

@@ -95,7 +95,8 @@ final class FamilyChecks {
 
     /**
      * Trains a fresh model twice from the same seed on a learnable toy task: both runs must give the
-     * same logits bit for bit (no freed scalar read by autograd, DESIGN §4), and the model must fit
+     * same logits bit for bit (no freed scalar read by autograd: docs/architecture.md, "Memory discipline"),
+     * and the model must fit
      * the training data to at least {@code minAccuracy}.
      */
     static void trainsDeterministically(java.util.function.Supplier<Model> fresh, LabelledData data, int epochs,

@@ -8,8 +8,11 @@ import java.util.List;
 
 /**
  * The categorical features of a tabular family and their codes: each feature's values take the
- * rows {@code [offset, offset + cardinality)} of one shared embedding table. Checks codes with one
- * scalar host read per batch and turns them into one-hot rows of that table, in batched ops.
+ * rows {@code [offset, offset + cardinality)} of one shared embedding table, features in the order
+ * given. Checks codes with one scalar host read per batch and turns them into one-hot rows of that
+ * table, in batched ops.
+ *
+ * <p>Immutable; safe to use from several threads at once.
  */
 public final class CategoricalCodes {
 
@@ -19,6 +22,11 @@ public final class CategoricalCodes {
     private final float[] upper;
     private final int total;
 
+    /**
+     * @param names the features, in input order
+     * @param cardinalities per feature, the number of values it takes (codes {@code 0 ..
+     *     cardinality − 1}); the caller has checked that they are positive
+     */
     public CategoricalCodes(List<String> names, int[] cardinalities) {
         this.names = List.copyOf(names);
         this.cardinalities = cardinalities.clone();
@@ -38,7 +46,7 @@ public final class CategoricalCodes {
         return total;
     }
 
-    /** @return the cardinalities, for fingerprints and messages */
+    /** @return the features and their cardinalities, for fingerprints and messages */
     public String describe() {
         return names + " with cardinalities " + Arrays.toString(cardinalities);
     }

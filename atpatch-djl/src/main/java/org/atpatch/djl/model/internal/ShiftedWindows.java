@@ -1,20 +1,27 @@
 package org.atpatch.djl.model.internal;
 
 /**
- * The geometry of one Swin layer's windows on a {@code grid × grid} token grid: the cyclic shift by
- * {@code shift} tokens up and left, the partition into {@code window × window} windows
- * (window-major, then row-major inside a window), its inverse, the mask that keeps tokens which the
- * shift brought together from different image areas from seeing each other, and the relative
- * position index of every query/key pair in a window.
+ * The geometry of one Swin layer's windows on a {@code grid × grid} token grid (tokens row-major):
+ * the cyclic shift by {@code shift} tokens up and left, the partition into {@code window × window}
+ * windows (window-major, then row-major inside a window), its inverse, the mask that keeps tokens
+ * which the shift brought together from different image areas from seeing each other, and the
+ * relative position index of every query/key pair in a window.
+ *
+ * <p>Immutable once built, provided nobody writes into the public arrays, which are shared rather
+ * than copied; safe to use from several threads at once.
  */
 public final class ShiftedWindows {
 
     /** The score added where a query may not see a key (Swin's value). */
     public static final float MASKED = -100f;
 
+    /** Side of the token grid. */
     public final int grid;
+    /** Side of a window, in tokens. */
     public final int window;
+    /** The cyclic shift, in tokens, up and left; 0 for regular windows. */
     public final int shift;
+    /** Windows on the grid: {@code (grid / window)²}. */
     public final int windows;
     /** Windowed slot {@code m} holds grid token {@code partition[m]}. */
     public final long[] partition;
@@ -25,6 +32,12 @@ public final class ShiftedWindows {
     /** {@code window² × window²} indices into a {@code (2·window − 1)²} bias table. */
     public final long[] relativeIndex;
 
+    /**
+     * @param grid side of the token grid; a multiple of {@code window}
+     * @param window side of a window
+     * @param shift the cyclic shift, in {@code [0, window)}; Swin uses {@code window / 2} on every
+     *     other layer
+     */
     public ShiftedWindows(int grid, int window, int shift) {
         this.grid = grid;
         this.window = window;

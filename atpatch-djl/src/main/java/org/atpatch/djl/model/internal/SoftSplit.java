@@ -7,16 +7,24 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * One tokens-to-token soft split (Yuan et al., 2021): an unfold with a {@code kernel × kernel}
- * window, a stride and zero padding over a row-major token grid {@code (B, h·w, D)}, giving {@code
- * (B, h'·w', D·kernel²)} tokens in channel-major order (as PyTorch's {@code unfold}). Windows
- * overlap when the stride is below the kernel, so neighbouring output tokens share input tokens.
+ * window, a stride and zero padding over a square row-major token grid {@code (B, inSide², D)},
+ * giving {@code (B, outSide², D·kernel²)} tokens in channel-major order (as PyTorch's {@code
+ * unfold}). Windows overlap when the stride is below the kernel, so neighbouring output tokens
+ * share input tokens.
+ *
+ * <p>Immutable; safe to use from several threads at once.
  */
 public final class SoftSplit {
 
+    /** Window side. */
     public final int kernel;
+    /** Step between windows. */
     public final int stride;
+    /** Zero padding on each side. */
     public final int padding;
+    /** Side of the square input grid. */
     public final int inSide;
+    /** Side of the square output grid. */
     public final int outSide;
     private final long[] index;
 
@@ -48,7 +56,13 @@ public final class SoftSplit {
         }
     }
 
-    /** @return the output side, or a value below 1 when the window does not fit */
+    /**
+     * @param kernel window side
+     * @param stride step between windows
+     * @param padding zero padding on each side
+     * @param inSide side of the square input grid
+     * @return the output side, or a value below 1 when the window does not fit
+     */
     public static int outSide(int kernel, int stride, int padding, int inSide) {
         return Math.floorDiv(inSide + 2 * padding - kernel, stride) + 1;
     }

@@ -5,63 +5,59 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.TruncatedNormalInitializer;
 import ai.djl.util.PairList;
 import org.atpatch.djl.interception.InterceptableSelfAttention;
 
 /**
- * One Swin block on a {@code (B, grid², width)} token grid: {@code x = x + WindowAttn(LN(x)); x = x
- * + MLP(LN(x))}, where the windowed attention shifts the grid cyclically (when the layer's shift is
- * non-zero), partitions it into windows, runs an {@link InterceptableSelfAttention} on {@code
- * (B·windows, window², width)} with a learned relative position bias and the shift mask as its
- * score bias, and undoes partition and shift. Its interception point therefore sees one map per
- * window: {@code (B·windows, heads, window², window²)}, the windows of sample {@code b} at rows
+ * Swin's windowed attention, the attention branch of a Swin layer: on the normalised tokens of a
+ * {@code grid × grid} token grid {@code (B, grid², width)} it applies the cyclic shift and the
+ * window partition of its {@link ShiftedWindows}, runs an {@link InterceptableSelfAttention} on
+ * {@code (B·windows, window², width)} with a score bias of a learned relative position bias (one
+ * table of {@code (2·window − 1)²} rows per head) plus the shift mask, and undoes partition and
+ * shift, giving {@code (B, grid², width)}. Its interception point therefore sees one map per
+ * window, {@code (B·windows, heads, window², window²)}, the windows of sample {@code b} at rows
  * {@code b·windows .. b·windows + windows − 1}.
+ *
+ * <p>Children and parameters, in DJL's order: the parameter {@code relative_position_bias} {@code
+ * ((2·window − 1)², heads)}, then {@code attention}.
+ *
+ * <p>Not thread-safe while it is built, initialised or loaded; once initialised its forward may
+ * run on several threads at once.
  */
-public final class SwinBlock extends AbstractBlock {
+final class WindowAttention extends AttentionBranch {
 
     private final ShiftedWindows geometry;
     private final int width;
     private final int heads;
-    private final LayerNorm norm1;
-    private final InterceptableSelfAttention attention;
     private final Parameter biasTable;
-    private final ResidualMlp mlp;
+    private final InterceptableSelfAttention attention;
 
-    public SwinBlock(ShiftedWindows geometry, int width, int heads, double mlpRatio) {
+    WindowAttention(ShiftedWindows geometry, int width, int heads) {
         this.geometry = geometry;
         this.width = width;
         this.heads = heads;
-        norm1 = addChildBlock("norm1", LayerNorm.builder().axis(2).build());
-        attention = addChildBlock("attn", InterceptableSelfAttention.builder().setWidth(width).setHeads(heads).build());
         int side = 2 * geometry.window - 1;
         biasTable = addParameter(Parameter.builder().setName("relative_position_bias").setType(Parameter.Type.WEIGHT)
                 .optShape(new Shape((long) side * side, heads)).optInitializer(new TruncatedNormalInitializer(0.02f))
                 .build());
-        mlp = addChildBlock("mlp", new ResidualMlp(width, mlpRatio));
-    }
-
-    public ShiftedWindows geometry() {
-        return geometry;
+        attention = addChildBlock("attention",
+                InterceptableSelfAttention.builder().setWidth(width).setHeads(heads).build());
     }
 
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray x = inputs.singletonOrThrow();
-        long b = x.getShape().get(0);
+        NDArray h = inputs.singletonOrThrow();
+        long b = h.getShape().get(0);
         long nw = geometry.windows;
         long n = (long) geometry.window * geometry.window;
-        NDArray h = norm1.forward(ps, new NDList(x), training).singletonOrThrow();
         NDArray windowed = TokenGather.rows(h, geometry.partition).reshape(b * nw, n, width);
-        NDArray attended = attention.forward(ps, new NDList(windowed, scoreBias(ps, x, b, training)), training)
+        NDArray attended = attention.forward(ps, new NDList(windowed, scoreBias(ps, h, b, training)), training)
                 .singletonOrThrow();
-        x = x.add(TokenGather.rows(attended.reshape(b, nw * n, width), geometry.inverse));
-        return mlp.forward(ps, new NDList(x), training);
+        return new NDList(TokenGather.rows(attended.reshape(b, nw * n, width), geometry.inverse));
     }
 
     /** Relative position bias (+ shift mask), {@code (B·windows, heads, n, n)}, in the batch's manager. */
@@ -82,16 +78,9 @@ public final class SwinBlock extends AbstractBlock {
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {inputShapes[0]};
-    }
-
-    @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape s = inputShapes[0];
         long n = (long) geometry.window * geometry.window;
-        norm1.initialize(manager, dataType, s);
         attention.initialize(manager, dataType, new Shape(s.get(0) * geometry.windows, n, width));
-        mlp.initialize(manager, dataType, s);
     }
 }
