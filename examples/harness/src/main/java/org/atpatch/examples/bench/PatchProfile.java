@@ -94,7 +94,8 @@ public final class PatchProfile {
                         double native_ = byOp.values().stream().mapToDouble(c -> c[1]).sum() / 1000 / calls;
                         summary.append(String.format(Locale.ROOT, "| %d | %s | %.0f | %.3f | %.3f |%n",
                                 batch, variant, ops, native_, wall));
-                        detail.append(String.format(Locale.ROOT, "%nbatch %d, %s: top ops by native time (count per call, ms per call)%n", batch, variant));
+                        detail.append(String.format(Locale.ROOT,
+                                "%nbatch %d, %s: top ops by native time (count per call, ms per call)%n", batch, variant));
                         byOp.entrySet().stream()
                                 .sorted(Comparator.comparingDouble((Map.Entry<String, double[]> e) -> -e.getValue()[1]))
                                 .limit(top)

@@ -77,7 +77,8 @@ public final class OnePatchDefence implements Callable<Integer> {
             ImageSplits splits = loaded.splits();
             ImagePatchLayout layout = loaded.layout();
             InversionReport inversion = TriggerInversion.builder().optSeed(common.seed()).optClasses(target)
-                    .optMaskSupport(CachedVitOptions.region(layout, column).support(layout.height(), layout.width())).optNoFlagPolicy(NoFlagPolicy.EMPTY).build()
+                    .optMaskSupport(CachedVitOptions.region(layout, column).support(layout.height(), layout.width()))
+                    .optNoFlagPolicy(NoFlagPolicy.EMPTY).build()
                     .invert(victim.model(), splits.pool());
             DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(victim.model(), splits.pool()).optLayout(layout)
                     .addTriggers(inversion.triggers()).optPairsPerTrigger(maxPairs).optSeed(common.seed()).build();

@@ -23,7 +23,8 @@ import picocli.CommandLine;
 
 /**
  * A diagnostic for one cached ViT victim of the backdoor harness: inverts chosen classes with the
- * mask restricted to one patch at a time ({@link RegionInversion} over every patch), and writes each (patch, class)'s mask L1 and attack success to a CSV. A ViT embeds every
+ * mask restricted to one patch at a time ({@link RegionInversion} over every patch), and writes each
+ * (patch, class)'s mask L1 and attack success to a CSV. A ViT embeds every
  * patch with the same weights, so a backdoor's target should be reachable from one patch where a
  * clean class is not. Loads the victim exactly as {@code ReproduceBackdoor} does (same cache key).
  */

@@ -82,7 +82,8 @@ public final class PatchRuleComparison implements Callable<Integer> {
             String name = (String) t[0];
             PatchTrigger trigger = (PatchTrigger) t[1];
             try (BackdoorScenario s = new BackdoorScenario("rules-" + trigger.row() + "-" + trigger.size(), data.train(),
-                    data.pool(), data.eval(), trigger, options.epochs(), options.seed(), options.cache(), inversionOut.resolve("inversion-" + trigger.row()))) {
+                    data.pool(), data.eval(), trigger, options.epochs(), options.seed(), options.cache(),
+                    inversionOut.resolve("inversion-" + trigger.row()))) {
                 PatchBundle bundle = s.trainBundle(options.seed());
                 selection.append(String.format(Locale.ROOT, "- %s: %s selected; %s%n", name, bundle.patchRule(),
                         bundle.provenance().getOrDefault("patchRule.selection", "(no selection)")));
