@@ -305,10 +305,25 @@ public final class AttentionDetector implements ColumnDetector, AutoCloseable {
             for (NDArray a : headAveragedPerLayer) {
                 views.add(inScope(a, scope));
             }
-            NDArray x = NDArrays.stack(views, 1).reshape(b * l, n, n);
-            requireFinite(x, "maps");
             NDArray oneHot = scope.eye(l).tile(new long[] {b, 1});
-            NDArray p = forward(x, oneHot).reshape(b, l, n);
+            NDArray p;
+            if (network.parameterFreeFeatures()) {
+                // Column statistics: each layer's maps are reduced where they lie, and only the small
+                // (B, L, F, N) features are stacked; a NaN or Inf in a map shows in its column's mean.
+                ParameterStore ps = store(first.getDevice());
+                NDList features = new NDList(l);
+                for (NDArray a : views) {
+                    features.add(network.features(ps, a, false));
+                }
+                NDArray f = NDArrays.stack(features, 1);
+                requireFinite(f, "maps");
+                NDArray logits = network.fromFeatures(ps, f.reshape(b * l, f.getShape().get(2), n), oneHot, false).get(0);
+                p = Activation.sigmoid(logits).reshape(b, l, n);
+            } else {
+                NDArray x = NDArrays.stack(views, 1).reshape(b * l, n, n);
+                requireFinite(x, "maps");
+                p = forward(x, oneHot).reshape(b, l, n);
+            }
             p.attach(caller);
             return p;
         }

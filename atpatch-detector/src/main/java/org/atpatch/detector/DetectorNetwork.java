@@ -121,10 +121,35 @@ final class DetectorNetwork extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray maps = inputs.get(0);
         NDArray layerOneHot = inputs.size() > 1 ? inputs.get(1) : null;
-        var device = maps.getDevice();
-        long n = maps.getShape().get(1);
+        return fromFeatures(ps, features(ps, maps, training), layerOneHot, training);
+    }
 
-        NDArray cols = convWeight != null ? convolved(ps, maps, n, training) : statistics(maps, n); // (B, F, N)
+    /** @return whether {@link #features} reads no parameter (so it may run on each layer's maps apart) */
+    boolean parameterFreeFeatures() {
+        return convWeight == null;
+    }
+
+    /**
+     * The first stage: per-column features of each map.
+     *
+     * @param maps head-averaged maps {@code (B, N, N)}
+     * @return {@code (B, F, N)} with F = {@link DetectorArchitecture#columnFeatures()}
+     */
+    NDArray features(ParameterStore ps, NDArray maps, boolean training) {
+        long n = maps.getShape().get(1);
+        return convWeight != null ? convolved(ps, maps, n, training) : statistics(maps, n);
+    }
+
+    /**
+     * The rest of the network on per-column features.
+     *
+     * @param cols {@code (B, F, N)} from {@link #features}
+     * @param layerOneHot each map's layer one-hot {@code (B, L)}, or null without embeddings
+     * @return logits {@code (B, N)} and column embeddings {@code (B, N, hidden)}
+     */
+    NDList fromFeatures(ParameterStore ps, NDArray cols, NDArray layerOneHot, boolean training) {
+        var device = cols.getDevice();
+        long n = cols.getShape().get(2);
         // Kernel-3 convolution along the columns, written as a linear map of each column's features
         // beside its left and right neighbours' (zero beyond the edges). DJL/PyTorch's conv1d on CPU
         // can return non-deterministic values (occasionally NaN) with two threads, while this form is

@@ -21,33 +21,45 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trained detector as a component: online detection on NDArrays, save/load, and the clear
  * failures of the reliability contract (docs/architecture.md, "Design decisions": reliability
  * contract). Accuracy is {@link DetectorTrainerTest}'s
- * business; the detector here is trained briefly on a small two-layer set.
+ * business; the detector here is trained briefly on a small two-layer set. One concrete test class
+ * per architecture runs these.
  */
-class AttentionDetectorTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class AttentionDetectorTest {
 
     private static final int N = 9;
     private static final int L = 2;
-    private static NDManager manager;
-    private static DetectorTrainingData data;
-    private static AttentionDetector detector;
+    private NDManager manager;
+    private DetectorTrainingData data;
+    private AttentionDetector detector;
 
     @TempDir
-    static Path dir;
+    Path dir;
+
+    /** @return the architecture under test */
+    abstract DetectorArchitecture.Kind kind();
+
+    /** @return epochs that give the architecture a usable detector on the small training set */
+    int epochs() {
+        return 3;
+    }
 
     @BeforeAll
-    static void train() {
+    void train() {
         DjlOffline.configure();
         manager = NDManager.newBaseManager();
         data = new SyntheticAttention(N, 2, SyntheticAttention.THREE_LAYERS[0], SyntheticAttention.THREE_LAYERS[1])
                 .pairs(40, 5);
         detector = new DetectorTrainer(DetectorConfig.paper().toBuilder()
-                        .optEpochs(3)
+                        .optArchitecture(kind())
+                        .optEpochs(epochs())
                         .optLearningRate(3e-3)
                         .optProgressBar(false)
                         .build())
@@ -55,13 +67,13 @@ class AttentionDetectorTest {
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         detector.close();
         manager.close();
     }
 
     /** The first {@code count} maps of a layer, as {@code (count, N, N)} in {@code m}. */
-    private static NDArray maps(NDManager m, int layer, int count) {
+    private NDArray maps(NDManager m, int layer, int count) {
         float[] flat = new float[count * N * N];
         int k = 0;
         for (int i = 0; i < data.size() && k < count; i++) {
@@ -241,10 +253,15 @@ class AttentionDetectorTest {
 
     @Test
     void parametersOfAnotherArchitectureAreRefused() throws Exception {
-        DetectorArchitecture other = detector.architecture().toBuilder().optConvChannels(4).build();
+        DetectorArchitecture other = detector.architecture().toBuilder().optColumnChannels(4).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> AttentionDetector.fromParameters(other, detector.parameterBytes(), detector.provenance(), null, null));
-        assertTrue(e.getMessage().contains("conv_weight"), e.getMessage());
+        assertTrue(e.getMessage().contains("column_weight"), e.getMessage());
+        DetectorArchitecture otherKind = detector.architecture().toBuilder()
+                .optKind(kind() == DetectorArchitecture.Kind.PAPER_CNN ? DetectorArchitecture.Kind.COLUMN_STATISTICS
+                        : DetectorArchitecture.Kind.PAPER_CNN).build();
+        assertThrows(IllegalArgumentException.class,
+                () -> AttentionDetector.fromParameters(otherKind, detector.parameterBytes(), detector.provenance(), null, null));
     }
 
     private static void assertLoadFails(Path file, String fragment) {

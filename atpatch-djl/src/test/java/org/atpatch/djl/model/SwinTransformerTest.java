@@ -335,8 +335,8 @@ class SwinTransformerTest {
 
     @Test
     void trainsDeterministically() {
-        // Chance is 1/3. Swin needs about 40 epochs to pass 90 % here (measured once, too slow for a unit
-        // test on 2 shared cores), so this asks for clearly-above-chance learning in 12.
+        // Chance is 1/3. Passing 90 % here takes several times the epochs a unit test can afford on two
+        // cores, so this asks for clearly-above-chance learning in 12.
         FamilyChecks.trainsDeterministically(() -> model(21), shapes(60), 12, 0.6);
     }
 

@@ -2,14 +2,19 @@ package org.atpatch.examples.reproduce;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.text.NumberFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.atpatch.core.AtomicFiles;
 import org.atpatch.core.PrCurve;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -62,6 +67,16 @@ public final class Charts {
 
     private static void write(Path file, JFreeChart chart) throws IOException {
         System.setProperty("java.awt.headless", "true");
+        // Tick labels in Locale.ROOT, whatever the machine's default locale.
+        if (chart.getPlot() instanceof CategoryPlot p && p.getRangeAxis() instanceof NumberAxis a) {
+            a.setNumberFormatOverride(NumberFormat.getNumberInstance(Locale.ROOT));
+        } else if (chart.getPlot() instanceof XYPlot p) {
+            for (var axis : List.of(p.getDomainAxis(), p.getRangeAxis())) {
+                if (axis instanceof NumberAxis a) {
+                    a.setNumberFormatOverride(NumberFormat.getNumberInstance(Locale.ROOT));
+                }
+            }
+        }
         AtomicFiles.write(file, out -> ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT));
     }
 }
