@@ -53,7 +53,7 @@ public final class DetectorArchitecture {
     public static final int NETWORK_VERSION = 1;
 
     /** Per-column statistics of {@link Kind#COLUMN_STATISTICS}. */
-    public static final int STATISTICS = 7;
+    public static final int STATISTICS = 9;
 
     /** How the network turns a map into per-column features before the column convolution. */
     public enum Kind {

@@ -233,9 +233,13 @@ final class DetectorNetwork extends AbstractBlock {
         NDArray max = scaled.max(new int[] {1});
         NDArray spread = scaled.square().mean(new int[] {1}).sub(mean.square()).maximum(0f).sqrt();
         NDArray cls = scaled.get(new NDIndex(":, 0, :"));
-        NDArray meanLog = scaled.add(LOG_FLOOR).log().mean(new int[] {1});
+        NDArray logs = scaled.add(LOG_FLOOR).log();
+        NDArray meanLog = logs.mean(new int[] {1});
+        // The token's own query row: how peaked its attention is, and its (N-scaled) negative entropy.
+        NDArray rowMax = scaled.max(new int[] {2});
+        NDArray rowSharpness = scaled.mul(logs).mean(new int[] {2});
         return NDArrays.stack(new NDList(mean, max, spread, cls, meanLog, mean.add(LOG_FLOOR).log(),
-                max.add(LOG_FLOOR).log()), 1);
+                max.add(LOG_FLOOR).log(), rowMax.add(LOG_FLOOR).log(), rowSharpness), 1);
     }
 
     /**
