@@ -9,14 +9,16 @@ import java.util.Map;
  * chosen. Two presets:
  *
  * <ul>
- *   <li>{@link #defaults()} ({@link #smallDebuggingSet()}): AdamW at learning rate 3e-3 with a cosine
- *       decay over 50 epochs, λ = 1, and τ chosen as the best F1 on the debugging set's held-out
- *       validation pairs. This is what {@code AtPatch.builder()} uses when no configuration is given,
+ *   <li>{@link #defaults()} ({@link #smallDebuggingSet()}): the column-statistics network
+ *       ({@link DetectorArchitecture.Kind#COLUMN_STATISTICS}, a fraction of the CNN's online cost),
+ *       AdamW at learning rate 3e-3 with a cosine decay over 50 epochs, λ = 1, and τ chosen as the
+ *       best F1 on the debugging set's held-out validation pairs. This is what {@code AtPatch.builder()} uses when no configuration is given,
  *       and the setting that calibrates the detector on debugging sets of a few hundred pairs (with
  *       the paper's constant 1e-4 such a detector ranks columns well but flags almost every clean
  *       map at τ = 0.1; docs/architecture.md, "Design decisions").
- *   <li>{@link #paper()}: the paper's Section 4.1.3 settings, AdamW at a constant 1e-4 for 50
- *       epochs, λ = 1 and a fixed τ = 0.1, for reproducing it on large debugging sets.
+ *   <li>{@link #paper()}: the paper's Section 4.1.3 settings, its CNN ({@link
+ *       DetectorArchitecture.Kind#PAPER_CNN}), AdamW at a constant 1e-4 for 50 epochs, λ = 1 and a
+ *       fixed τ = 0.1, for reproducing it on large debugging sets.
  * </ul>
  *
  * Both use a contrastive temperature of 0.1. {@link #builder()} starts from the defaults and
@@ -85,14 +87,16 @@ public final class DetectorConfig {
     }
 
     /**
-     * @return AdamW at learning rate 3e-3 with cosine decay over 50 epochs, τ by the best F1 on the
-     *     validation pairs; the other settings as in {@link #paper()}
+     * @return the column-statistics network trained with AdamW at learning rate 3e-3 and cosine decay
+     *     over 50 epochs, τ by the best F1 on the validation pairs; the other settings as in {@link
+     *     #paper()}
      */
     public static DetectorConfig smallDebuggingSet() {
-        return new Builder().optLearningRate(3e-3).optCosineDecay(true).optTauSelection(TauSelection.maxF1()).build();
+        return new Builder().optArchitecture(DetectorArchitecture.Kind.COLUMN_STATISTICS).optLearningRate(3e-3)
+                .optCosineDecay(true).optTauSelection(TauSelection.maxF1()).build();
     }
 
-    /** @return the paper's settings: AdamW at a constant 1e-4 for 50 epochs, λ = 1, fixed τ = 0.1 */
+    /** @return the paper's settings: its CNN, AdamW at a constant 1e-4 for 50 epochs, λ = 1, fixed τ = 0.1 */
     public static DetectorConfig paper() {
         return new Builder().build();
     }

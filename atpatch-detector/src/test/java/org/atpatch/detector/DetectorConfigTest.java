@@ -17,6 +17,9 @@ class DetectorConfigTest {
         assertTrue(d.cosineDecay());
         assertEquals(50, d.epochs());
         assertEquals("maxF1", d.tauSelection().describe());
+        assertEquals(DetectorArchitecture.Kind.COLUMN_STATISTICS, d.architectureKind());
+        assertEquals(DetectorArchitecture.Kind.COLUMN_STATISTICS, d.architecture(17, 4).kind());
+        assertEquals("column-statistics", d.toMap().get("architecture"));
         assertEquals(DetectorConfig.smallDebuggingSet().toMap(), d.toMap());
         assertEquals(d.toMap(), DetectorConfig.builder().build().toMap());
     }
@@ -37,6 +40,7 @@ class DetectorConfigTest {
     void paperPresetIsThePapers() {
         DetectorConfig c = DetectorConfig.paper();
         assertTrue(!c.cosineDecay());
+        assertEquals(DetectorArchitecture.Kind.PAPER_CNN, c.architectureKind());
         assertEquals(1e-4, c.learningRate());
         assertEquals(50, c.epochs());
         assertEquals(1.0, c.lambda());

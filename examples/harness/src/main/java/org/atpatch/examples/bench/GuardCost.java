@@ -122,8 +122,8 @@ public final class GuardCost {
                 NDArray x = m.randomUniform(0, 1, new Shape(batch).addAll(sample));
                 List<NDArray> headMeans = headMeans(model, x);
                 Map<String, Runnable> rows = new LinkedHashMap<>();
-                ParameterStore ps = new ParameterStore(m, false);
-                rows.put("unpatched", scoped(m, s -> vit.forward(ps, new NDList(x), false).singletonOrThrow()));
+                rows.put("unpatched", scoped(m, x, xs -> vit.forward(new ParameterStore(xs.getManager(), false), new NDList(xs), false)
+                        .singletonOrThrow()));
                 List<PatchedModel> patched = new ArrayList<>();
                 Map<String, Integer> flaggedRows = new LinkedHashMap<>();
                 flaggedRows.put("clean", 0);
@@ -136,11 +136,11 @@ public final class GuardCost {
                     PatchedModel p = PatchedModel.builder().setModel(model).setDetector(new Scripted(detector, script))
                             .setBenignStatistics(q).optTau(0.5).optPatchRule(PatchRules.gamma()).build();
                     patched.add(p);
-                    rows.put(f.getKey(), scoped(m, s -> p.predict(x)));
+                    rows.put(f.getKey(), scoped(m, x, p::predict));
                 }
-                rows.put("detector alone", scoped(m, s -> detector.detectAll(headMeans)));
-                rows.put("head means alone", scoped(m, s -> {
-                    headMeans(model, x);
+                rows.put("detector alone", scoped(m, x, xs -> detector.detectAll(headMeans)));
+                rows.put("head means alone", scoped(m, x, xs -> {
+                    headMeans(model, xs);
                     return null;
                 }));
                 try {
@@ -162,11 +162,16 @@ public final class GuardCost {
         }
     }
 
-    /** A call whose results are freed with a sub-manager of {@code m}. */
-    private static Runnable scoped(NDManager m, java.util.function.Function<NDManager, NDArray> call) {
+    /**
+     * A call on a copy of {@code x} in a sub-manager of {@code m}, so that everything the call
+     * creates from its input (and its result) is freed when it returns; every row pays the same copy.
+     */
+    private static Runnable scoped(NDManager m, NDArray x, java.util.function.Function<NDArray, NDArray> call) {
         return () -> {
             try (NDManager s = m.newSubManager()) {
-                NDArray r = call.apply(s);
+                NDArray xs = x.duplicate();
+                xs.attach(s);
+                NDArray r = call.apply(xs);
                 if (r != null) {
                     r.attach(s);
                 }

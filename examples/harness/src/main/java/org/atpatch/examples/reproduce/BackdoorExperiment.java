@@ -82,7 +82,7 @@ public final class BackdoorExperiment {
      * The harness's settings for every configuration.
      *
      * @param seed seed of the inversion, debugging set, detector and ablation
-     * @param detectorEpochs detector training epochs
+     * @param detector the detector configuration (architecture, epochs, seed)
      * @param maxPairs most pairs per inverted trigger in the debugging set
      * @param evalPairs most pairs in the balanced evaluation set
      * @param timingSamples most inputs per online timing
@@ -103,7 +103,7 @@ public final class BackdoorExperiment {
      * @param tauSelection how the detector's τ is chosen on the debugging set's validation split
      *     ({@link TauSelection#maxF1()} in the harness unless {@code --tau-fpr} is given)
      */
-    public record Settings(long seed, int detectorEpochs, int maxPairs, int evalPairs, int timingSamples,
+    public record Settings(long seed, DetectorConfig detector, int maxPairs, int evalPairs, int timingSamples,
             List<PatchRule> extraRules, Path reportDir, int inversionRounds, int regionSize, int regionCount,
             int regionCandidates, double regionMinShare, double overAttentionRatio, Path scanCache,
             boolean detectorLayerEmbedding, TauSelection tauSelection) {
@@ -221,7 +221,7 @@ public final class BackdoorExperiment {
         }
         double ratio = s.overAttentionRatio();
         PatchBundle bundle = AtPatch.builder().setModel(model)
-                .optDetectorConfig(DetectorConfig.builder().optEpochs(s.detectorEpochs()).optSeed(s.seed())
+                .optDetectorConfig(s.detector().toBuilder()
                         .optLayerEmbedding(s.detectorLayerEmbedding()).optTauSelection(s.tauSelection()).build())
                 .optOverAttentionRatio(ratio).build().trainBundle(debugSet);
         try {

@@ -42,14 +42,14 @@ public final class FairnessExperiment {
      * The harness's settings for every configuration.
      *
      * @param seed seed of the debugging set, detector and ablation
-     * @param detectorEpochs detector training epochs
+     * @param detector the detector configuration (architecture, epochs, seed)
      * @param maxPairs most pairs in the debugging set
      * @param evalPairs most pairs in the balanced evaluation set
      * @param timingSamples most inputs per online timing
      * @param extraRules patch rules to measure besides Γ and the product default
      * @param tau τ for the patched models, or NaN for the one chosen on the detector's validation split
      */
-    public record Settings(long seed, int detectorEpochs, int maxPairs, int evalPairs, int timingSamples,
+    public record Settings(long seed, DetectorConfig detector, int maxPairs, int evalPairs, int timingSamples,
             List<PatchRule> extraRules, double tau) {}
 
     /**
@@ -121,7 +121,7 @@ public final class FairnessExperiment {
                 .setAttributes(List.of(attribute)).optMaxPairs(s.maxPairs()).optSeed(s.seed()).build();
         LOG.info("{}: debugging set {}", config.name(), debugSet);
         PatchBundle trained = AtPatch.builder().setModel(model)
-                .optDetectorConfig(DetectorConfig.builder().optEpochs(s.detectorEpochs()).optSeed(s.seed()).build())
+                .optDetectorConfig(s.detector())
                 .build().trainBundle(debugSet);
         PatchBundle bundle = Double.isNaN(s.tau()) ? trained : new PatchBundle(trained.detector(), trained.benign(),
                 s.tau(), trained.patchRule(), trained.mode(), trained.modelFingerprint(), trained.provenance());

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.atpatch.detector.DetectorConfig;
 import org.atpatch.djl.Predictions;
 import org.atpatch.core.AtomicFiles;
 import org.atpatch.core.ImagePatchLayout;
@@ -84,8 +83,7 @@ public final class OnePatchDefence implements Callable<Integer> {
                     .addTriggers(inversion.triggers()).optPairsPerTrigger(maxPairs).optSeed(common.seed()).build();
             System.out.println(inversion.triggers() + "; " + debugSet);
             PatchBundle bundle = AtPatch.builder().setModel(victim.model())
-                    .optDetectorConfig(DetectorConfig.builder().optEpochs(common.detectorEpochs()).optSeed(common.seed())
-                            .build())
+                    .optDetectorConfig(common.detectorConfig())
                     .build().trainBundle(debugSet);
             try (var detector = bundle.detector()) {
                 Attack attack = victim.attack();

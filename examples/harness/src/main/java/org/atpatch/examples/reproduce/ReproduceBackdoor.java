@@ -169,7 +169,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             strength = new ImageVictim.AttackSettings(poisonRate, hiddenAlpha);
             TauSelection tau = tauSelection();
             selected = BackdoorConfig.select(configs);
-            settings = new BackdoorExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
+            settings = new BackdoorExperiment.Settings(common.seed(), common.detectorConfig(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
                     regionCandidates, regionMinShare, overAttentionRatio, common.cache().resolveSibling("region-scans"),
                     detectorLayerEmbedding, tau);

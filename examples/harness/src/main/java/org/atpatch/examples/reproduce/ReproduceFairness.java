@@ -61,7 +61,7 @@ public final class ReproduceFairness implements Callable<Integer> {
         FairnessExperiment.Settings settings;
         try {
             selected = FairnessConfig.select(configs);
-            settings = new FairnessExperiment.Settings(common.seed(), common.detectorEpochs(), maxPairs,
+            settings = new FairnessExperiment.Settings(common.seed(), common.detectorConfig(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), parseTau());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());

@@ -3,6 +3,8 @@ package org.atpatch.examples.reproduce;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.atpatch.detector.DetectorArchitecture;
+import org.atpatch.detector.DetectorConfig;
 import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.djl.patch.PatchRules;
 import org.atpatch.examples.data.DataDirectory;
@@ -26,6 +28,10 @@ public final class ReproduceOptions {
 
     @Option(names = "--detector-epochs", description = "detector training epochs (default ${DEFAULT-VALUE})")
     private int detectorEpochs = 50;
+
+    @Option(names = "--detector-architecture", description = "the detector network: column-statistics or paper-cnn"
+            + " (default: the library's, ${DEFAULT-VALUE})")
+    private String detectorArchitecture = DetectorConfig.defaults().architectureKind().label();
 
     @Option(names = "--eval-pairs", description = "most pairs in the balanced detector evaluation set (default ${DEFAULT-VALUE})")
     private int evalPairs = 1000;
@@ -54,6 +60,15 @@ public final class ReproduceOptions {
         return detectorEpochs;
     }
 
+    /**
+     * @return the library's default detector configuration with this run's architecture, epochs and seed
+     * @throws IllegalArgumentException naming an unknown architecture
+     */
+    public DetectorConfig detectorConfig() {
+        return DetectorConfig.builder().optArchitecture(DetectorArchitecture.Kind.byName(detectorArchitecture))
+                .optEpochs(detectorEpochs).optSeed(seed).build();
+    }
+
     /** @return the most pairs in the balanced evaluation set */
     public int evalPairs() {
         return evalPairs;
@@ -77,6 +92,7 @@ public final class ReproduceOptions {
     public String command(String execution, List<String> specific) {
         List<String> a = new ArrayList<>(specific);
         a.addAll(List.of("--seed", Long.toString(seed), "--detector-epochs", Integer.toString(detectorEpochs),
+                "--detector-architecture", detectorArchitecture,
                 "--eval-pairs", Integer.toString(evalPairs)));
         if (!rules.isEmpty()) {
             a.addAll(List.of("--rules", String.join(",", rules)));

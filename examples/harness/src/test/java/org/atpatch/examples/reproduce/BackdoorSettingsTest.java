@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.TauSelection;
 import org.atpatch.djl.testing.CropFlipAugmentation;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class BackdoorSettingsTest {
 
     private static BackdoorExperiment.Settings settings(int regionSize, int regions, double minShare, double ratio) {
-        return new BackdoorExperiment.Settings(42, 10, 200, 100, 64, List.of(), Path.of("inversion"), 20, regionSize,
+        return new BackdoorExperiment.Settings(42, DetectorConfig.builder().optEpochs(10).optSeed(42).build(), 200, 100, 64, List.of(), Path.of("inversion"), 20, regionSize,
                 regions, 3, minShare, ratio, null, true, TauSelection.maxF1());
     }
 
