@@ -32,7 +32,8 @@ class BackdoorEndToEndTest {
         DjlOffline.configure();
         BackdoorConfig config = BackdoorConfig.select(List.of("mnist-badnets")).get(0);
         ImageSplits splits = ImageSplits.load(SharedDatasets.require(), "mnist", 3000, 300, 400);
-        BackdoorExperiment.Settings settings = new BackdoorExperiment.Settings(42, DetectorConfig.builder().optEpochs(10).optSeed(42).build(), 200, 100, 64, List.of(),
+        BackdoorExperiment.Settings settings = new BackdoorExperiment.Settings(42,
+                DetectorConfig.builder().optEpochs(10).optSeed(42).build(), 200, 100, 64, List.of(),
                 dir.resolve("inversion"), 20, 4, 2, 3, 0.25, 0, dir.resolve("scans"), true, TauSelection.maxF1());
         BackdoorReport report = new BackdoorReport(dir.resolve("out"), "test");
         BackdoorExperiment.Result r;

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class BackdoorSettingsTest {
 
     private static BackdoorExperiment.Settings settings(int regionSize, int regions, double minShare, double ratio) {
-        return new BackdoorExperiment.Settings(42, DetectorConfig.builder().optEpochs(10).optSeed(42).build(), 200, 100, 64, List.of(), Path.of("inversion"), 20, regionSize,
+        return new BackdoorExperiment.Settings(42, DetectorConfig.builder().optEpochs(10).optSeed(42).build(), 200, 100, 64,
+                List.of(), Path.of("inversion"), 20, regionSize,
                 regions, 3, minShare, ratio, null, true, TauSelection.maxF1());
     }
 

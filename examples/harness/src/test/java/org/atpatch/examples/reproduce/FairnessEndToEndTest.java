@@ -58,7 +58,8 @@ class FairnessEndToEndTest {
         try (TabularVictim victim = TabularVictim.trainOrLoad(compas, TabularFamily.TABERT, victimSettings,
                 dir.resolve("cache"))) {
             FairnessExperiment.Result r = FairnessExperiment.run(victim, config,
-                    new FairnessExperiment.Settings(42, DetectorConfig.builder().optEpochs(30).optSeed(42).build(), 2000, 300, 256, List.of(), Double.NaN));
+                    new FairnessExperiment.Settings(42, DetectorConfig.builder().optEpochs(30).optSeed(42).build(), 2000, 300,
+                            256, List.of(), Double.NaN));
             Outcome original = r.outcomes().get(0);
             Outcome gamma = r.outcomes().get(1);
             Outcome product = r.outcomes().stream().filter(o -> o.method().endsWith("(default)")).findFirst()
