@@ -41,7 +41,7 @@ import org.atpatch.core.Checks;
  *
  * <h2>Layer conditioning: one network with layer (and position) embeddings, not one per layer</h2>
  *
- * {@code LayerConditioningExperiment} (test sources) compares the four ways of conditioning on the
+ * {@code LayerConditioningExperiment} (the harness's bench package) compares the four ways of conditioning on the
  * layer (one shared network or one network per layer, each with or without a position embedding) on
  * synthetic layers that differ in sharpness, CLS sink, anomaly strength and a natural second sink on
  * a fixed column. The shared network with both embeddings is the default because every layer's maps
