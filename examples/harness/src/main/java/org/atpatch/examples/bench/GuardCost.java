@@ -45,8 +45,9 @@ import org.atpatch.djl.patch.PatchRules;
  * The detector is trained for one epoch on the model's own maps. Rows: {@code clean} (nothing
  * flagged: pass 1 alone), {@code 10% flagged} and {@code all flagged} (pass 1 plus the re-run of
  * those samples with one column patched by Γ), and two diagnostics, {@code detector alone} (every
- * layer's head means scored, maps precomputed) and {@code head means alone} (the forward with each
- * layer's head mean taken, no detector). Which samples are flagged is scripted after the real
+ * layer's head means scored, maps precomputed), {@code head means alone} (the forward with each
+ * layer's head mean taken, no detector) and {@code clean, stub detector} (pass 1 with a detector that
+ * returns zeros without reading the maps). Which samples are flagged is scripted after the real
  * detector has run, so every row pays the real detector's cost. All rows of a model and batch are
  * timed in interleaved rounds (the order rotates), each round divided by the same round's
  * unpatched time; the table gives the median ratio and its interquartile range.
@@ -86,8 +87,9 @@ public final class GuardCost {
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "detector %s; %d interleaved rounds of about %.0f ms"
                 + " per row; ai.djl.pytorch.num_threads=%s%n%n", config.architectureKind().label(), rounds, roundMs,
                 System.getProperty("ai.djl.pytorch.num_threads")));
-        out.append("| model | batch | unpatched (ms) | clean | 10% flagged | all flagged | detector alone | head means alone |\n");
-        out.append("|---|---:|---:|---|---|---|---|---|\n");
+        out.append("| model | batch | unpatched (ms) | clean | 10% flagged | all flagged | clean, stub detector | detector alone"
+                + " | head means alone |\n");
+        out.append("|---|---:|---:|---|---|---|---|---|---|\n");
         for (String name : opt.getOrDefault("models", "mnist,vit-ti,vit-s").split(",")) {
             Size size = SIZES.get(name);
             if (size == null) {
@@ -138,6 +140,10 @@ public final class GuardCost {
                     patched.add(p);
                     rows.put(f.getKey(), scoped(m, x, p::predict));
                 }
+                PatchedModel stub = PatchedModel.builder().setModel(model).setDetector(new Stub()).setBenignStatistics(q)
+                        .optTau(0.5).optPatchRule(PatchRules.gamma()).build();
+                patched.add(stub);
+                rows.put("stub detector", scoped(m, x, stub::predict));
                 rows.put("detector alone", scoped(m, x, xs -> detector.detectAll(headMeans)));
                 rows.put("head means alone", scoped(m, x, xs -> {
                     headMeans(model, xs);
@@ -152,9 +158,10 @@ public final class GuardCost {
                                 : PairedRounds.ratioCell(r[k], r[0]));
                         k++;
                     }
-                    return String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s |%n", size.name(), batch,
+                    return String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s |%n", size.name(), batch,
                             cells.get("unpatched"), cells.get("clean"), cells.getOrDefault("10% flagged", "—"),
-                            cells.get("all flagged"), cells.get("detector alone"), cells.get("head means alone"));
+                            cells.get("all flagged"), cells.get("stub detector"), cells.get("detector alone"),
+                            cells.get("head means alone"));
                 } finally {
                     patched.forEach(PatchedModel::close);
                 }
@@ -208,6 +215,21 @@ public final class GuardCost {
                 .addPairs(clean, other, ColumnLabels.sameForAllLayers(columns, size.depth())).build();
         return new DetectorTrainer(config.toBuilder().optEpochs(1).optProgressBar(false).optValidationFraction(0.25).build())
                 .train(data);
+    }
+
+    /** A detector that computes nothing: zeros of {@code (B, L, N)}, one allocation per call. */
+    private static final class Stub implements ColumnDetector {
+
+        @Override
+        public NDArray detect(NDArray maps, int layer) {
+            return maps.getManager().zeros(new Shape(maps.getShape().get(0), maps.getShape().get(2)));
+        }
+
+        @Override
+        public NDArray detectAll(List<NDArray> headAveragedPerLayer) {
+            Shape one = headAveragedPerLayer.get(0).getShape();
+            return headAveragedPerLayer.get(0).getManager().zeros(new Shape(one.get(0), headAveragedPerLayer.size(), one.get(2)));
+        }
     }
 
     /** {@code (B, L, N)}: column {@code column} at 1 for the first {@code flagged} samples, 0 elsewhere. */
