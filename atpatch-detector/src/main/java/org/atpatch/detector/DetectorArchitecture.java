@@ -21,11 +21,12 @@ import java.util.Objects;
  *             mean and max of those planes and the mean of the two input planes per column: {@code (B,
  *             N, 2·convChannels + 2)}. It writes a {@code (B, convChannels, N, N)} activation, the
  *             cost that dominates online;
- *         <li>{@link Kind#COLUMN_STATISTICS}, the default: {@value #STATISTICS} statistics read
- *             straight from the scaled map, with no {@code N²}-sized intermediate beyond the map's own
- *             logarithm: the column's mean (its attention mass), maximum and standard deviation over
- *             the queries, the CLS query's attention to it, the mean of its log-attention, and the
- *             logarithms of its mean and maximum: {@code (B, N, 7)};
+ *         <li>{@link Kind#COLUMN_STATISTICS}, the default: {@value #STATISTICS} statistics of the
+ *             N-scaled map, read with reductions and a few map-sized intermediates (the scaled map,
+ *             its square, its logarithm, their product) and nothing larger: the column's mean (its attention mass), maximum and standard
+ *             deviation over the queries, the CLS query's attention to it, the mean of its
+ *             log-attention, the logarithms of its mean and maximum, and the column token's own query
+ *             row (its peak, log, and its sharpness): {@code (B, N, 9)};
  *       </ul>
  *   <li>a kernel-3 convolution along the columns to {@link #columnChannels()} and leaky ReLU, then each
  *       column's features next to their difference from the map's mean column (the map as context);

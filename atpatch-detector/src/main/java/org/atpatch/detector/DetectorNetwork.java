@@ -222,10 +222,11 @@ final class DetectorNetwork extends AbstractBlock {
 
     /**
      * Column statistics of N·A over the query axis, with no intermediate larger than the map: mean,
-     * max, standard deviation, the CLS query's row, the mean of log(N·A + floor), and the logarithms of
-     * the mean and max.
+     * max, standard deviation, the CLS query's row, the mean of log(N·A + floor), the logarithms of the
+     * mean and max, and the column token's own query row: its peak (log) and its sharpness (the mean of
+     * N·A · log(N·A + floor) over the keys).
      *
-     * @return {@code (B, 7, N)}
+     * @return {@code (B, 9, N)}
      */
     private static NDArray statistics(NDArray maps, long n) {
         NDArray scaled = maps.mul(n); // (B, N, N), uniform attention reads 1

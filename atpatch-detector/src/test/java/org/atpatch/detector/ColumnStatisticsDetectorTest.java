@@ -8,7 +8,7 @@ class ColumnStatisticsDetectorTest extends AttentionDetectorTest {
         return DetectorArchitecture.Kind.COLUMN_STATISTICS;
     }
 
-    /** Its seven features per column start further from a separating direction than the CNN's 18. */
+    /** Its nine features per column start further from a separating direction than the CNN's 18. */
     @Override
     int epochs() {
         return 10;
