@@ -86,7 +86,7 @@ public final class PatchedModel implements AutoCloseable {
         this.tokens = family != null ? family.tokenLayout().size() : b.benign.tokens();
         PatchRule rule = b.rule != null ? b.rule
                 : PatchRules.productDefaultFor(layers, b.benign.tokenStates().isPresent());
-        this.state = newState(b.detector, b.ownsDetector, b.benign, b.tau, rule, b.mode, b.flaggable, b.provenance);
+        this.state = newState(b.detector, b.ownsDetector, b.benign, b.resolvedTau(), rule, b.mode, b.flaggable, b.provenance);
     }
 
     /** Checks a configuration against the model and puts it on the device. */
@@ -333,6 +333,7 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     private PatchResult run(NDArray input, boolean report) {
+        java.util.Objects.requireNonNull(input, "input must not be null: pass a batch shaped (batch, sample...)");
         validateInput(input);
         NDManager caller = input.getManager();
         PatchState s = acquire();
@@ -343,6 +344,12 @@ public final class PatchedModel implements AutoCloseable {
                 x = input;
             } else {
                 x = input.toDevice(device, true);
+                x.attach(sub);
+            }
+            if (x.getDataType() != DataType.FLOAT32) {
+                // The families compute in float32; other numeric inputs are converted (exactly for
+                // integers up to 2^24 and for float64 values that float32 holds), the caller's array untouched.
+                x = x.toType(DataType.FLOAT32, true);
                 x.attach(sub);
             }
             PatchResult result = s.mode == PatchMode.TWO_PASS ? twoPass(s, x, report) : streaming(s, x, report);
@@ -539,6 +546,11 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     private void validateInput(NDArray input) {
+        DataType type = input.getDataType();
+        if (!type.isFloating() && !type.isInteger()) {
+            throw new IllegalArgumentException("input must be numeric (float32, or another float or integer type that is"
+                    + " converted to float32), got " + type);
+        }
         Shape s = input.getShape();
         if (s.dimension() == 0 || s.get(0) == 0) {
             throw new IllegalArgumentException("input must have a non-empty batch axis, got " + s);
@@ -676,7 +688,7 @@ public final class PatchedModel implements AutoCloseable {
         private Model model;
         private ColumnDetector detector;
         private BenignStatistics benign;
-        private double tau = 0.1;
+        private Double tau;
         private PatchRule rule;
         private PatchMode mode = PatchMode.TWO_PASS;
         private boolean[] flaggable;
@@ -709,10 +721,23 @@ public final class PatchedModel implements AutoCloseable {
             return this;
         }
 
-        /** @param tau the detection threshold τ in (0, 1), default 0.1 @return this */
+        /**
+         * @param tau the detection threshold τ in (0, 1); default: the τ a trained {@link
+         *     org.atpatch.detector.AttentionDetector} carries (chosen when it was trained), else the
+         *     paper's 0.1
+         * @return this
+         */
         public Builder optTau(double tau) {
             this.tau = tau;
             return this;
+        }
+
+        /** The set τ, else the trained detector's own, else 0.1. */
+        private double resolvedTau() {
+            if (tau != null) {
+                return tau;
+            }
+            return detector instanceof org.atpatch.detector.AttentionDetector trained ? trained.tau() : 0.1;
         }
 
         /**

@@ -101,6 +101,21 @@ class AtPatchBundleTest {
     }
 
     @Test
+    void aTrainedDetectorBringsItsOwnTauUnlessOneIsSet() {
+        PatchBundle bundle = atPatch(2).trainBundle(debugSet);
+        try (var detector = bundle.detector()) {
+            detector.setTau(0.37);
+            try (PatchedModel own = PatchedModel.builder().setModel(model).setDetector(detector)
+                            .setBenignStatistics(bundle.benign()).build();
+                    PatchedModel set = PatchedModel.builder().setModel(model).setDetector(detector)
+                            .setBenignStatistics(bundle.benign()).optTau(0.2).build()) {
+                assertEquals(0.37, own.tau(), 1e-12, "the detector's trained τ, not the paper's 0.1");
+                assertEquals(0.2, set.tau(), 1e-12);
+            }
+        }
+    }
+
+    @Test
     void damagedOrForeignBundlesFailClearly() throws IOException {
         Path file = dir.resolve("b.atpatch");
         try (PatchedModel patched = atPatch(2).train(debugSet)) {

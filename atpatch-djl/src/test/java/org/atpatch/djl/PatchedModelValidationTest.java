@@ -1,5 +1,7 @@
 package org.atpatch.djl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +46,32 @@ class PatchedModelValidationTest {
 
     private static PatchedModel.Builder builder() {
         return PatchedModel.builder().setModel(model).setDetector(Fixtures.scripted(new int[2][0])).setBenignStatistics(benign);
+    }
+
+    @Test
+    void aNullInputIsRefusedByName() {
+        try (PatchedModel pm = builder().build()) {
+            NullPointerException e = assertThrows(NullPointerException.class, () -> pm.predict(null));
+            assertTrue(e.getMessage().contains("input"), e.getMessage());
+            assertThrows(NullPointerException.class, () -> pm.predictWithReport(null));
+        }
+    }
+
+    @Test
+    void otherNumericDtypesAreConvertedAndOthersRefused() {
+        try (PatchedModel pm = builder().build(); NDManager m = NDManager.newBaseManager()) {
+            NDArray x = Fixtures.images(m, 2, 5);
+            float[] expected = pm.predict(x).toFloatArray();
+            NDArray wide = x.toType(ai.djl.ndarray.types.DataType.FLOAT64, true);
+            assertArrayEquals(expected, pm.predict(wide).toFloatArray(), 0f, "float64 holding float32 values");
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT64, wide.getDataType(), "the caller's array is untouched");
+            NDArray bytes = x.mul(255).floor().toType(ai.djl.ndarray.types.DataType.UINT8, true);
+            assertArrayEquals(pm.predict(bytes.toType(ai.djl.ndarray.types.DataType.FLOAT32, true)).toFloatArray(),
+                    pm.predict(bytes).toFloatArray(), 0f, "uint8 is read as its float32 values");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> pm.predict(x.gt(0.5f)));
+            assertTrue(e.getMessage().contains("numeric") && e.getMessage().contains("boolean"), e.getMessage());
+        }
     }
 
     @Test
