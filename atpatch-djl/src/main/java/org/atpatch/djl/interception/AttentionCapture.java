@@ -67,7 +67,16 @@ public final class AttentionCapture {
 
     /**
      * Records the set's maps into {@code data} and, when {@code stats} is given, accumulates Q (and the
-     * benign token states when {@code states}) from its clean inputs.
+     * benign token states when {@code states}) from its clean inputs. This is what {@code AtPatch.train}
+     * runs before training the detector.
+     *
+     * @param model the model, built from interceptable attention
+     * @param set the debugging set
+     * @param batchSize inputs per forward, positive
+     * @param states whether to record the token states entering each layer too (the model needs
+     *     token-state points)
+     * @param stats the benign statistics to accumulate into, or null for none
+     * @param data receives every (input, layer) map with its labels
      */
     public static void capture(Model model, DebuggingSet set, int batchSize, boolean states, BenignStatistics stats,
             DetectorTrainingData.Builder data) {

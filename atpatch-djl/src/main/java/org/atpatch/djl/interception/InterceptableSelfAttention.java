@@ -62,7 +62,10 @@ public final class InterceptableSelfAttention extends AbstractBlock {
         this.layer = layer;
     }
 
-    /** @return the model-wide interceptor, or null */
+    /**
+     * @return the interceptor installed model-wide with {@link Interception#setModelWide}, or null; a
+     *     patched model reads it to decide whether it owns the maps it patches in place
+     */
     public AttentionInterceptor interceptor() {
         return interceptor;
     }
