@@ -23,13 +23,14 @@ import org.atpatch.djl.interception.AttentionRecorder;
 import org.atpatch.djl.model.VisionTransformer;
 
 /**
- * The detector-cost measurement: the time the default CNN+MLP detector takes to score every
+ * The detector-cost measurement: the time the paper's CNN detector takes to score every
  * layer's head-averaged maps of a batch ({@link AttentionDetector#detectAll}, as the patched model
  * calls it online), as a ratio to the forward pass of the ViT it guards, on the same batch. Two ViTs
  * on 28×28 images, depth 4, width 64, 4 heads: patch 4 (N = 50) and patch 2 (N = 197). The two
  * calls are timed in interleaved rounds and the median of the per-round ratios is reported, as in
  * {@link PairedOverhead}. The detector is trained for one epoch on the ViT's own maps so that it has
- * the shipped architecture and real parameters; its cost does not depend on what it learned.
+ * the paper's architecture and real parameters; its cost does not depend on what it learned. The
+ * default detector's cost, on the whole path, is {@link GuardCost}'s.
  *
  * <pre>java ... org.atpatch.examples.bench.DetectorCost [--batch 256] [--rounds 15] [--patches 4,2]</pre>
  */
@@ -121,7 +122,7 @@ public final class DetectorCost {
         return (System.nanoTime() - t) / 1e6;
     }
 
-    /** A detector of the default architecture, trained for one epoch on the ViT's own maps. */
+    /** The paper's CNN detector, trained for one epoch on the ViT's own maps. */
     private static AttentionDetector detectorFor(Model model, int n) {
         try (NDManager m = model.getNDManager().newSubManager()) {
             AttentionTrace clean = AttentionRecorder.record(model, m.randomUniform(0, 1, new Shape(16, 1, IMAGE, IMAGE)),
@@ -134,7 +135,7 @@ public final class DetectorCost {
             }
             DetectorTrainingData data = DetectorTrainingData.builder().optLayers(DEPTH)
                     .addPairs(clean, other, ColumnLabels.sameForAllLayers(columns, DEPTH)).build();
-            return new DetectorTrainer(DetectorConfig.builder().optEpochs(1).optProgressBar(false).build()).train(data);
+            return new DetectorTrainer(DetectorConfig.paper().toBuilder().optEpochs(1).optProgressBar(false).build()).train(data);
         }
     }
 }
