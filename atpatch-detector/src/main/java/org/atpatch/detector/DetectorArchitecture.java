@@ -20,8 +20,8 @@ import java.util.Objects;
  *             3×3} convolution with padding to {@link #convChannels()} planes and leaky ReLU, then the
  *             mean and max of those planes and the mean of the two input planes per column: {@code (B,
  *             N, 2·convChannels + 2)}. It writes a {@code (B, convChannels, N, N)} activation, the
- *             cost that dominates online;
- *         <li>{@link Kind#COLUMN_STATISTICS}, the default: {@value #STATISTICS} statistics of the
+ *             cost that dominates online. The default;
+ *         <li>{@link Kind#COLUMN_STATISTICS}: {@value #STATISTICS} statistics of the
  *             N-scaled map, read with reductions and a few map-sized intermediates (the scaled map,
  *             its square, its logarithm, their product) and nothing larger: the column's mean (its attention mass), maximum and standard
  *             deviation over the queries, the CLS query's attention to it, the mean of its
@@ -266,8 +266,7 @@ public final class DetectorArchitecture {
         private Builder() {}
 
         /**
-         * @param kind how maps become per-column features (default {@link Kind#PAPER_CNN}; {@link
-         *     DetectorConfig#defaults()} picks {@link Kind#COLUMN_STATISTICS})
+         * @param kind how maps become per-column features (default {@link Kind#PAPER_CNN})
          * @return this builder
          */
         public Builder optKind(Kind kind) {
