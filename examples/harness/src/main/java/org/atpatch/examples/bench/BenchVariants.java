@@ -56,7 +56,7 @@ final class BenchVariants implements AutoCloseable {
 
     BenchVariants(VitBenchFixture fixture) {
         this.fixture = fixture;
-        patched.put("patched-none", fixture.patched(fixture.flagsNothing(), PatchRules.gamma()));
+        patched.put("patched-none", fixture.patched(VitBenchFixture.flagsNothing(), PatchRules.gamma()));
         patched.put("patched-all-gamma", fixture.patched(fixture.flagsEverySample(), PatchRules.gamma()));
         patched.put("patched-all-tokenstate",
                 fixture.patched(fixture.flagsEverySample(), PatchRules.tokenStateAtFirstLayer()));

@@ -12,11 +12,9 @@ import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchedModel;
-import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
-import org.atpatch.djl.debugset.InversionReport;
-import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.PatchTrigger;
+import org.atpatch.examples.scenario.BackdoorScenario;
 import org.atpatch.examples.scenario.BackdoorVictim;
 import org.atpatch.examples.scenario.ScenarioOptions;
 import picocli.CommandLine;
@@ -68,15 +66,13 @@ public final class DetectorComparison implements Callable<Integer> {
         String name = row == 24 && col == 24 && size == 4 ? "quickstart" : "comparison-" + row + "-" + col + "-" + size;
         StringBuilder table = new StringBuilder("| architecture | validation F1 | validation FPR | acc | ASR |"
                 + " clean re-run | triggered re-run | training s |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        try (BackdoorVictim v = new BackdoorVictim(name, data.train(), data.eval(), trigger, options.epochs(), seed,
-                options.cache())) {
-            InversionReport inversion = TriggerInversion.builder().optSeed(seed).build().invert(v.model(), data.pool());
-            inversion.writeTo(out);
-            DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(v.model(), data.pool())
-                    .optLayout(v.vit().tokenLayout()).optSeed(seed).addTriggers(inversion).build();
+        try (BackdoorScenario scenario = new BackdoorScenario(name, data.train(), data.pool(), data.eval(), trigger,
+                options.epochs(), seed, options.cache(), out)) {
+            BackdoorVictim v = scenario.victim();
+            DebuggingSet debugSet = scenario.debugSet();
             table.insert(0, String.format(Locale.ROOT, "victim: acc %s, ASR %s (floor %s); flagged classes %s%n%n",
                     BackdoorVictim.pct(v.accBefore()), BackdoorVictim.pct(v.asrBefore()), BackdoorVictim.pct(v.asrFloor()),
-                    java.util.Arrays.toString(inversion.flaggedClasses())));
+                    java.util.Arrays.toString(scenario.inversion().flaggedClasses())));
             for (DetectorArchitecture.Kind kind : DetectorArchitecture.Kind.values()) {
                 long t0 = System.nanoTime();
                 PatchBundle bundle = AtPatch.builder().setModel(v.model())

@@ -12,14 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.atpatch.core.AttentionTrace;
-import org.atpatch.core.ColumnLabels;
 import org.atpatch.detector.AttentionDetector;
 import org.atpatch.detector.DetectorConfig;
-import org.atpatch.detector.DetectorTrainer;
-import org.atpatch.detector.DetectorTrainingData;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.djl.interception.AttentionRecorder;
 import org.atpatch.djl.model.VisionTransformer;
 
 /**
@@ -125,17 +120,7 @@ public final class DetectorCost {
     /** The paper's CNN detector, trained for one epoch on the ViT's own maps. */
     private static AttentionDetector detectorFor(Model model, int n) {
         try (NDManager m = model.getNDManager().newSubManager()) {
-            AttentionTrace clean = AttentionRecorder.record(model, m.randomUniform(0, 1, new Shape(16, 1, IMAGE, IMAGE)),
-                    false);
-            AttentionTrace other = AttentionRecorder.record(model, m.randomUniform(0, 1, new Shape(16, 1, IMAGE, IMAGE)),
-                    false);
-            boolean[][] columns = new boolean[16][n];
-            for (boolean[] c : columns) {
-                c[n / 2] = true;
-            }
-            DetectorTrainingData data = DetectorTrainingData.builder().optLayers(DEPTH)
-                    .addPairs(clean, other, ColumnLabels.sameForAllLayers(columns, DEPTH)).build();
-            return new DetectorTrainer(DetectorConfig.paper().toBuilder().optEpochs(1).optProgressBar(false).build()).train(data);
+            return GuardCost.oneEpochDetector(model, m, new Shape(1, IMAGE, IMAGE), n, DEPTH, DetectorConfig.paper());
         }
     }
 }

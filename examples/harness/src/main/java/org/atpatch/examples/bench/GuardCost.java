@@ -118,7 +118,7 @@ public final class GuardCost {
             model.setBlock(vit);
             vit.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
             try (NDManager m = model.getNDManager().newSubManager();
-                    AttentionDetector detector = trainedDetector(model, m, sample, size, config)) {
+                    AttentionDetector detector = oneEpochDetector(model, m, sample, n, size.depth(), config)) {
                 BenignStatistics q = BenignStatistics.empty(size.depth(), size.heads(), n, 0);
                 AttentionRecorder.record(model, m.randomUniform(0, 1, new Shape(8).addAll(sample)), false).accumulateInto(q);
                 NDArray x = m.randomUniform(0, 1, new Shape(batch).addAll(sample));
@@ -140,7 +140,7 @@ public final class GuardCost {
                     patched.add(p);
                     rows.put(f.getKey(), scoped(m, x, p::predict));
                 }
-                PatchedModel stub = PatchedModel.builder().setModel(model).setDetector(new Stub()).setBenignStatistics(q)
+                PatchedModel stub = PatchedModel.builder().setModel(model).setDetector(VitBenchFixture.flagsNothing()).setBenignStatistics(q)
                         .optTau(0.5).optPatchRule(PatchRules.gamma()).build();
                 patched.add(stub);
                 rows.put("stub detector", scoped(m, x, stub::predict));
@@ -202,34 +202,32 @@ public final class GuardCost {
         return means;
     }
 
-    /** The configured architecture trained for one epoch on the model's own maps, one column labelled. */
-    private static AttentionDetector trainedDetector(Model model, NDManager m, Shape sample, Size size, DetectorConfig config) {
+    /**
+     * A detector of the given configuration trained for one epoch on the model's own maps of random
+     * inputs, the middle column labelled: the architecture with real parameters, for timing (its cost
+     * does not depend on what it learned).
+     *
+     * @param model the model
+     * @param m where the recorded inputs live
+     * @param sample one input's shape
+     * @param tokens N of the model's maps
+     * @param depth the model's attention layers
+     * @param config the detector configuration
+     * @return the detector
+     */
+    static AttentionDetector oneEpochDetector(Model model, NDManager m, Shape sample, int tokens, int depth,
+            DetectorConfig config) {
         int pairs = 16;
         AttentionTrace clean = AttentionRecorder.record(model, m.randomUniform(0, 1, new Shape(pairs).addAll(sample)), false);
         AttentionTrace other = AttentionRecorder.record(model, m.randomUniform(0, 1, new Shape(pairs).addAll(sample)), false);
-        boolean[][] columns = new boolean[pairs][size.tokens()];
+        boolean[][] columns = new boolean[pairs][tokens];
         for (boolean[] c : columns) {
-            c[size.tokens() / 2] = true;
+            c[tokens / 2] = true;
         }
-        DetectorTrainingData data = DetectorTrainingData.builder().optLayers(size.depth())
-                .addPairs(clean, other, ColumnLabels.sameForAllLayers(columns, size.depth())).build();
+        DetectorTrainingData data = DetectorTrainingData.builder().optLayers(depth)
+                .addPairs(clean, other, ColumnLabels.sameForAllLayers(columns, depth)).build();
         return new DetectorTrainer(config.toBuilder().optEpochs(1).optProgressBar(false).optValidationFraction(0.25).build())
                 .train(data);
-    }
-
-    /** A detector that computes nothing: zeros of {@code (B, L, N)}, one allocation per call. */
-    private static final class Stub implements ColumnDetector {
-
-        @Override
-        public NDArray detect(NDArray maps, int layer) {
-            return maps.getManager().zeros(new Shape(maps.getShape().get(0), maps.getShape().get(2)));
-        }
-
-        @Override
-        public NDArray detectAll(List<NDArray> headAveragedPerLayer) {
-            Shape one = headAveragedPerLayer.get(0).getShape();
-            return headAveragedPerLayer.get(0).getManager().zeros(new Shape(one.get(0), headAveragedPerLayer.size(), one.get(2)));
-        }
     }
 
     /** {@code (B, L, N)}: column {@code column} at 1 for the first {@code flagged} samples, 0 elsewhere. */

@@ -19,7 +19,6 @@ import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.Predictions;
 import org.atpatch.djl.debugset.InversionReport;
 import org.atpatch.djl.debugset.OverlapRule;
-import org.atpatch.djl.debugset.Trigger;
 import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.djl.debugset.TriggerLabelling;
 import org.atpatch.djl.model.VisionTransformer;
@@ -27,11 +26,12 @@ import org.atpatch.djl.testing.VictimTrainer;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.IdxDatasets;
 import org.atpatch.examples.data.ImageSplit;
+import org.atpatch.examples.data.PatchTrigger;
 
 /**
  * Times trigger inversion with its default settings on a quickstart-sized victim: MNIST 28 × 28,
  * patch 4, 4 layers, width 64, 10 classes, a BadNets 4 × 4 white square at rows/cols 22–25
- * (straddling four patches) to class 0, poisoning 10 % of the training images. Prints the victim's
+ * (straddling four patches) to class 0, poisoning 10 % of the non-target training images. Prints the victim's
  * accuracy and ASR, the inversion's wall and process CPU time, its report, and the columns labelled
  * for class 0. A program, not a test (minutes of victim training):
  *
@@ -59,7 +59,7 @@ public final class InversionTiming {
         train = train.range(0, Math.min(trainImages, train.size()));
         LabelledData test = IdxDatasets.mnist(dir, ImageSplit.TEST);
         test = test.range(0, 2000);
-        Trigger trigger = Trigger.square(0, 22, 22, 4, 1f, train.sampleShape());
+        PatchTrigger trigger = new PatchTrigger(22, 22, 4, 1f, false, 0);
         Engine.getInstance().setRandomSeed(3);
         try (Model model = Model.newInstance("inversion-timing")) {
             VisionTransformer vit = VisionTransformer.builder().setImageSize(28).setPatchSize(4).setDepth(4)
@@ -70,7 +70,7 @@ public final class InversionTiming {
                 model.load(cache, "victim");
             } else {
                 VictimTrainer.builder().optEpochs(epochs).optSeed(3).optProgress(false).build()
-                        .fit(model, poison(train, trigger, 0.1, 1));
+                        .fit(model, trigger.poison(train, 0.1, 1));
                 Files.createDirectories(cache);
                 model.save(cache, "victim");
             }
@@ -92,19 +92,5 @@ public final class InversionTiming {
             System.out.println("class-0 labelled columns "
                     + Arrays.toString(IntStream.range(0, cols.length).filter(j -> cols[j]).toArray()));
         }
-    }
-
-    private static LabelledData poison(LabelledData data, Trigger t, double rate, long seed) {
-        java.util.Random r = new java.util.Random(seed);
-        float[] x = data.inputs().clone();
-        int[] y = data.labels().clone();
-        int per = data.sampleSize();
-        for (int i = 0; i < data.size(); i++) {
-            if (r.nextDouble() < rate) {
-                System.arraycopy(t.apply(data.sample(i)), 0, x, i * per, per);
-                y[i] = t.target();
-            }
-        }
-        return new LabelledData(x, y, data.sampleShape());
     }
 }

@@ -55,7 +55,7 @@ public final class PatchSoak {
         int[] modeCalls = new int[Flags.values().length];
         double checksum = 0;
         try (VitBenchFixture fixture = VitBenchFixture.create(42)) {
-            ColumnDetector[] detectors = {fixture.flagsNothing(), fixture.flagsSomeSamples(), fixture.flagsEverySample()};
+            ColumnDetector[] detectors = {VitBenchFixture.flagsNothing(), fixture.flagsSomeSamples(), fixture.flagsEverySample()};
             Flags[] mode = {Flags.NONE};
             ColumnDetector switching = (maps, layer) -> detectors[mode[0].ordinal()].detect(maps, layer);
             try (PatchedModel gamma = fixture.patched(switching, PatchRules.gamma());

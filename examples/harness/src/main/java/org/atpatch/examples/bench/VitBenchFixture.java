@@ -104,7 +104,7 @@ final class VitBenchFixture implements AutoCloseable {
      *     (the overhead targets exclude the detector's cost; the stub does not read the maps, so it
      *     adds almost no ops)
      */
-    ColumnDetector flagsNothing() {
+    static ColumnDetector flagsNothing() {
         return new ConstantDetector(null);
     }
 

@@ -55,11 +55,6 @@ public final class ReproduceOptions {
         return seed;
     }
 
-    /** @return detector training epochs */
-    public int detectorEpochs() {
-        return detectorEpochs;
-    }
-
     /**
      * @return the library's default detector configuration with this run's architecture, epochs and seed
      * @throws IllegalArgumentException naming an unknown architecture

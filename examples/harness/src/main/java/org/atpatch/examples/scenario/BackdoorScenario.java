@@ -137,6 +137,11 @@ public final class BackdoorScenario implements AutoCloseable {
         return inversion;
     }
 
+    /** @return the debugging set built from the inversion (never from the attack's trigger) */
+    public DebuggingSet debugSet() {
+        return debugSet;
+    }
+
     @Override
     public void close() {
         victim.close();
