@@ -89,6 +89,7 @@ public final class AttentionDetector implements ColumnDetector, AutoCloseable {
     static AttentionDetector fromParameters(DetectorArchitecture arch, byte[] params, DetectorProvenance provenance,
             Device device, Path source) {
         DjlOffline.configure();
+        Devices.requireAvailable(device);
         Model model = device == null ? Model.newInstance("atpatch-detector")
                 : Model.newInstance("atpatch-detector", device);
         try {
@@ -174,6 +175,32 @@ public final class AttentionDetector implements ColumnDetector, AutoCloseable {
     public void save(Path file) throws IOException {
         checkOpen();
         DetectorFile.write(file, arch, provenance, parameterBytes());
+    }
+
+    /**
+     * The detector in its file format ({@link #save}'s bytes), to embed it in a larger file.
+     *
+     * @return the bytes
+     * @throws IOException when the parameters cannot be serialised
+     */
+    public byte[] toBytes() throws IOException {
+        checkOpen();
+        return DetectorFile.encode(arch, provenance, parameterBytes());
+    }
+
+    /**
+     * Reads a detector from {@link #toBytes}'s bytes.
+     *
+     * @param bytes the bytes
+     * @param name what they are called, for error messages (e.g. the containing file and entry)
+     * @param device the device, or {@code null} for the engine's default
+     * @return the detector
+     * @throws DetectorFileException when the bytes are not a valid detector
+     */
+    public static AttentionDetector fromBytes(byte[] bytes, String name, Device device) {
+        Path source = Path.of(name);
+        DetectorFile.Contents c = DetectorFile.decode(bytes, source);
+        return fromParameters(c.architecture(), c.parameters(), c.provenance(), device, source);
     }
 
     byte[] parameterBytes() throws IOException {

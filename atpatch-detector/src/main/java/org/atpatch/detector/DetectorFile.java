@@ -48,6 +48,12 @@ final class DetectorFile {
     record Contents(DetectorArchitecture architecture, DetectorProvenance provenance, byte[] parameters) {}
 
     static void write(Path file, DetectorArchitecture arch, DetectorProvenance prov, byte[] params) throws IOException {
+        byte[] all = encode(arch, prov, params);
+        AtomicFiles.write(file, os -> os.write(all));
+    }
+
+    /** The file's bytes: header, manifest, parameters and the SHA-256 of all of them. */
+    static byte[] encode(DetectorArchitecture arch, DetectorProvenance prov, byte[] params) throws IOException {
         JsonObject manifest = new JsonObject();
         manifest.addProperty("format", FORMAT_NAME);
         manifest.addProperty("formatVersion", FORMAT_VERSION);
@@ -65,12 +71,9 @@ final class DetectorFile {
         out.writeInt(params.length);
         out.write(params);
         out.flush();
-        byte[] body = bytes.toByteArray();
-        byte[] digest = sha256(body, body.length);
-        AtomicFiles.write(file, os -> {
-            os.write(body);
-            os.write(digest);
-        });
+        out.write(sha256(bytes.toByteArray(), bytes.size()));
+        out.flush();
+        return bytes.toByteArray();
     }
 
     static Contents read(Path file) throws IOException {
@@ -80,6 +83,16 @@ final class DetectorFile {
         } catch (NoSuchFileException e) {
             throw new DetectorFileException(file, "no such file");
         }
+        return decode(all, file);
+    }
+
+    /**
+     * @param all a detector file's bytes
+     * @param file the name they came under, for messages
+     * @return the parts
+     * @throws DetectorFileException when the bytes are not a valid detector file
+     */
+    static Contents decode(byte[] all, Path file) {
         if (all.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
             throw new DetectorFileException(file, "not an AtPatch detector file (it does not start with \"ATPDETCT\")");
         }
@@ -120,7 +133,8 @@ final class DetectorFile {
                 throw new DetectorFileException(file, "corrupt: parameter digest does not match the manifest");
             }
             return new Contents(arch, prov, params);
-        } catch (JsonParseException | NullPointerException | IllegalStateException | IllegalArgumentException e) {
+        } catch (JsonParseException | NullPointerException | IllegalStateException | IllegalArgumentException
+                | UnsupportedOperationException | ClassCastException e) {
             if (e instanceof DetectorFileException d) {
                 throw d;
             }

@@ -57,6 +57,7 @@ public final class AtPatch {
     private final double overAttentionRatio;
     private final List<PatchRule> candidates;
     private final double selectionMargin;
+    private final QualityGates gates;
 
     private AtPatch(Builder b) {
         this.model = b.model;
@@ -69,6 +70,7 @@ public final class AtPatch {
         this.captureBatchSize = b.captureBatchSize;
         this.candidates = b.candidates;
         this.selectionMargin = b.selectionMargin;
+        this.gates = b.gates;
     }
 
     /** @return a builder */
@@ -114,7 +116,14 @@ public final class AtPatch {
             }
         }
         int mapTokens = model.getBlock() instanceof InterceptableTransformer t ? t.tokenLayout().size() : debugSet.tokens();
+        boolean[] flaggable = model.getBlock() instanceof InterceptableTransformer t ? t.tokenLayout().flaggable() : null;
+        QualityChecks.debuggingSet(debugSet, flaggable, gates);
         boolean states = layers.hasTokenStatePoints();
+        if (mode == PatchMode.STREAMING && rule != null && !rule.patchesAttention()) {
+            throw new IllegalArgumentException("patch rule '" + rule.name() + "' acts on token states only, so streaming"
+                    + " mode (which patches from the flagging layer on) would change nothing for many flagged samples: use"
+                    + " the two-pass mode or a rule that patches attention");
+        }
         if (rule == null && candidates != null && !states && candidates.stream().anyMatch(PatchRule::usesTokenStates)) {
             throw new IllegalArgumentException("patch-rule candidates " + candidates.stream().filter(PatchRule::usesTokenStates)
                     .map(PatchRule::name).toList() + " need a token-state point in front of every attention layer, which this"
@@ -139,9 +148,25 @@ public final class AtPatch {
                 pairs.size(), cleanOnly.size(), String.format(Locale.ROOT, "%.1f", captureSeconds));
 
         long t1 = System.nanoTime();
-        AttentionDetector detector = new DetectorTrainer(detectorConfig).train(data.build());
+        DetectorTrainingData trainingData = data.build();
+        AttentionDetector detector = new DetectorTrainer(detectorConfig).train(trainingData);
         double trainSeconds = (System.nanoTime() - t1) / 1e9;
         LOG.info("AtPatch: trained the detector in {} s (τ = {})", String.format(Locale.ROOT, "%.1f", trainSeconds), detector.tau());
+        try {
+            return finish(debugSet, detector, trainingData, stats, layers, states, captureSeconds, trainSeconds);
+        } catch (RuntimeException e) {
+            detector.close();
+            throw e;
+        }
+    }
+
+    /** Gates the detector, chooses the rule, and assembles the bundle. */
+    private PatchBundle finish(DebuggingSet debugSet, AttentionDetector detector, DetectorTrainingData trainingData,
+            BenignStatistics stats, AttentionLayers layers, boolean states, double captureSeconds, double trainSeconds) {
+        boolean[] mapFlaggable = model.getBlock() instanceof InterceptableTransformer t ? t.tokenLayout().flaggable() : null;
+        double cleanFlagged = QualityChecks.detector(detector, trainingData, mapFlaggable, gates);
+        List<DebuggingSet.Pair> pairs = debugSet.pairs();
+        List<float[]> cleanOnly = debugSet.cleanOnly();
 
         Map<String, String> provenance = new LinkedHashMap<>();
         debugSet.provenance().forEach((k, v) -> provenance.put("debugSet." + k, v));
@@ -150,12 +175,13 @@ public final class AtPatch {
         provenance.put("debugSet.cleanOnly", Integer.toString(cleanOnly.size()));
         provenance.put("seconds.capture", String.format(Locale.ROOT, "%.3f", captureSeconds));
         provenance.put("seconds.detectorTraining", String.format(Locale.ROOT, "%.3f", trainSeconds));
+        provenance.put("detector.cleanInputsFlagged", String.format(Locale.ROOT, "%.4f", cleanFlagged));
         LOG.info("AtPatch offline phases: debugging set {} s, attention capture {} s, detector training {} s",
                 debugSet.provenance().getOrDefault("seconds", "?"), String.format(Locale.ROOT, "%.1f", captureSeconds),
                 String.format(Locale.ROOT, "%.1f", trainSeconds));
         PatchRule chosen = chooseRule(debugSet, detector, stats, layers, states, provenance);
         return new PatchBundle(detector, stats, detector.tau(), chosen.name(), mode, ModelFingerprint.of(model.getBlock()),
-                provenance);
+                ModelFingerprint.weightsOf(model.getBlock()), provenance);
     }
 
     /**
@@ -168,9 +194,14 @@ public final class AtPatch {
             provenance.put("patchRule.origin", "set");
             return rule;
         }
-        PatchRule preferred = PatchRules.productDefaultFor(layers, states);
+        boolean streaming = mode == PatchMode.STREAMING;
+        PatchRule preferred = PatchRules.productDefaultFor(layers, states, streaming);
         List<PatchRule> usable = (candidates != null ? candidates : PatchRules.all()).stream()
-                .filter(r -> states || !r.usesTokenStates()).toList();
+                .filter(r -> states || !r.usesTokenStates()).filter(r -> !streaming || r.patchesAttention()).toList();
+        if (usable.isEmpty()) {
+            throw new IllegalArgumentException("none of the patch-rule candidates " + candidates.stream().map(PatchRule::name)
+                    .toList() + " works for this model in " + mode + " mode");
+        }
         if (debugSet.kind() != DebuggingSet.Kind.BACKDOOR || usable.size() < 2) {
             PatchRule only = usable.size() == 1 ? usable.get(0) : preferred;
             LOG.info("AtPatch: patch rule {} ({})", only.name(), usable.size() == 1 ? "the only candidate"
@@ -187,6 +218,7 @@ public final class AtPatch {
         double seconds = (System.nanoTime() - t0) / 1e9;
         LOG.info("AtPatch: patch rule {} selected on the debugging set in {} s (preferred {}, margin {}); {}",
                 r.chosen().name(), String.format(Locale.ROOT, "%.1f", seconds), preferred.name(), selectionMargin, r.scores());
+        QualityChecks.ruleSelection(r, gates);
         provenance.put("patchRule.origin", "selected");
         provenance.put("patchRule.selection", r.scores().toString());
         provenance.put("seconds.ruleSelection", String.format(Locale.ROOT, "%.3f", seconds));
@@ -213,8 +245,20 @@ public final class AtPatch {
         private double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
         private List<PatchRule> candidates;
         private double selectionMargin = PatchRuleSelection.DEFAULT_MARGIN;
+        private QualityGates gates = QualityGates.defaults();
 
         private Builder() {}
+
+        /**
+         * @param gates the checks a debugging set, the trained detector and the rule selection must pass
+         *     before a bundle is produced (default {@link QualityGates#defaults()}; {@link
+         *     QualityGates#disabled()} for experts)
+         * @return this
+         */
+        public Builder optQualityGates(QualityGates gates) {
+            this.gates = java.util.Objects.requireNonNull(gates, "gates");
+            return this;
+        }
 
         /** @param model the victim, built from interceptable attention and initialised @return this */
         public Builder setModel(Model model) {
@@ -288,9 +332,10 @@ public final class AtPatch {
 
         /** @return the configured AtPatch */
         public AtPatch build() {
-            if (model == null || model.getBlock() == null) {
+            if (model == null || model.getBlock() == null || !model.getBlock().isInitialized()) {
                 throw new IllegalArgumentException("setModel(...) with an initialised block is required");
             }
+            AttentionLayers.of(model.getBlock()); // refuses a model without interceptable attention now, not after capture
             if (mode == null) {
                 throw new IllegalArgumentException("mode must not be null");
             }

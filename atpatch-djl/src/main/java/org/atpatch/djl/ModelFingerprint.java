@@ -20,6 +20,10 @@ import org.atpatch.djl.model.ParameterNames;
  * <p>Parameters are hashed under their {@linkplain ParameterNames#canonical canonical names}, the
  * names of each layer's first parameter layout, so a change of layout leaves fingerprints, and the
  * bundles that store them, valid.
+ *
+ * <p>{@link #weightsOf} is the other half of what binds a bundle to its victim: a SHA-256 over every
+ * parameter's values, so that a bundle trained for one set of weights is not used with another of
+ * the same architecture (a retrained, fine-tuned or untrained copy), whose attention it has never seen.
  */
 public final class ModelFingerprint {
 
@@ -43,11 +47,32 @@ public final class ModelFingerprint {
         return name + "#" + digest;
     }
 
-    private static String sha256(String s) {
+    /**
+     * A SHA-256 over the canonical name, shape, data type and bytes of every parameter. Reads every
+     * parameter to the host once (about 0.2 s for 22 million parameters).
+     *
+     * @param root the model's initialised block
+     * @return 64 hexadecimal digits
+     */
+    public static String weightsOf(Block root) {
+        MessageDigest md = digest();
+        for (Pair<String, Parameter> p : ParameterNames.canonical(root)) {
+            ai.djl.ndarray.NDArray a = p.getValue().getArray();
+            md.update((p.getKey() + '=' + a.getShape() + ':' + a.getDataType() + ';').getBytes(StandardCharsets.UTF_8));
+            md.update(a.toByteBuffer());
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static MessageDigest digest() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    }
+
+    private static String sha256(String s) {
+        return HexFormat.of().formatHex(digest().digest(s.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -23,12 +23,15 @@ final class PassOneReadout {
     final int count;
     /** Whether every value read is finite. */
     final boolean finite;
+    /** The flat index into {@link #probs} of the first probability outside [0, 1], or -1. */
+    final int outOfRange;
 
-    private PassOneReadout(float[] probs, boolean[] patched, int count, boolean finite) {
+    private PassOneReadout(float[] probs, boolean[] patched, int count, boolean finite, int outOfRange) {
         this.probs = probs;
         this.patched = patched;
         this.count = count;
         this.finite = finite;
+        this.outOfRange = outOfRange;
     }
 
     /**
@@ -61,7 +64,16 @@ final class PassOneReadout {
                 }
             }
         }
-        return new PassOneReadout(p, patched, count, finite);
+        return new PassOneReadout(p, patched, count, finite, firstOutsideUnitInterval(p));
+    }
+
+    private static int firstOutsideUnitInterval(float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] < 0f || a[i] > 1f) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean allFinite(float[] a) {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.atpatch.core.AnomalySet;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.core.Checks;
@@ -29,6 +30,8 @@ import org.atpatch.djl.interception.Interception;
 import org.atpatch.djl.model.SwinTransformer;
 import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.djl.patch.PatchRules;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A victim model wrapped by AtPatch: every forward runs the column detector on each layer's
@@ -59,6 +62,8 @@ import org.atpatch.djl.patch.PatchRules;
  */
 public final class PatchedModel implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(PatchedModel.class);
+
     private final Model model;
     private final Block block;
     private final Device device;
@@ -85,7 +90,7 @@ public final class PatchedModel implements AutoCloseable {
         this.fingerprint = ModelFingerprint.of(block);
         this.tokens = family != null ? family.tokenLayout().size() : b.benign.tokens();
         PatchRule rule = b.rule != null ? b.rule
-                : PatchRules.productDefaultFor(layers, b.benign.tokenStates().isPresent());
+                : PatchRules.productDefaultFor(layers, b.benign.tokenStates().isPresent(), b.mode == PatchMode.STREAMING);
         this.state = newState(b.detector, b.ownsDetector, b.benign, b.resolvedTau(), rule, b.mode, b.flaggable, b.provenance);
     }
 
@@ -96,6 +101,12 @@ public final class PatchedModel implements AutoCloseable {
         if (windowed != null && mode == PatchMode.STREAMING) {
             throw new IllegalArgumentException("streaming mode is not available for a model with several attention maps "
                     + "(windows) per sample; use the two-pass mode");
+        }
+        if (mode == PatchMode.STREAMING && !rule.patchesAttention()) {
+            throw new IllegalArgumentException("patch rule '" + rule.name() + "' acts on token states only, but streaming"
+                    + " mode patches from the layer where a column is first flagged on, so it would change nothing for"
+                    + " many flagged samples: use the two-pass mode, or a rule that patches attention (gamma,"
+                    + " drop-renormalise, replace-no-rescale, token-state+gamma)");
         }
         int depth = layers.depth();
         if (stats.layers() != depth) {
@@ -150,19 +161,35 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     /**
+     * Loads a saved bundle for the model it was trained for ({@link BundleBinding#SAME_WEIGHTS}).
+     *
+     * @param path the bundle file
+     * @param model the victim it was trained for: same architecture, same weights
+     * @return the patched model; it owns the loaded detector
+     * @throws BundleFormatException when the bundle is missing, damaged or of another format
+     * @throws IOException when the file cannot be read
+     * @throws BundleMismatchException when the bundle was made for another architecture or other weights
+     */
+    public static PatchedModel load(Path path, Model model) throws IOException {
+        return load(path, model, BundleBinding.SAME_WEIGHTS);
+    }
+
+    /**
      * Loads a saved bundle for a model.
      *
      * @param path the bundle file
-     * @param model the victim it was trained for (same architecture fingerprint)
+     * @param model the victim
+     * @param binding how strictly the bundle must match it
      * @return the patched model; it owns the loaded detector
-     * @throws IOException when the bundle is missing, damaged or of another format
-     * @throws IllegalArgumentException when the bundle was made for another architecture
+     * @throws BundleFormatException when the bundle is missing, damaged or of another format
+     * @throws IOException when the file cannot be read
+     * @throws BundleMismatchException when the bundle does not match the model under {@code binding}
      */
-    public static PatchedModel load(Path path, Model model) throws IOException {
+    public static PatchedModel load(Path path, Model model, BundleBinding binding) throws IOException {
+        Objects.requireNonNull(model, "model");
         PatchBundle bundle = PatchBundle.load(path, model.getNDManager().getDevice());
         try {
-            checkFingerprint(bundle, model, path.toString());
-            return fromBundle(bundle, model);
+            return fromBundle(bundle, model, binding, path.toString());
         } catch (RuntimeException e) {
             bundle.detector().close();
             throw e;
@@ -170,14 +197,35 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     /**
-     * A patched model from an in-memory bundle; the patched model takes ownership of its detector.
+     * A patched model from an in-memory bundle made for this model ({@link BundleBinding#SAME_WEIGHTS});
+     * the patched model takes ownership of its detector.
      *
      * @param bundle the bundle
      * @param model the victim
      * @return the patched model
+     * @throws BundleMismatchException when the bundle was made for another architecture or other weights
      */
     public static PatchedModel fromBundle(PatchBundle bundle, Model model) {
-        checkFingerprint(bundle, model, "the bundle");
+        return fromBundle(bundle, model, BundleBinding.SAME_WEIGHTS);
+    }
+
+    /**
+     * A patched model from an in-memory bundle; the patched model takes ownership of its detector.
+     *
+     * @param bundle the bundle
+     * @param model the victim
+     * @param binding how strictly the bundle must match it
+     * @return the patched model
+     * @throws BundleMismatchException when the bundle does not match the model under {@code binding}
+     */
+    public static PatchedModel fromBundle(PatchBundle bundle, Model model, BundleBinding binding) {
+        return fromBundle(bundle, model, binding, "the bundle");
+    }
+
+    private static PatchedModel fromBundle(PatchBundle bundle, Model model, BundleBinding binding, String what) {
+        Objects.requireNonNull(bundle, "bundle");
+        Objects.requireNonNull(model, "model");
+        checkBinding(bundle, model, binding, what);
         Builder b = builder().setModel(model).setDetector(bundle.detector()).setBenignStatistics(bundle.benign())
                 .optTau(bundle.tau()).optPatchRule(PatchRules.byName(bundle.patchRule())).optMode(bundle.mode())
                 .optProvenance(bundle.provenance());
@@ -185,11 +233,30 @@ public final class PatchedModel implements AutoCloseable {
         return b.build();
     }
 
-    private static void checkFingerprint(PatchBundle bundle, Model model, String what) {
+    private static void checkBinding(PatchBundle bundle, Model model, BundleBinding binding, String what) {
+        Objects.requireNonNull(binding, "binding");
+        if (model.getBlock() == null || !model.getBlock().isInitialized()) {
+            throw new IllegalArgumentException("the model has no initialised block: load or initialise its weights first");
+        }
         String actual = ModelFingerprint.of(model.getBlock());
         if (!actual.equals(bundle.modelFingerprint())) {
-            throw new IllegalArgumentException(what + " was made for model " + bundle.modelFingerprint()
-                    + " but this model is " + actual);
+            throw new BundleMismatchException(what + " was made for model " + bundle.modelFingerprint()
+                    + " but this model is " + actual + ": train a bundle for this architecture");
+        }
+        if (binding == BundleBinding.ARCHITECTURE_ONLY) {
+            return;
+        }
+        if (bundle.weightsDigest() == null) {
+            LOG.warn("{} records no weights digest (bundle format 1): only its architecture was checked; save it again"
+                    + " to bind it to this model's weights", what);
+            return;
+        }
+        String weights = ModelFingerprint.weightsOf(model.getBlock());
+        if (!weights.equals(bundle.weightsDigest())) {
+            throw new BundleMismatchException(what + " was trained for other weights of this architecture (weights SHA-256 "
+                    + bundle.weightsDigest().substring(0, 12) + "..., this model's " + weights.substring(0, 12)
+                    + "...): its detector and Q describe the attention of those weights, not of these. Train a bundle"
+                    + " for this model, or pass BundleBinding.ARCHITECTURE_ONLY to reuse it knowingly");
         }
     }
 
@@ -207,8 +274,8 @@ public final class PatchedModel implements AutoCloseable {
                 throw new IllegalStateException("only a trained AttentionDetector can be saved in a bundle, this model uses "
                         + s.detector.getClass().getName());
             }
-            new PatchBundle(d, s.benign.source(), s.tau, s.rule.name(), s.mode, s.modelFingerprint, s.provenance)
-                    .save(path);
+            new PatchBundle(d, s.benign.source(), s.tau, s.rule.name(), s.mode, s.modelFingerprint,
+                    ModelFingerprint.weightsOf(block), s.provenance).save(path);
         } finally {
             s.release();
         }
@@ -219,10 +286,26 @@ public final class PatchedModel implements AutoCloseable {
      * the old bundle or the new one, never a mix. Calls in flight finish on the old one, which is
      * freed after them.
      *
-     * @param bundle a bundle for this model; the patched model takes ownership of its detector
+     * @param bundle a bundle made for this model (same weights); the patched model takes ownership of
+     *     its detector
+     * @throws BundleMismatchException when the bundle was made for another architecture or other
+     *     weights; the bundle in use stays
      */
     public void swap(PatchBundle bundle) {
-        checkFingerprint(bundle, model, "the bundle");
+        swap(bundle, BundleBinding.SAME_WEIGHTS);
+    }
+
+    /**
+     * {@link #swap(PatchBundle)} with a chosen binding.
+     *
+     * @param bundle the bundle; the patched model takes ownership of its detector
+     * @param binding how strictly the bundle must match this model
+     * @throws BundleMismatchException when the bundle does not match under {@code binding}; the
+     *     bundle in use stays
+     */
+    public void swap(PatchBundle bundle, BundleBinding binding) {
+        Objects.requireNonNull(bundle, "bundle");
+        checkBinding(bundle, model, binding, "the bundle");
         PatchState next = newState(bundle.detector(), true, bundle.benign(), bundle.tau(),
                 PatchRules.byName(bundle.patchRule()), bundle.mode(), null, bundle.provenance());
         PatchState old;
@@ -398,13 +481,16 @@ public final class PatchedModel implements AutoCloseable {
         PassOneReadout readout;
         if (windowed == null) {
             probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
+            requireDetectorShape(probs, new Shape(x.getShape().get(0), layers.depth(), tokens), "detectAll");
             readout = PassOneReadout.read(probs, s.flaggable, s.cut, logits, null);
         } else {
             // One map per window: detect each window, then fold columns to the sample's tokens, (B, L, T).
             NDList p = new NDList(layers.depth());
             NDList f = new NDList(layers.depth());
             for (int l = 0; l < layers.depth(); l++) {
-                NDArray pl = s.detector.detect(detection.headMeans.get(l), l);
+                NDArray h = detection.headMeans.get(l);
+                NDArray pl = s.detector.detect(h, l);
+                requireDetectorShape(pl, h.getShape().slice(0, 2), "detect at layer " + l);
                 p.add(windowed.foldToSample(l, pl));
                 f.add(windowed.foldToSample(l, flag(s, pl).toType(DataType.FLOAT32, false))); // > 0 where flagged
             }
@@ -414,8 +500,11 @@ public final class PatchedModel implements AutoCloseable {
             readout = PassOneReadout.read(flagMass, null, 0f, logits, probs);
         }
         if (!readout.finite) {
-            diagnoseNonFinite(detection.headMeans, probs, logits);
+            diagnoseNonFinite(x, detection.headMeans, probs, logits);
             throw new IllegalArgumentException("pass 1 read a NaN or Inf from the detector's output or the logits");
+        }
+        if (readout.outOfRange >= 0) {
+            throw outOfRange(s, probs.getShape(), readout.outOfRange, readout.probs[readout.outOfRange]);
         }
         NDArray union = null;
         if (report) {
@@ -450,6 +539,11 @@ public final class PatchedModel implements AutoCloseable {
         NDArray logits = forward(x, st);
         NDArray probs = NDArrays.stack(new NDList(st.probs), 1);
         checkFinite(st.headMeans, probs);
+        NDArray outside = probs.lt(0).logicalOr(probs.gt(1)).flatten();
+        if (outside.any().getBoolean()) {
+            int i = (int) outside.toType(DataType.FLOAT32, false).argMax().getLong();
+            throw outOfRange(s, probs.getShape(), i, probs.flatten().getFloat(i));
+        }
         boolean[] patched = st.union.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0).toBooleanArray();
         return new PatchResult(logits, report ? reports(probs.getShape(), probs.toFloatArray(), flag(s, probs), patched)
                 : List.of());
@@ -484,6 +578,24 @@ public final class PatchedModel implements AutoCloseable {
         return probs.gt(s.tau).logicalAnd(s.eligible);
     }
 
+    /** Fails when a detector returned other than one probability per column of each map. */
+    private static void requireDetectorShape(NDArray probs, Shape expected, String call) {
+        if (!probs.getShape().equals(expected)) {
+            throw new IllegalStateException("the detector's " + call + " returned shape " + probs.getShape() + ", expected "
+                    + expected + " (one probability per column of each map): a ColumnDetector must keep the batch,"
+                    + " layer and column axes of its input");
+        }
+    }
+
+    /** A detector probability outside [0, 1], at flat index {@code i} of {@code (B, L, N)}. */
+    private static IllegalStateException outOfRange(PatchState s, Shape shape, int i, float value) {
+        long l = shape.get(1);
+        long n = shape.get(2);
+        return new IllegalStateException("the detector (" + s.detector.getClass().getName() + ") returned " + value
+                + " for sample " + i / (l * n) + ", layer " + (i / n) % l + ", column " + i % n
+                + ": a ColumnDetector must return probabilities in [0, 1]");
+    }
+
     /**
      * Fails when any map (or the detector's output) is NaN or infinite, naming the first layer and
      * sample; one scalar host read.
@@ -509,15 +621,39 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     /**
-     * Called when pass 1's readout was not finite: names the map that holds a NaN or Inf, or says the
-     * logits hold one.
+     * Called when pass 1's readout was not finite: names the first sample whose input holds a NaN or
+     * Inf (and where), else the first map, else the first sample whose logits hold one.
      */
-    private void diagnoseNonFinite(List<NDArray> headMeans, NDArray probs, NDArray logits) {
-        checkFinite(headMeans, probs);
-        if (logits.isNaN().logicalOr(logits.isInfinite()).any().getBoolean()) {
-            throw new IllegalArgumentException("the model's logits contain NaN or Inf although its attention maps and the"
-                    + " detector's output are finite: check the input and the model's weights");
+    private void diagnoseNonFinite(NDArray x, List<NDArray> headMeans, NDArray probs, NDArray logits) {
+        long b = x.getShape().get(0);
+        int sample = firstNonFiniteRow(x.reshape(b, -1));
+        if (sample >= 0) {
+            float[] row = x.get(sample).toFloatArray();
+            int at = 0;
+            while (Float.isFinite(row[at])) {
+                at++;
+            }
+            throw new IllegalArgumentException("input sample " + sample + " contains NaN or Inf: " + row[at] + " at element "
+                    + at + " of its " + x.getShape().slice(1) + " (flattened); inputs must be finite");
         }
+        checkFinite(headMeans, probs);
+        sample = firstNonFiniteRow(logits.reshape(b, -1));
+        if (sample >= 0) {
+            throw new IllegalArgumentException("the model's logits contain NaN or Inf for sample " + sample + " although its"
+                    + " input, attention maps and the detector's output are finite: check the model's weights");
+        }
+    }
+
+    /** @return the first row of {@code (B, K)} holding a NaN or Inf, or -1 */
+    private static int firstNonFiniteRow(NDArray rows) {
+        boolean[] bad = rows.isNaN().logicalOr(rows.isInfinite()).toType(DataType.INT32, false).sum(new int[] {1}).gt(0)
+                .toBooleanArray();
+        for (int i = 0; i < bad.length; i++) {
+            if (bad[i]) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** @param p the probabilities of {@code shape}, {@code (B, L, N)}, on the host */
@@ -676,6 +812,7 @@ public final class PatchedModel implements AutoCloseable {
             NDArray h = map.mean(new int[] {1});
             headMeans.add(h);
             NDArray p = s.detector.detect(h, layer);
+            requireDetectorShape(p, h.getShape().slice(0, 2), "detect at layer " + layer);
             probs.add(p);
             NDArray f = flag(s, p);
             union = union == null ? f : union.logicalOr(f);

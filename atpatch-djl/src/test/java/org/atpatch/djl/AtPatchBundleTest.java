@@ -71,6 +71,8 @@ class AtPatchBundleTest {
         return AtPatch.builder()
                 .setModel(model)
                 .optPatchRule(PatchRules.tokenStateAndGamma())
+                // Bundle mechanics on a random model with a 2-epoch detector, which the quality gates rightly refuse.
+                .optQualityGates(QualityGates.disabled())
                 .optDetectorConfig(DetectorConfig.paper().toBuilder().optEpochs(2).optProgressBar(false)
                         .optValidationFraction(0.25).optSeed(seed).build())
                 .build();

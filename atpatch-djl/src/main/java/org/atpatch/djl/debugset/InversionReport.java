@@ -104,8 +104,11 @@ public final class InversionReport {
                     + " threshold %.2f); the model may be clean", largestSmallSide(mad), threshold);
             switch (policy) {
                 case FAIL -> {
-                    LOG.error("{}; policy FAIL", detail);
-                    throw new NoTargetFlaggedException(detail + " (policy FAIL; the report is attached)",
+                    LOG.info("no backdoor found: {}", detail);
+                    throw new NoTargetFlaggedException("no backdoor found: " + detail + ". No debugging set should be built"
+                            + " from this report; to build one from the smallest-mask class anyway, set"
+                            + " optNoFlagPolicy(NoFlagPolicy.USE_SMALLEST_NORM); to scan image regions for a trigger the"
+                            + " unrestricted inversion misses, pass report() to RegionInversion",
                             new InversionReport(triggers, mad, threshold, flagged, selected,
                                     Outcome.NONE_FLAGGED_NOTHING_SELECTED, policy,
                                     configuration == null ? Map.of() : configuration, seconds));

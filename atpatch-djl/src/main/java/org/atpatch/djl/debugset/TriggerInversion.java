@@ -128,6 +128,8 @@ public final class TriggerInversion {
         if (clean == null || clean.size() == 0) {
             throw new IllegalArgumentException("trigger inversion needs clean data; the data set is empty");
         }
+        // AtPatch can only protect a model with interceptable attention: say so before inverting for an hour.
+        org.atpatch.djl.interception.AttentionLayers.of(model.getBlock());
         Shape shape = clean.sampleShape();
         if (shape.dimension() != 3) {
             throw new IllegalArgumentException("trigger inversion works on images shaped (C, H, W); samples are shaped " + shape);
@@ -292,7 +294,7 @@ public final class TriggerInversion {
         private double patternHigh = 1;
         private long seed = 0;
         private double anomalyThreshold = MadAnomalyIndex.DEFAULT_THRESHOLD;
-        private NoFlagPolicy noFlagPolicy = NoFlagPolicy.USE_SMALLEST_NORM;
+        private NoFlagPolicy noFlagPolicy = NoFlagPolicy.FAIL;
 
         private Builder() {}
 
@@ -448,7 +450,11 @@ public final class TriggerInversion {
             return this;
         }
 
-        /** @param v what to do when no class is flagged (default {@link NoFlagPolicy#USE_SMALLEST_NORM}) @return this */
+        /**
+         * @param v what to do when no class is flagged (default {@link NoFlagPolicy#FAIL}: no backdoor found,
+         *     a {@link NoTargetFlaggedException} carrying the report)
+         * @return this
+         */
         public Builder optNoFlagPolicy(NoFlagPolicy v) {
             noFlagPolicy = v;
             return this;

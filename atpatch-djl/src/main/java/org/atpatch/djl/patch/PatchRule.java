@@ -19,6 +19,19 @@ public interface PatchRule {
     }
 
     /**
+     * Whether the rule changes the attention maps of the layer it is applied at. {@link
+     * org.atpatch.djl.PatchMode#STREAMING} patches from the layer where a column is first flagged on,
+     * so a rule that acts only on the token states entering a layer would change nothing for a
+     * column flagged at the last layer (and, acting at layer 0 only, nothing at all); streaming
+     * refuses such rules.
+     *
+     * @return {@code true} unless the rule acts on token states only
+     */
+    default boolean patchesAttention() {
+        return true;
+    }
+
+    /**
      * Patches the hidden states entering a layer.
      *
      * @param layer the layer

@@ -94,6 +94,21 @@ public final class PatchRules {
         return layers.hasTokenStatePoints() && hasBenignTokenStates ? productDefault() : gamma();
     }
 
+    /**
+     * The default rule for a model in a patch mode: {@link #productDefaultFor(AttentionLayers, boolean)}
+     * where {@code streaming} is false; in streaming mode, where the product default (which acts
+     * on the tokens entering layer 0 only) would do nothing, the paper's Γ.
+     *
+     * @param layers the model's attention layers
+     * @param hasBenignTokenStates whether the benign statistics keep token states
+     * @param streaming whether the rule serves {@link org.atpatch.djl.PatchMode#STREAMING}
+     * @return the rule
+     */
+    public static PatchRule productDefaultFor(AttentionLayers layers, boolean hasBenignTokenStates, boolean streaming) {
+        PatchRule preferred = productDefaultFor(layers, hasBenignTokenStates);
+        return streaming && !preferred.patchesAttention() ? gamma() : preferred;
+    }
+
     /** @return the paper's Γ with default ε and degenerate floor */
     public static PatchRule gamma() {
         return gamma(new HotPatch());
@@ -201,6 +216,11 @@ public final class PatchRules {
             }
 
             @Override
+            public boolean patchesAttention() {
+                return gamma != null;
+            }
+
+            @Override
             public NDArray patchTokenStates(int layer, NDArray states, NDArray flagged, BenignOnDevice benign) {
                 if (!everyLayer && layer != 0) {
                     return states;
@@ -251,6 +271,11 @@ public final class PatchRules {
             @Override
             public boolean usesTokenStates() {
                 return base.usesTokenStates();
+            }
+
+            @Override
+            public boolean patchesAttention() {
+                return base.patchesAttention();
             }
 
             @Override

@@ -16,7 +16,8 @@ import org.atpatch.djl.testing.VictimTrainer;
  * (class k: orientation k·180°/CLASSES, random phase, noise), a 2-layer width-32 ViT with 4×4
  * patches (16 tokens + CLS), and a BadNets white 3×3 square in the bottom-right corner (rows and
  * columns 13–15, all inside the last patch, column 16) poisoning 10 % of the training set to TARGET.
- * Built once per JVM and shared (training takes seconds). The victim learns both the task and the
+ * Built once per JVM and shared (training takes seconds); {@link #clean()} is the same model trained
+ * on the same data without poisoning. The victim learns both the task and the
  * backdoor almost perfectly, and inverting all six classes with the default settings flags the
  * target, with a mask far smaller than any clean class's and nearly all of it in the trigger's
  * patch.
@@ -39,6 +40,7 @@ public final class PlantedBackdoor {
     }
 
     private static PlantedBackdoor instance;
+    private static PlantedBackdoor clean;
 
     public final Model model;
     final LabelledData train;
@@ -48,11 +50,11 @@ public final class PlantedBackdoor {
     final double attackSuccess;
     final double trainSeconds;
 
-    private PlantedBackdoor() {
+    private PlantedBackdoor(double poisonRate) {
         trueTrigger = Trigger.square(TARGET, TRIGGER_ROW, TRIGGER_COL, TRIGGER_SIZE, 1f, SHAPE);
         LabelledData clean = gratings(3000, 11);
         test = gratings(600, 12);
-        train = poison(clean, 0.1, 13);
+        train = poison(clean, poisonRate, 13);
         Engine.getInstance().setRandomSeed(5);
         model = Model.newInstance("planted-backdoor");
         VisionTransformer vit = VisionTransformer.builder().setImageSize(IMAGE).setPatchSize(PATCH).setDepth(2)
@@ -81,9 +83,17 @@ public final class PlantedBackdoor {
 
     public static synchronized PlantedBackdoor get() {
         if (instance == null) {
-            instance = new PlantedBackdoor();
+            instance = new PlantedBackdoor(0.1);
         }
         return instance;
+    }
+
+    /** @return the same victim trained the same way without poisoning: a model with no backdoor */
+    public static synchronized PlantedBackdoor clean() {
+        if (clean == null) {
+            clean = new PlantedBackdoor(0);
+        }
+        return clean;
     }
 
     /** Oriented gratings: class k has orientation k·π/CLASSES, period 8 px, random phase, noise 0.05. */

@@ -44,7 +44,12 @@ public final class Fixtures {
 
     /** A randomly initialised tiny ViT; seeded. */
     public static Model vitModel() {
-        Engine.getInstance().setRandomSeed(42);
+        return vitModel(42);
+    }
+
+    /** @param seed the engine seed for the initial weights @return a randomly initialised tiny ViT */
+    public static Model vitModel(int seed) {
+        Engine.getInstance().setRandomSeed(seed);
         Model model = Model.newInstance("tiny-vit");
         VisionTransformer vit = vit();
         model.setBlock(vit);

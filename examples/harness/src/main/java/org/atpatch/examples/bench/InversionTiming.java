@@ -18,6 +18,7 @@ import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.Predictions;
 import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.NoFlagPolicy;
 import org.atpatch.djl.debugset.OverlapRule;
 import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.djl.debugset.TriggerLabelling;
@@ -83,7 +84,8 @@ public final class InversionTiming {
             OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
-            InversionReport report = TriggerInversion.builder().build().invert(model, eval);
+            InversionReport report = TriggerInversion.builder().optNoFlagPolicy(NoFlagPolicy.USE_SMALLEST_NORM).build()
+                    .invert(model, eval);
             System.out.printf(Locale.ROOT, "inversion wall %.1f s, process CPU %.1f s%n", (System.nanoTime() - t0) / 1e9,
                     (os.getProcessCpuTime() - cpu0) / 1e9);
             System.out.println(report);

@@ -26,6 +26,7 @@ import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.Predictions;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
 import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.NoFlagPolicy;
 import org.atpatch.djl.debugset.InvertedTrigger;
 import org.atpatch.djl.debugset.RegionInversion;
 import org.atpatch.djl.debugset.Trigger;
@@ -205,8 +206,10 @@ public final class BackdoorExperiment {
         LOG.info("{}: original {}; clean non-target images classified as the target: {}", config.name(),
                 outcomes.get(0), asrFloor);
         ImageTokenLayout layout = sampleLayout(victim.block());
-        InversionReport inversion = TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()).build()
-                .invert(model, data.pool());
+        // The configurations are known to be backdoored: where the MAD test flags nothing, the smallest-mask class
+        // is taken (and the region scan may correct it), as the reproduction was run.
+        InversionReport inversion = TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds())
+                .optNoFlagPolicy(NoFlagPolicy.USE_SMALLEST_NORM).build().invert(model, data.pool());
         inversion.writeTo(s.reportDir().resolve(config.name()));
         BackdoorDebuggingSetBuilder debugBuilder = BackdoorDebuggingSetBuilder.of(model, data.pool()).optLayout(layout)
                 .optPairsPerTrigger(s.maxPairs()).optSeed(s.seed());

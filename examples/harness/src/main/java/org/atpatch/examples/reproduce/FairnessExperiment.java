@@ -123,8 +123,7 @@ public final class FairnessExperiment {
         PatchBundle trained = AtPatch.builder().setModel(model)
                 .optDetectorConfig(s.detector())
                 .build().trainBundle(debugSet);
-        PatchBundle bundle = Double.isNaN(s.tau()) ? trained : new PatchBundle(trained.detector(), trained.benign(),
-                s.tau(), trained.patchRule(), trained.mode(), trained.modelFingerprint(), trained.provenance());
+        PatchBundle bundle = Double.isNaN(s.tau()) ? trained : trained.withTau(s.tau());
         if (!Double.isNaN(s.tau())) {
             bundle.detector().setTau(s.tau());
         }

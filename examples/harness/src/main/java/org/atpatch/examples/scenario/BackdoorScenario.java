@@ -12,6 +12,7 @@ import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
 import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.NoFlagPolicy;
 import org.atpatch.djl.debugset.RegionInversion;
 import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.examples.data.PatchTrigger;
@@ -77,7 +78,9 @@ public final class BackdoorScenario implements AutoCloseable {
         boolean ok = false;
         try {
             Model model = victim.model();
-            inversion = TriggerInversion.builder().optSeed(seed).build().invert(model, pool);
+            // A scenario is known to be backdoored: the smallest-mask class stands in where the MAD test flags nothing.
+            inversion = TriggerInversion.builder().optSeed(seed).optNoFlagPolicy(NoFlagPolicy.USE_SMALLEST_NORM).build()
+                    .invert(model, pool);
             inversion.writeTo(reportDir);
             LOG.info("{}: trigger inversion flagged classes {} (true target {}); report in {}", name,
                     Arrays.toString(inversion.flaggedClasses()), trigger.target(), reportDir.toAbsolutePath());
