@@ -22,7 +22,7 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Each JVM that scores builds the victim with the {@link ModelFactory}, reads the weights file
  * ({@link ModelWeights}) and the patch bundle ({@link org.atpatch.djl.PatchBundle}) once, from paths
- * or URIs that Hadoop's file systems read with the session's Hadoop configuration (a local path
+ * or URIs that Hadoop's file systems read with the Spark application's Hadoop configuration (a local path
  * that every executor sees, {@code hdfs://}, {@code s3a://}, ...), and keeps them for its life,
  * keyed by the two paths. {@link #score} does the same on the driver first, so that a bundle made
  * for another model, unreadable files or a bad input column fail there, before any partition is
