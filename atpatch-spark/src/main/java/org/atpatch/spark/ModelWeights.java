@@ -7,6 +7,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import org.atpatch.core.AtomicFiles;
 
@@ -31,6 +33,22 @@ public final class ModelWeights {
             model.getBlock().saveParameters(d);
             d.flush();
         });
+    }
+
+    /**
+     * Reads a weights file into a model's block, as each scoring JVM does.
+     *
+     * @param model a model whose block has the architecture the weights were saved from
+     * @param file the weights file
+     * @throws IOException when the file is missing or unreadable
+     * @throws IllegalArgumentException when the weights do not fit the block
+     */
+    public static void load(Model model, Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            load(model, in, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new IOException("no weights file at " + file, e);
+        }
     }
 
     /**

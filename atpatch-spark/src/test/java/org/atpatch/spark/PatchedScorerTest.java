@@ -248,6 +248,27 @@ class PatchedScorerTest {
     }
 
     @Test
+    void doubleArraysAreScoredAsTheirFloat32Values() {
+        StructType doubles = new StructType().add("id", DataTypes.IntegerType, false)
+                .add("features", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            double[] x = new double[ScoringFixture.SAMPLE];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = images.get(i)[j];
+            }
+            rows.add(RowFactory.create(i, x));
+        }
+        Dataset<Row> frame = spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 1),
+                doubles);
+        List<Row> out = scorer().optBatchSize(5).build().score(frame).orderBy("id").collectAsList();
+        Reference ref = predict(images.subList(0, 5));
+        for (int i = 0; i < 5; i++) {
+            assertSameAsReference(out.get(i), ref.logits(i), ref.reports().get(i));
+        }
+    }
+
+    @Test
     void failFastFailsTheJobOnTheFirstBadRow() {
         Dataset<Row> scored = scorer().optFailFast(true).build().score(frame(withBadRows(), 1));
         SparkException e = assertThrows(SparkException.class, scored::collectAsList);
