@@ -33,8 +33,9 @@ import org.atpatch.spark.PatchedScorer;
  *
  * <p>The victim and bundle are {@link PlantedVictim}'s; the rows are its scored images (half of
  * them triggered) repeated to {@code --rows}. A plain loop scores them in batches of {@code --batch}
- * in this JVM on a thread of its own ({@code PatchedModel.predictWithReport}, or the victim's forward,
- * logits read to the host; the victim loaded from its weights file as the scoring JVMs load it); Spark scores the same rows, cached in memory in {@code --partitions} partitions, with
+ * in this JVM on a thread of its own ({@code PatchedModel.predictWithReport}, or the victim's
+ * forward, logits read to the host; the victim loaded from its weights file as the scoring JVMs
+ * load it); Spark scores the same rows, cached in memory in {@code --partitions} partitions, with
  * {@link PatchedScorer} and the same batch size, into Spark's no-op sink. Every round runs the plain
  * loop, {@code local[1]} and {@code local[2]} in an order that rotates from round to round, each
  * Spark setting in a fresh Spark application (its start is not timed; the JVM's model cache and
