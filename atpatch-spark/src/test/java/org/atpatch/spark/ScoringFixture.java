@@ -14,6 +14,7 @@ import org.atpatch.core.AnomalySet;
 import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchReport;
 import org.atpatch.djl.PatchedModel;
+import org.atpatch.djl.QualityGates;
 import org.atpatch.djl.model.VisionTransformer;
 import org.atpatch.djl.patch.PatchRules;
 import org.atpatch.djl.testing.Fixtures;
@@ -67,6 +68,8 @@ final class ScoringFixture {
         PatchBundle bundle = AtPatch.builder()
                 .setModel(model)
                 .optPatchRule(PatchRules.tokenStateAndGamma())
+                // A 2-epoch detector on a random model: scoring mechanics, which the quality gates rightly refuse.
+                .optQualityGates(QualityGates.disabled())
                 .optDetectorConfig(DetectorConfig.paper().toBuilder().optEpochs(2).optProgressBar(false)
                         .optValidationFraction(0.25).optSeed(1).build())
                 .build()
@@ -83,8 +86,7 @@ final class ScoringFixture {
             tau = (highest[highest.length / 2 - 1] + highest[highest.length / 2]) / 2;
         }
         try (var detector = bundle.detector()) {
-            new PatchBundle(detector, bundle.benign(), tau, bundle.patchRule(), bundle.mode(), bundle.modelFingerprint(),
-                    bundle.provenance()).save(file);
+            bundle.withTau(tau).save(file);
         }
         return tau;
     }
