@@ -40,6 +40,9 @@ import org.atpatch.djl.patch.PatchRules;
  * the format, every checksum, and (when given a model) the fingerprint; any mismatch or damage is an
  * {@link IOException} or {@link IllegalArgumentException} that says what is wrong.
  *
+ * <p>The detector holds native memory: close a bundle that was not handed to a patched model
+ * ({@link PatchedModel#fromBundle} and {@link PatchedModel#swap} take its detector over).
+ *
  * @param detector the trained detector
  * @param benign Q and token states
  * @param tau τ
@@ -55,7 +58,7 @@ public record PatchBundle(
         String patchRule,
         PatchMode mode,
         String modelFingerprint,
-        Map<String, String> provenance) {
+        Map<String, String> provenance) implements AutoCloseable {
 
     /** Bundle format name in the manifest. */
     public static final String FORMAT = "atpatch-bundle";
@@ -192,5 +195,11 @@ public record PatchBundle(
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    }
+
+    /** Frees the detector's native memory; a no-op when it is already closed. */
+    @Override
+    public void close() {
+        detector.close();
     }
 }

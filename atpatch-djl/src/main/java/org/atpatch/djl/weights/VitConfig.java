@@ -23,6 +23,16 @@ import org.atpatch.djl.model.VisionTransformer;
 public record VitConfig(int imageSize, int patchSize, int channels, int width, int depth, int heads, double mlpRatio,
         int classes, float layerNormEpsilon) {
 
+    /**
+     * @param vit a built vision transformer
+     * @return its sizes
+     */
+    public static VitConfig of(VisionTransformer vit) {
+        ai.djl.ndarray.types.Shape sample = vit.sampleInputShape();
+        return new VitConfig((int) sample.get(1), vit.patchSize(), (int) sample.get(0), vit.width(), vit.depth(), vit.heads(),
+                vit.mlpRatio(), vit.classes(), vit.layerNormEpsilon());
+    }
+
     /** @return a builder of the model these sizes describe (validated by its {@code build()}) */
     public VisionTransformer.Builder toBuilder() {
         return VisionTransformer.builder()

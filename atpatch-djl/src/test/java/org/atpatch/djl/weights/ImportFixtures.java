@@ -15,14 +15,14 @@ import org.atpatch.detector.DjlOffline;
  * random-weight ViTs (image 16, patch 4, 3 channels, width 32, depth 2, 4 heads, MLP 64, 5 classes)
  * in timm's and Hugging Face's layouts, with six inputs, their logits and head-averaged attention.
  */
-final class ImportFixtures {
+public final class ImportFixtures {
 
-    static final int DEPTH = 2;
-    static final int HEADS = 4;
-    static final int WIDTH = 32;
-    static final int N = 17;
-    static final int CLASSES = 5;
-    static final int BATCH = 6;
+    public static final int DEPTH = 2;
+    public static final int HEADS = 4;
+    public static final int WIDTH = 32;
+    public static final int N = 17;
+    public static final int CLASSES = 5;
+    public static final int BATCH = 6;
 
     static {
         DjlOffline.configure();
@@ -30,7 +30,7 @@ final class ImportFixtures {
 
     private ImportFixtures() {}
 
-    static Path file(String name) {
+    public static Path file(String name) {
         try {
             return Path.of(ImportFixtures.class.getResource("/import/" + name).toURI());
         } catch (URISyntaxException | NullPointerException e) {
@@ -39,16 +39,16 @@ final class ImportFixtures {
     }
 
     /** @return inputs (B, 3, 16, 16), logits (B, 5) and attention (B, depth, N, N) of the reference */
-    static Map<String, NDArray> expected(NDManager manager, String layout) throws IOException, MalformedModelException {
+    public static Map<String, NDArray> expected(NDManager manager, String layout) throws IOException, MalformedModelException {
         return TensorFile.read(manager, file(layout + ".expected.npz"));
     }
 
-    static Model timm(String weights) throws IOException, MalformedModelException {
+    public static Model timm(String weights) throws IOException, MalformedModelException {
         return WeightImporter.builder().setProfile(ImportProfile.timmVit()).setWeights(file(weights))
                 .optConfig(file("timm-vit.config.json")).build().importModel();
     }
 
-    static Model huggingFace() throws IOException, MalformedModelException {
+    public static Model huggingFace() throws IOException, MalformedModelException {
         return WeightImporter.builder().setProfile(ImportProfile.huggingFaceVit()).setWeights(file("hf-vit.safetensors"))
                 .optConfig(file("hf-vit.config.json")).build().importModel();
     }
