@@ -42,7 +42,9 @@ class ImportConformanceTest {
         try (NDManager m = model.getNDManager().newSubManager()) {
             Map<String, NDArray> ref = ImportFixtures.expected(m, layout);
             NDArray x = ref.get("inputs");
-            assertArrayEquals(ref.get("logits").toFloatArray(), unpatched(model, x), TOLERANCE, layout + " logits");
+            float[] logits = unpatched(model, x);
+            assertArrayEquals(ref.get("logits").toFloatArray(), logits, TOLERANCE, layout + " logits");
+            float worst = 0;
             List<LayerAttention> maps = AttentionRecorder.recordLayers(model, x);
             assertEquals(ImportFixtures.DEPTH, maps.size());
             float[] want = ref.get("attention").toFloatArray();
@@ -53,8 +55,18 @@ class ImportConformanceTest {
                     float[] wantMap = Arrays.copyOfRange(want, (b * ImportFixtures.DEPTH + l) * n2, (b * ImportFixtures.DEPTH + l + 1) * n2);
                     float[] gotMap = Arrays.copyOfRange(got, b * n2, (b + 1) * n2);
                     assertArrayEquals(wantMap, gotMap, TOLERANCE, layout + " attention, layer " + l + ", sample " + b);
+                    for (int i = 0; i < n2; i++) {
+                        worst = Math.max(worst, Math.abs(wantMap[i] - gotMap[i]));
+                    }
                 }
             }
+            float[] wantLogits = ref.get("logits").toFloatArray();
+            float worstLogit = 0;
+            for (int i = 0; i < logits.length; i++) {
+                worstLogit = Math.max(worstLogit, Math.abs(wantLogits[i] - logits[i]));
+            }
+            System.out.printf(java.util.Locale.ROOT, "%s: max |logit difference| %.2e, max |attention difference| %.2e%n",
+                    layout, worstLogit, worst);
         }
     }
 
