@@ -8,7 +8,7 @@ import org.atpatch.djl.model.VisionTransformer;
  * The sizes of a {@link VisionTransformer}, as an import profile reads them from a source's
  * configuration or a deployable directory stores them: everything needed to rebuild the same
  * architecture, LayerNorm epsilon included (it is not a parameter, so weights alone do not carry
- * it).
+ * it). Immutable; safe to share between threads.
  *
  * @param imageSize square image side in pixels
  * @param patchSize patch side in pixels; divides {@code imageSize}
