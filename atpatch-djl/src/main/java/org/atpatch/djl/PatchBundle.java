@@ -51,6 +51,9 @@ import org.atpatch.djl.patch.PatchRules;
  * <p>Bundles of format version 1 (no weights digest, no manifest checksum) are still read; their
  * weights cannot be checked, which is logged when one is applied.
  *
+ * <p>The detector holds native memory: close a bundle that was not handed to a patched model
+ * ({@link PatchedModel#fromBundle} and {@link PatchedModel#swap} take its detector over).
+ *
  * @param detector the trained detector
  * @param benign Q and token states
  * @param tau τ
@@ -69,7 +72,7 @@ public record PatchBundle(
         PatchMode mode,
         String modelFingerprint,
         String weightsDigest,
-        Map<String, String> provenance) {
+        Map<String, String> provenance) implements AutoCloseable {
 
     /** Bundle format name in the manifest. */
     public static final String FORMAT = "atpatch-bundle";
@@ -333,5 +336,11 @@ public record PatchBundle(
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    }
+
+    /** Frees the detector's native memory; a no-op when it is already closed. */
+    @Override
+    public void close() {
+        detector.close();
     }
 }

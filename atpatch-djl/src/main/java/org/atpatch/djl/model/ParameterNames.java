@@ -4,7 +4,10 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.atpatch.djl.model.internal.ParameterLayout;
 import org.atpatch.djl.model.internal.PreNormEncoderLayer;
 
@@ -19,6 +22,8 @@ import org.atpatch.djl.model.internal.PreNormEncoderLayer;
  */
 public final class ParameterNames {
 
+    private static final Pattern ORDINAL = Pattern.compile("^\\d{2}");
+
     private ParameterNames() {}
 
     /**
@@ -29,6 +34,33 @@ public final class ParameterNames {
         List<Pair<String, Parameter>> out = new ArrayList<>();
         collect(root, "", out);
         return out;
+    }
+
+    /**
+     * The parameters of a block tree under their dotted paths: each block's child name without DJL's
+     * two-digit ordinal prefix, joined by dots, then the parameter's short name, in DJL's order. For a
+     * {@link VisionTransformer}: {@code patch_embedding.weight}, {@code cls}, {@code position}, {@code
+     * layer0.norm1.gamma}, {@code layer0.attn.qkv.weight}, {@code layer0.attn.out.weight}, {@code
+     * layer0.fc1.weight}, {@code layer0.fc2.bias}, ..., {@code norm.beta}, {@code head.weight}. These
+     * are the names weight-import profiles map onto; unlike DJL's names they do not change when a
+     * child is added before another.
+     *
+     * @param root a block tree, any architecture
+     * @return every parameter once, by dotted path, in DJL's order
+     */
+    public static Map<String, Parameter> dotted(Block root) {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        collectDotted(root, "", out);
+        return out;
+    }
+
+    private static void collectDotted(Block block, String prefix, Map<String, Parameter> out) {
+        for (Pair<String, Parameter> p : block.getDirectParameters()) {
+            out.put(prefix + p.getKey(), p.getValue());
+        }
+        for (Pair<String, Block> child : block.getChildren()) {
+            collectDotted(child.getValue(), prefix + ORDINAL.matcher(child.getKey()).replaceFirst("") + ".", out);
+        }
     }
 
     private static void collect(Block block, String prefix, List<Pair<String, Parameter>> out) {

@@ -45,6 +45,11 @@ public abstract class TransformerFamily extends AbstractBlock implements Interce
         return width;
     }
 
+    /** @return the MLP hidden width as a multiple of the width */
+    public double mlpRatio() {
+        return mlpRatio;
+    }
+
     /** @return the number of classes */
     public int classes() {
         return classes;

@@ -33,6 +33,7 @@ public final class VisionTransformer extends TransformerFamily {
     private final int imageSize;
     private final int channels;
     private final int patchSize;
+    private final float layerNormEpsilon;
     private final ImagePatchLayout layout;
     private final Linear patchEmbedding;
     private final Parameter cls;
@@ -46,6 +47,7 @@ public final class VisionTransformer extends TransformerFamily {
         imageSize = b.imageSize;
         channels = b.channels;
         patchSize = b.patchSize;
+        layerNormEpsilon = b.layerNormEpsilon;
         layout = new ImagePatchLayout(imageSize, imageSize, patchSize, true);
         patchEmbedding = addChildBlock("patch_embedding", Linear.builder().setUnits(width).build());
         cls = addParameter(Parameter.builder()
@@ -61,9 +63,9 @@ public final class VisionTransformer extends TransformerFamily {
                 .optInitializer(new TruncatedNormalInitializer(0.02f))
                 .build());
         for (int l = 0; l < depth; l++) {
-            layers.add(addChildBlock("layer" + l, new PreNormEncoderLayer(width, heads, mlpRatio)));
+            layers.add(addChildBlock("layer" + l, new PreNormEncoderLayer(width, heads, mlpRatio, layerNormEpsilon)));
         }
-        norm = addChildBlock("norm", LayerNorm.builder().axis(1).build());
+        norm = addChildBlock("norm", LayerNorm.builder().axis(1).optEpsilon(layerNormEpsilon).build());
         head = addChildBlock("head", Linear.builder().setUnits(classes).build());
         AttentionLayers.of(this); // number the layers now, so interceptors work before any wrapping
     }
@@ -121,6 +123,16 @@ public final class VisionTransformer extends TransformerFamily {
         return new Shape(channels, imageSize, imageSize);
     }
 
+    /** @return the patch side in pixels */
+    public int patchSize() {
+        return patchSize;
+    }
+
+    /** @return the epsilon of every LayerNorm */
+    public float layerNormEpsilon() {
+        return layerNormEpsilon;
+    }
+
     @Override
     public ImagePatchLayout tokenLayout() {
         return layout;
@@ -130,7 +142,8 @@ public final class VisionTransformer extends TransformerFamily {
     public String fingerprint() {
         return "VisionTransformer(image=" + imageSize + ",channels=" + channels + ",patch=" + patchSize
                 + ",depth=" + depth + ",width=" + width + ",heads=" + heads + ",mlpRatio=" + mlpRatio
-                + ",classes=" + classes + ")";
+                + ",classes=" + classes
+                + (layerNormEpsilon == PreNormEncoderLayer.DEFAULT_EPSILON ? "" : ",layerNormEpsilon=" + layerNormEpsilon) + ")";
     }
 
     /** Builds a {@link VisionTransformer}; sizes are required unless marked optional. */
@@ -138,8 +151,20 @@ public final class VisionTransformer extends TransformerFamily {
         private int imageSize;
         private int channels = 1;
         private int patchSize;
+        private float layerNormEpsilon = PreNormEncoderLayer.DEFAULT_EPSILON;
 
         private Builder() {}
+
+        /**
+         * @param v the epsilon of every LayerNorm (default 1e-5, DJL's); imported weights take their
+         *     source's (timm 1e-6, Hugging Face 1e-12). Not a parameter: it is part of the
+         *     architecture and of its fingerprint when not the default.
+         * @return this
+         */
+        public Builder optLayerNormEpsilon(float v) {
+            layerNormEpsilon = v;
+            return this;
+        }
 
         /**
          * @param v square image side in pixels
@@ -173,6 +198,9 @@ public final class VisionTransformer extends TransformerFamily {
             requirePositive("image size", imageSize);
             requirePositive("channels", channels);
             requirePositive("patch size", patchSize);
+            if (!(layerNormEpsilon > 0)) {
+                throw new IllegalArgumentException("LayerNorm epsilon must be positive, got " + layerNormEpsilon);
+            }
             validateEncoder();
             if (imageSize % patchSize != 0) {
                 throw new IllegalArgumentException(

@@ -63,6 +63,9 @@ import org.atpatch.djl.interception.TokenStatePoint;
  */
 public final class PreNormEncoderLayer extends AbstractBlock {
 
+    /** DJL's LayerNorm epsilon, the one every family uses unless told otherwise. */
+    public static final float DEFAULT_EPSILON = 1e-5f;
+
     private final ParameterLayout layout;
     private final TokenStatePoint tokenStates;
     private final LayerNorm norm1;
@@ -81,8 +84,23 @@ public final class PreNormEncoderLayer extends AbstractBlock {
      *     width
      */
     public PreNormEncoderLayer(int width, int heads, double mlpRatio) {
+        this(width, heads, mlpRatio, DEFAULT_EPSILON);
+    }
+
+    /**
+     * The encoder layer with a given LayerNorm epsilon (imported weights carry their source's: timm's
+     * ViT uses 1e-6, Hugging Face's 1e-12). The epsilon is not a parameter and is not saved.
+     *
+     * @param width the model width
+     * @param heads the attention heads; must divide the width
+     * @param mlpRatio hidden width of the MLP as a multiple of {@code width}
+     * @param layerNormEpsilon the epsilon of both norms; positive
+     * @throws IllegalArgumentException when the ratio or epsilon is not positive or the heads do not
+     *     divide the width
+     */
+    public PreNormEncoderLayer(int width, int heads, double mlpRatio, float layerNormEpsilon) {
         this(ParameterLayout.ENCODER, width, mlpRatio, true,
-                InterceptableSelfAttention.builder().setWidth(width).setHeads(heads).build());
+                InterceptableSelfAttention.builder().setWidth(width).setHeads(heads).build(), layerNormEpsilon);
     }
 
     /**
@@ -97,7 +115,7 @@ public final class PreNormEncoderLayer extends AbstractBlock {
      */
     public static PreNormEncoderLayer swin(ShiftedWindows windows, int width, int heads, double mlpRatio) {
         return new PreNormEncoderLayer(ParameterLayout.SWIN, width, mlpRatio, false,
-                new WindowAttention(windows, width, heads));
+                new WindowAttention(windows, width, heads), DEFAULT_EPSILON);
     }
 
     /**
@@ -110,20 +128,23 @@ public final class PreNormEncoderLayer extends AbstractBlock {
      */
     public static PreNormEncoderLayer tokensToToken(int width, double mlpRatio) {
         return new PreNormEncoderLayer(ParameterLayout.TOKENS_TO_TOKEN, width, mlpRatio, false,
-                new TokenAttention(width));
+                new TokenAttention(width), DEFAULT_EPSILON);
     }
 
     private PreNormEncoderLayer(
-            ParameterLayout layout, int width, double mlpRatio, boolean tokenStatePoint, Block attention) {
+            ParameterLayout layout, int width, double mlpRatio, boolean tokenStatePoint, Block attention, float epsilon) {
         super((byte) layout.version());
         if (!(mlpRatio > 0)) {
             throw new IllegalArgumentException("MLP ratio must be positive, got " + mlpRatio);
         }
+        if (!(epsilon > 0)) {
+            throw new IllegalArgumentException("LayerNorm epsilon must be positive, got " + epsilon);
+        }
         this.layout = layout;
         tokenStates = tokenStatePoint ? addChildBlock("token_states", new TokenStatePoint()) : null;
-        norm1 = addChildBlock("norm1", LayerNorm.builder().axis(2).build());
+        norm1 = addChildBlock("norm1", LayerNorm.builder().axis(2).optEpsilon(epsilon).build());
         this.attention = addChildBlock("attn", attention);
-        norm2 = addChildBlock("norm2", LayerNorm.builder().axis(2).build());
+        norm2 = addChildBlock("norm2", LayerNorm.builder().axis(2).optEpsilon(epsilon).build());
         fc1 = addChildBlock("fc1", Linear.builder().setUnits(Math.round(width * mlpRatio)).build());
         fc2 = addChildBlock("fc2", Linear.builder().setUnits(width).build());
     }
