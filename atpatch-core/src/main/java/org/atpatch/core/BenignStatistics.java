@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The benign statistics a patch rule writes in place of anomalous ones: Q, the mean clean attention
@@ -74,6 +76,58 @@ public final class BenignStatistics {
         return new BenignStatistics(
                 new LayerwiseMean(Q, layers, heads, tokens, tokens),
                 width > 0 ? new LayerwiseMean(TOKEN_STATES, layers, tokens, width) : null);
+    }
+
+    /**
+     * Statistics from a given Q (and token states), for example computed elsewhere on a model's clean
+     * data, instead of accumulated here.
+     *
+     * @param q Q, shaped {@code (L, heads, N, N)}: per layer and head a mean attention map, each row
+     *     a distribution (non-negative, summing to 1 within 1e-3)
+     * @param tokenStates the mean token state at each layer's input, {@code (L, N, width)}, or null
+     * @return the statistics, holding these means as if from one sample
+     * @throws IllegalArgumentException when a shape is wrong, a value is not finite, or a row of Q is
+     *     not a distribution (naming the layer and head)
+     */
+    public static BenignStatistics of(INDArray q, INDArray tokenStates) {
+        long[] s = q.shape();
+        if (s.length != 4 || s[2] != s[3]) {
+            throw new IllegalArgumentException("Q must be shaped (L, heads, N, N), got " + Arrays.toString(s));
+        }
+        Checks.requireFinite("Q", q);
+        int layers = (int) s[0];
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < s[1]; h++) {
+                INDArray map = q.get(NDArrayIndex.point(l), NDArrayIndex.point(h));
+                double min = map.minNumber().doubleValue();
+                INDArray rowSums = map.sum(1);
+                double worst = Math.max(Math.abs(rowSums.maxNumber().doubleValue() - 1),
+                        Math.abs(rowSums.minNumber().doubleValue() - 1));
+                if (min < 0 || worst > 1e-3) {
+                    throw new IllegalArgumentException("Q of layer " + l + ", head " + h + " is not an attention map: its rows"
+                            + " must be non-negative and sum to 1 (smallest value " + min + ", largest deviation of a row sum"
+                            + " " + worst + ")");
+                }
+            }
+        }
+        LayerwiseMean attention = new LayerwiseMean(Q, layers, s[1], s[2], s[3]);
+        LayerwiseMean states = null;
+        if (tokenStates != null) {
+            long[] t = tokenStates.shape();
+            if (t.length != 3 || t[0] != layers || t[1] != s[2]) {
+                throw new IllegalArgumentException("token states must be shaped (L = " + layers + ", N = " + s[2]
+                        + ", width), got " + Arrays.toString(t));
+            }
+            states = new LayerwiseMean(TOKEN_STATES, layers, t[1], t[2]);
+        }
+        for (int l = 0; l < layers; l++) {
+            attention.add(l, q.get(NDArrayIndex.point(l)).reshape(1, s[1], s[2], s[3]));
+            if (states != null) {
+                states.add(l, tokenStates.get(NDArrayIndex.point(l)).reshape(1, tokenStates.shape()[1],
+                        tokenStates.shape()[2]));
+            }
+        }
+        return new BenignStatistics(attention, states);
     }
 
     /** @return Q's accumulator */

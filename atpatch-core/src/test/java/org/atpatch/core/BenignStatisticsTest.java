@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class BenignStatisticsTest {
 
@@ -58,6 +61,29 @@ class BenignStatisticsTest {
         Files.write(corrupt, bytes);
         IOException c = assertThrows(IOException.class, () -> BenignStatistics.load(corrupt));
         assertTrue(c.getMessage().contains("corrupt.bin"), c.getMessage());
+    }
+
+    @Test
+    void statisticsFromAGivenQHoldItAndCheckIt() {
+        INDArray q = RandomMaps.softmaxMaps(3, 1.0, 2, 2, 5, 5); // (L = 2, heads = 2, N = 5, N = 5), rows sum to 1
+        INDArray states = Nd4j.rand(DataType.FLOAT, 2, 5, 3);
+        BenignStatistics s = BenignStatistics.of(q, states);
+        assertEquals(2, s.layers());
+        assertEquals(2, s.heads());
+        assertEquals(5, s.tokens());
+        for (int l = 0; l < 2; l++) {
+            assertArrayEquals(q.get(NDArrayIndex.point(l)).castTo(DataType.DOUBLE).data().asDouble(),
+                    s.attention().mean(l).castTo(DataType.DOUBLE).data().asDouble(), 1e-7);
+            assertArrayEquals(states.get(NDArrayIndex.point(l)).castTo(DataType.DOUBLE).data().asDouble(),
+                    s.tokenStates().orElseThrow().mean(l).castTo(DataType.DOUBLE).data().asDouble(), 1e-7);
+        }
+        INDArray notADistribution = q.dup();
+        notADistribution.putScalar(new long[] {1, 0, 2, 3}, 0.9);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BenignStatistics.of(notADistribution, null));
+        assertTrue(e.getMessage().contains("layer 1, head 0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BenignStatistics.of(Nd4j.ones(DataType.FLOAT, 2, 5, 5), null));
+        assertThrows(IllegalArgumentException.class, () -> BenignStatistics.of(q, Nd4j.zeros(DataType.FLOAT, 2, 4, 3)));
     }
 
     @Test

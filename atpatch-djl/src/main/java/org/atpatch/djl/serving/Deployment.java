@@ -3,6 +3,7 @@ package org.atpatch.djl.serving;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
+import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.util.JsonUtils;
@@ -183,6 +184,15 @@ public final class Deployment implements AutoCloseable {
     /** @return a new predictor of {@code float[]} samples to {@code float[]} logits; close it, one per thread */
     public Predictor<float[], float[]> newPredictor() {
         return serving.newPredictor(new PatchedTranslator(block.sampleShape()));
+    }
+
+    /**
+     * @return a new predictor of images (the model's size; pixels scaled to [0, 1]) to {@code float[]}
+     *     logits ({@link PatchedImageTranslator}); close it, one per thread
+     * @throws IllegalArgumentException when the model does not take images
+     */
+    public Predictor<Image, float[]> newImagePredictor() {
+        return serving.newPredictor(new PatchedImageTranslator(block.sampleShape()));
     }
 
     @Override

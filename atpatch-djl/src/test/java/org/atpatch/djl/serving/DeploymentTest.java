@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -85,6 +87,52 @@ class DeploymentTest {
             }
             TranslateException e = assertThrows(TranslateException.class, () -> p.predict(new float[7]));
             assertTrue(e.getMessage().contains("must hold 768 floats"), e.getMessage());
+        } finally {
+            m.close();
+        }
+    }
+
+    @Test
+    void anImagePredictorGivesWhatItsScaledPixelsGive() throws Exception {
+        Model victim = ImportFixtures.timm("timm-vit.safetensors");
+        NDManager m = victim.getNDManager().newSubManager();
+        BenignStatistics benign = BenignStatistics.empty(ImportFixtures.DEPTH, ImportFixtures.HEADS, ImportFixtures.N,
+                ImportFixtures.WIDTH);
+        NDArray x = ImportFixtures.expected(m, "timm-vit").get("inputs");
+        AttentionRecorder.record(victim, x, true).accumulateInto(benign);
+        PatchedModel patched = PatchedModel.builder().setModel(victim).setDetector(Fixtures.scripted(new int[][] {{3}, {}}))
+                .setBenignStatistics(benign).optPatchRule(PatchRules.gamma()).build();
+        java.util.Random r = new java.util.Random(4);
+        List<Image> images = new ArrayList<>();
+        List<float[]> pixels = new ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(16, 16, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            float[] chw = new float[SAMPLE];
+            for (int y = 0; y < 16; y++) {
+                for (int xx = 0; xx < 16; xx++) {
+                    int red = r.nextInt(256);
+                    int green = r.nextInt(256);
+                    int blue = r.nextInt(256);
+                    img.setRGB(xx, y, (red << 16) | (green << 8) | blue);
+                    chw[y * 16 + xx] = red / 255f;
+                    chw[256 + y * 16 + xx] = green / 255f;
+                    chw[512 + y * 16 + xx] = blue / 255f;
+                }
+            }
+            images.add(ImageFactory.getInstance().fromImage(img));
+            pixels.add(chw);
+        }
+        try (Deployment d = Deployment.of(victim, patched); Predictor<Image, float[]> byImage = d.newImagePredictor();
+                Predictor<float[], float[]> byFloats = d.newPredictor()) {
+            List<float[]> a = byImage.batchPredict(images);
+            List<float[]> b = byFloats.batchPredict(pixels);
+            for (int k = 0; k < 2; k++) {
+                assertArrayEquals(b.get(k), a.get(k), 0f, "image " + k);
+            }
+            Image small = ImageFactory.getInstance().fromImage(
+                    new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB));
+            TranslateException e = assertThrows(TranslateException.class, () -> byImage.predict(small));
+            assertTrue(e.getMessage().contains("8 x 8") && e.getMessage().contains("16 x 16"), e.getMessage());
         } finally {
             m.close();
         }
