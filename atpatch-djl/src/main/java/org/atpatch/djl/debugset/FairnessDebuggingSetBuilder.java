@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>f is the unpatched model's argmax ({@link #setModel(Model)}) or any {@link FairnessPredictor}
  * ({@link #setPredictor(FairnessPredictor, TokenLayout)}). If more pairs than {@link #optMaxPairs(int)}
- * could be made, a seeded choice of that many is kept, in data order. Deterministic for a seed and a
+ * could be made, a seeded choice of that many is kept, in data order; {@link #optMaxPairsPerAttribute(int)}
+ * first bounds each attribute's share. Deterministic for a seed and a
  * deterministic predictor. The provenance records the attributes, options and counts: samples, flips,
  * divergent flips and samples, clean samples, pairs, skipped and dropped flips, in total and per
  * attribute ({@code attribute.<name>.flips} and so on), and the unfairness rate of f on the data.
@@ -74,6 +75,7 @@ public final class FairnessDebuggingSetBuilder {
     private List<ProtectedAttribute> attributes;
     private int batchSize = DEFAULT_BATCH_SIZE;
     private int maxPairs = Integer.MAX_VALUE;
+    private int maxPairsPerAttribute = Integer.MAX_VALUE;
     private int maxClean = DEFAULT_CLEAN_ONLY;
     private int rowsPerCall = FairnessFlips.DEFAULT_ROWS_PER_CALL;
     private long seed;
@@ -181,6 +183,22 @@ public final class FairnessDebuggingSetBuilder {
             throw new IllegalArgumentException("max pairs must be >= 0, got " + v);
         }
         maxPairs = v;
+        return this;
+    }
+
+    /**
+     * Balances the attributes: at most this many pairs from each attribute's divergent flips (a seeded
+     * choice per attribute, kept in data order), before {@link #optMaxPairs(int)} bounds the total.
+     * Without it, an attribute that changes many predictions (race on Census, say) fills the set.
+     *
+     * @param v the most pairs per attribute (default: all)
+     * @return this
+     */
+    public FairnessDebuggingSetBuilder optMaxPairsPerAttribute(int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("max pairs per attribute must be >= 0, got " + v);
+        }
+        maxPairsPerAttribute = v;
         return this;
     }
 
@@ -366,8 +384,19 @@ public final class FairnessDebuggingSetBuilder {
             }
         }
         Random random = new Random(seed);
+        int pairableCount = pairable.size();
+        if (maxPairsPerAttribute < Integer.MAX_VALUE) {
+            List<Integer> balanced = new ArrayList<>();
+            for (int a = 0; a < attrCount; a++) {
+                int attribute = a;
+                balanced.addAll(choose(pairable.stream().filter(d -> divergences.get(d).attribute() == attribute).toList(),
+                        maxPairsPerAttribute, random));
+            }
+            balanced.sort(null);
+            pairable = balanced;
+        }
         List<Integer> chosen = choose(pairable, maxPairs, random);
-        int dropped = pairable.size() - chosen.size();
+        int dropped = pairableCount - chosen.size();
 
         DebuggingSet.Builder set = DebuggingSet.builder(DebuggingSet.Kind.FAIRNESS, data.sampleShape(), n);
         List<Divergence> pairOrigins = new ArrayList<>(chosen.size());
@@ -420,6 +449,8 @@ public final class FairnessDebuggingSetBuilder {
                 .optProvenance("droppedByMaxPairs", Integer.toString(dropped))
                 .optProvenance("cleanOnly", Integer.toString(cleanOnlySamples.length))
                 .optProvenance("maxPairs", maxPairs == Integer.MAX_VALUE ? "all" : Integer.toString(maxPairs))
+                .optProvenance("maxPairsPerAttribute", maxPairsPerAttribute == Integer.MAX_VALUE ? "all"
+                        : Integer.toString(maxPairsPerAttribute))
                 .optProvenance("maxCleanOnly", Integer.toString(maxClean))
                 .optProvenance("seed", Long.toString(seed));
         for (int a = 0; a < attrCount; a++) {
