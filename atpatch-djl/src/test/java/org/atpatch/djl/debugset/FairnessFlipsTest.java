@@ -321,6 +321,33 @@ class FairnessFlipsTest {
     }
 
     @Test
+    void jointFlipsInTheDebuggingSetLabelEveryChangedAttribute() {
+        // Class 1 only for x2 = 0 with sex 1 and race 2 together: sample 0 (x2 0, sex 0, race 1) diverges under
+        // the joint flip alone; sample 1 (x2 1, sex 1, race 2) is clean and is its partner.
+        Rule f = new Rule(x -> x[1] == 0 && x[2] == 1 && x[3] == 2 ? 1 : 0);
+        LabelledData d = data(new float[] {0, 0, 0, 1}, new float[] {0, 1, 1, 2}, new float[] {1, 1, 0, 0});
+        FairnessDebuggingSetBuilder b = FairnessDebuggingSetBuilder.builder().setPredictor(f, LAYOUT).setData(d)
+                .setAttributes(List.of(SEX, RACE)).optCleanOnly(0);
+        FairnessDebuggingSetBuilder.Result single = b.buildWithDetails();
+        assertTrue(single.clean()[0], "no single flip moves sample 0");
+        assertEquals(0, single.set().pairs().size());
+        FairnessDebuggingSetBuilder.Result joint = b.optJointFlips(true).buildWithDetails();
+        assertFalse(joint.clean()[0], "the joint flip moves sample 0");
+        assertEquals(1, joint.set().pairs().size());
+        FairnessDebuggingSetBuilder.Divergence j = joint.pairOrigins().get(0);
+        assertEquals(0, j.sample());
+        assertEquals(FairnessFlips.JOINT, j.attribute());
+        assertTrue(Float.isNaN(j.from()));
+        assertEquals(1, j.cleanSample());
+        boolean[] both = SEX.columnMask(5);
+        both[RACE.columns()[0]] = true;
+        assertArrayEquals(both, joint.set().pairs().get(0).columns());
+        assertArrayEquals(new float[] {0, 0, 1, 2}, joint.set().pairs().get(0).anomalous());
+        assertEquals("1", joint.set().provenance().get("joint.pairs"));
+        assertTrue(joint.set().provenance().get("method").contains("jointly"));
+    }
+
+    @Test
     void rejectsBadAttributeDefinitions() {
         float[] two = {0f, 1f};
         assertThrows(IllegalArgumentException.class, () -> new ProtectedAttribute("sex", 2, new float[] {0f}, new int[] {3}));
