@@ -104,10 +104,14 @@ public final class FairnessGroupExperiment {
      * @param divergentShare share of test inputs whose joint flip orbit is divergent (the oracle's patched share)
      * @param debugProvenance the debugging set's counts (pairs per attribute and so on), and the joint-flip
      *     set's under {@code jointSet.}
+     * @param margin how well the unpatched model's logit margin tells divergent inputs (joint flips) apart
+     * @param msPerSample online cost at batch 256: unpatched, per-input and invariant decisions (medians of
+     *     interleaved rounds)
      * @param seconds wall time of the configuration
      */
     public record Result(FairnessGroupConfig config, String family, List<Outcome> outcomes, List<Sight> sights,
-            double divergentShare, Map<String, String> debugProvenance, double seconds) {}
+            double divergentShare, Map<String, String> debugProvenance, MarginProbe margin, Map<String, Double> msPerSample,
+            double seconds) {}
 
     private FairnessGroupExperiment() {}
 
@@ -161,11 +165,46 @@ public final class FairnessGroupExperiment {
                     sight("canonical", canonical, model, decision.canonicalise(eval.set()), decision, victim));
             Map<String, String> provenance = new LinkedHashMap<>(debugSet.provenance());
             jointSet.provenance().forEach((k, v) -> provenance.put("jointSet." + k, v));
-            return new Result(config, victim.family().name(), outcomes, sights, oracle.divergentShare(), provenance,
-                    (System.nanoTime() - t0) / 1e9);
+            MarginProbe margin = MarginProbe.measure(model, test, joint);
+            LOG.info("{}: {}", config.name(), margin);
+            Map<String, Double> ms = timings(model, raw, canonical, decision, test);
+            LOG.info("{}: ms per sample {}", config.name(), ms);
+            return new Result(config, victim.family().name(), outcomes, sights, oracle.divergentShare(), provenance, margin,
+                    ms, (System.nanoTime() - t0) / 1e9);
         } finally {
             raw.detector().close();
             canonical.detector().close();
+        }
+    }
+
+    /** Online ms per sample over at most 2,048 test inputs at batch 256: a warm-up, then medians of 5 interleaved rounds. */
+    private static Map<String, Double> timings(Model model, PatchBundle raw, PatchBundle canonical,
+            FlipInvariantDecision decision, LabelledData test) {
+        LabelledData inputs = test.subset(java.util.stream.IntStream.range(0, Math.min(2048, test.size())).toArray());
+        try (PatchedModel perInput = PatchVariants.patched(raw, model, PatchVariants.defaultRule(raw));
+                PatchedModel invariant = PatchVariants.patched(canonical, model, PatchVariants.defaultRule(canonical))) {
+            Map<String, Runnable> runs = new LinkedHashMap<>();
+            runs.put("unpatched", () -> Predictions.classes(model, inputs, BATCH));
+            runs.put(PER_INPUT, () -> Predictions.classes(perInput, inputs, BATCH));
+            runs.put(INVARIANT, () -> Predictions.classes(invariant, decision, inputs, BATCH));
+            Map<String, double[]> times = new LinkedHashMap<>();
+            runs.forEach((k, r) -> {
+                r.run();
+                times.put(k, new double[5]);
+            });
+            for (int round = 0; round < 5; round++) {
+                for (Map.Entry<String, Runnable> e : runs.entrySet()) {
+                    long t0 = System.nanoTime();
+                    e.getValue().run();
+                    times.get(e.getKey())[round] = (System.nanoTime() - t0) / 1e6 / inputs.size();
+                }
+            }
+            Map<String, Double> ms = new LinkedHashMap<>();
+            times.forEach((k, t) -> {
+                java.util.Arrays.sort(t);
+                ms.put(k, t[2]);
+            });
+            return ms;
         }
     }
 

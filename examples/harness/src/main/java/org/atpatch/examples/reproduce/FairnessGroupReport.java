@@ -72,6 +72,24 @@ public final class FairnessGroupReport {
 
     /**
      * @param results the configurations run so far
+     * @return the logit-margin baseline and the online cost per configuration
+     */
+    public ResultTable marginAndCost(List<Result> results) {
+        ResultTable t = new ResultTable("configuration", "divergent % of test", "margin ROC-AUC",
+                "margin: patched % for 99 % recall", "margin: patched % for 100 % recall", "ms/sample unpatched",
+                "ms/sample per-input", "ms/sample invariant", "invariant / per-input");
+        for (Result r : results) {
+            Map<String, Double> ms = r.msPerSample();
+            t.add(r.config().name(), ResultTable.percent(r.divergentShare()), r.margin().rocAuc(),
+                    ResultTable.percent(r.margin().shareForRecall99()), ResultTable.percent(r.margin().shareForRecall100()),
+                    ms.get("unpatched"), ms.get(FairnessGroupExperiment.PER_INPUT), ms.get(FairnessGroupExperiment.INVARIANT),
+                    ms.get(FairnessGroupExperiment.INVARIANT) / ms.get(FairnessGroupExperiment.PER_INPUT));
+        }
+        return t;
+    }
+
+    /**
+     * @param results the configurations run so far
      * @return the debugging sets' pairs (in total and per attribute) and the share of divergent test inputs
      */
     public ResultTable debuggingSets(List<Result> results) {
@@ -100,12 +118,15 @@ public final class FairnessGroupReport {
         ResultTable decisions = decisions(results);
         ResultTable sight = sight(results);
         ResultTable sets = debuggingSets(results);
+        ResultTable margin = marginAndCost(results);
+        margin.writeCsv(dir.resolve("margin-and-cost.csv"));
         decisions.writeCsv(dir.resolve("decisions.csv"));
         sight.writeCsv(dir.resolve("sight.csv"));
         sets.writeCsv(dir.resolve("debugging-sets.csv"));
         Map<String, ResultTable> sections = new LinkedHashMap<>();
         sections.put("Decisions: accuracy, UF per attribute and under joint flips, patched share", decisions);
         sections.put("What the detector sees: balanced evaluation set from the test split, protected group's columns", sight);
+        sections.put("Logit margin as a decision, and the online cost (batch 256, medians of 5 interleaved rounds)", margin);
         sections.put("Debugging sets", sets);
         ReportFiles.readme(dir, "Fairness with several protected attributes and flip-invariant decisions", command,
                 sections, "");
@@ -116,6 +137,8 @@ public final class FairnessGroupReport {
             c.put("family", r.family());
             c.put("outcomes", r.outcomes());
             c.put("divergentShare", r.divergentShare());
+            c.put("margin", r.margin());
+            c.put("msPerSample", r.msPerSample());
             c.put("debuggingSet", r.debugProvenance());
             c.put("overAttention", r.sights().stream().collect(Collectors.toMap(Sight::view, s -> s.overAttention().cells(),
                     (a, b) -> a, LinkedHashMap::new)));
