@@ -95,6 +95,7 @@ public final class FairnessQuickstart implements Callable<Integer> {
             DebuggingSet debugSet = FairnessDebuggingSetBuilder.of(victim, census.debug())
                     .setAttributes(protectedAttributes)
                     .optMaxPairsPerAttribute(2000 / protectedAttributes.size())
+                    .optJointFlips(flipInvariant) // the invariant detector learns orbits divergent under any change
                     .optSeed(seed)
                     .build();
             FlipInvariantDecision decision = FlipInvariantDecision.of(protectedAttributes, test.sampleSize(),
