@@ -164,7 +164,10 @@ public final class AtPatch {
     private PatchBundle finish(DebuggingSet debugSet, AttentionDetector detector, DetectorTrainingData trainingData,
             BenignStatistics stats, AttentionLayers layers, boolean states, double captureSeconds, double trainSeconds) {
         boolean[] mapFlaggable = model.getBlock() instanceof InterceptableTransformer t ? t.tokenLayout().flaggable() : null;
-        double cleanFlagged = QualityChecks.detector(detector, trainingData, mapFlaggable, gates);
+        // Backdoor sets only: a fairness pair's clean side is a person whose prediction may itself depend on the
+        // attribute, so flagging it is no false alarm, and its strict map-level F1 measures another thing.
+        double cleanFlagged = debugSet.kind() == DebuggingSet.Kind.BACKDOOR
+                ? QualityChecks.detector(detector, trainingData, mapFlaggable, gates) : Double.NaN;
         List<DebuggingSet.Pair> pairs = debugSet.pairs();
         List<float[]> cleanOnly = debugSet.cleanOnly();
 
@@ -175,7 +178,9 @@ public final class AtPatch {
         provenance.put("debugSet.cleanOnly", Integer.toString(cleanOnly.size()));
         provenance.put("seconds.capture", String.format(Locale.ROOT, "%.3f", captureSeconds));
         provenance.put("seconds.detectorTraining", String.format(Locale.ROOT, "%.3f", trainSeconds));
-        provenance.put("detector.cleanInputsFlagged", String.format(Locale.ROOT, "%.4f", cleanFlagged));
+        if (!Double.isNaN(cleanFlagged)) {
+            provenance.put("detector.cleanInputsFlagged", String.format(Locale.ROOT, "%.4f", cleanFlagged));
+        }
         LOG.info("AtPatch offline phases: debugging set {} s, attention capture {} s, detector training {} s",
                 debugSet.provenance().getOrDefault("seconds", "?"), String.format(Locale.ROOT, "%.1f", captureSeconds),
                 String.format(Locale.ROOT, "%.1f", trainSeconds));

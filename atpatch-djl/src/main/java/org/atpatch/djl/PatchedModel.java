@@ -412,10 +412,43 @@ public final class PatchedModel implements AutoCloseable {
      * @return logits and reports
      */
     public PatchResult predictWithReport(NDArray input) {
-        return run(input, true);
+        return run(input, true, null);
+    }
+
+    /**
+     * Predicts a batch with the patch decision taken on {@link PatchDecision#decisionInput} of it
+     * (two-pass mode only): pass 1 detects on the decision input, the flagged samples are re-run on
+     * their own input with {@link PatchDecision#patchColumns} of their flagged columns patched, and
+     * every other sample gets the unpatched model's output for its own input, bit for bit. Unless the
+     * decision input is the input itself, this costs one unpatched forward more than {@link
+     * #predict(NDArray)}.
+     *
+     * @param input the model's input with a batch axis
+     * @param decision how to decide
+     * @return logits {@code (batch, classes)} in the input's manager
+     * @throws IllegalArgumentException in streaming mode
+     */
+    public NDArray predict(NDArray input, PatchDecision decision) {
+        return run(input, false, java.util.Objects.requireNonNull(decision, "decision")).logits();
+    }
+
+    /**
+     * {@link #predict(NDArray, PatchDecision)} with reports: the flags they name are the detector's
+     * on the decision input, and a sample's patched columns are {@link PatchDecision#patchColumns} of them.
+     *
+     * @param input the model's input with a batch axis
+     * @param decision how to decide
+     * @return logits and reports
+     */
+    public PatchResult predictWithReport(NDArray input, PatchDecision decision) {
+        return run(input, true, java.util.Objects.requireNonNull(decision, "decision"));
     }
 
     private PatchResult run(NDArray input, boolean report) {
+        return run(input, report, null);
+    }
+
+    private PatchResult run(NDArray input, boolean report, PatchDecision decision) {
         java.util.Objects.requireNonNull(input, "input must not be null: pass a batch shaped (batch, sample...)");
         validateInput(input);
         NDManager caller = input.getManager();
@@ -435,7 +468,11 @@ public final class PatchedModel implements AutoCloseable {
                 x = x.toType(DataType.FLOAT32, true);
                 x.attach(sub);
             }
-            PatchResult result = s.mode == PatchMode.TWO_PASS ? twoPass(s, x, report) : streaming(s, x, report);
+            if (decision != null && s.mode != PatchMode.TWO_PASS) {
+                throw new IllegalArgumentException("a PatchDecision needs the two-pass mode, the bundle uses " + s.mode);
+            }
+            PatchResult result = decision != null ? decidedTwoPass(s, x, report, decision)
+                    : s.mode == PatchMode.TWO_PASS ? twoPass(s, x, report) : streaming(s, x, report);
             result.logits().attach(caller);
             return result;
         } finally {
@@ -468,6 +505,47 @@ public final class PatchedModel implements AutoCloseable {
                     new Patching(s, p1.union.get(new NDIndex("{}", index)), windowed, ownsMaps()));
             logits = logits.duplicate();
             logits.set(new NDIndex("{}", sampleFlagged), rerun);
+        }
+        return new PatchResult(logits, report ? reports(p1.probs.getShape(), r.probs, p1.flags, r.patched) : List.of());
+    }
+
+    /**
+     * Two passes with the decision taken on {@link PatchDecision#decisionInput}: pass 1 detects there, the
+     * unflagged samples' logits come from one unpatched forward of their own input (no interceptor
+     * changes anything), the flagged ones' from the patched re-run of their own input.
+     */
+    private PatchResult decidedTwoPass(PatchState s, NDArray x, boolean report, PatchDecision decision) {
+        NDManager call = x.getManager();
+        Pass1 p1;
+        try (NDManager scope = call.newSubManager()) {
+            NDArray view = decision.decisionInput(x);
+            if (!view.getShape().equals(x.getShape()) || view.getDataType() != x.getDataType()) {
+                throw new IllegalStateException("the decision input is " + view.getShape() + " " + view.getDataType()
+                        + " for an input " + x.getShape() + " " + x.getDataType() + ": it must keep shape and type");
+            }
+            if (view == x) {
+                view.tempAttach(scope);
+            } else {
+                view.attach(scope);
+            }
+            p1 = detect(s, view, report);
+            p1.keep(call);
+        }
+        PassOneReadout r = p1.readout;
+        int b = r.patched.length;
+        NDArray logits = r.count == b ? null : forward(x, new AttentionInterceptor() {});
+        if (r.count > 0) {
+            NDArray columns = decision.patchColumns(p1.union);
+            if (r.count == b) {
+                logits = forward(x, new Patching(s, columns, windowed, ownsMaps()));
+            } else {
+                NDArray sampleFlagged = call.create(r.patched);
+                NDArray index = sampleFlagged.nonzero().squeeze(1);
+                NDArray rerun = forward(x.get(new NDIndex("{}", index)),
+                        new Patching(s, columns.get(new NDIndex("{}", index)), windowed, ownsMaps()));
+                logits = logits.duplicate();
+                logits.set(new NDIndex("{}", sampleFlagged), rerun);
+            }
         }
         return new PatchResult(logits, report ? reports(p1.probs.getShape(), r.probs, p1.flags, r.patched) : List.of());
     }

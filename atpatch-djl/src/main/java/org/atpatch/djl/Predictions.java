@@ -54,6 +54,21 @@ public final class Predictions {
      * @throws IllegalArgumentException if {@code batchSize} is not positive
      */
     public static int[] classes(PatchedModel patched, LabelledData data, int batchSize) {
+        return classes(patched, null, data, batchSize);
+    }
+
+    /**
+     * Predicted classes through a patched model with a patch decision ({@link
+     * PatchedModel#predict(NDArray, PatchDecision)}).
+     *
+     * @param patched the patched model
+     * @param decision how it decides what to patch, or null for its own per-input decision
+     * @param data the inputs (labels unused)
+     * @param batchSize samples per call, positive
+     * @return the argmax class per sample, in the order of {@code data}
+     * @throws IllegalArgumentException if {@code batchSize} is not positive
+     */
+    public static int[] classes(PatchedModel patched, PatchDecision decision, LabelledData data, int batchSize) {
         Objects.requireNonNull(patched, "patched");
         requireBatchSize(batchSize);
         int[] out = new int[data.size()];
@@ -61,7 +76,8 @@ public final class Predictions {
             for (int from = 0; from < data.size(); from += batchSize) {
                 int to = Math.min(data.size(), from + batchSize);
                 try (NDManager sub = m.newSubManager()) {
-                    copyArgMax(patched.predict(data.batch(sub, from, to)), out, from);
+                    NDArray batch = data.batch(sub, from, to);
+                    copyArgMax(decision == null ? patched.predict(batch) : patched.predict(batch, decision), out, from);
                 }
             }
         }

@@ -19,7 +19,8 @@ import java.util.Locale;
  *   <li>at most {@link #maxIdenticalShare()} of the pairs with an anomalous input equal to its clean
  *       partner (default 0.5): such pairs teach the detector to flag clean maps.
  * </ul>
- * On the result:
+ * On the result, for backdoor debugging sets (a fairness pair's clean side is a person whose
+ * prediction may itself depend on the attribute, so flagging it is no false alarm):
  * <ul>
  *   <li>validation F1 at τ at least {@link #minValidationF1()} (default 0.5), where the detector
  *       was validated;

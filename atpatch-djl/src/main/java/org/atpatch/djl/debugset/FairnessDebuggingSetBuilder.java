@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>f is the unpatched model's argmax ({@link #setModel(Model)}) or any {@link FairnessPredictor}
  * ({@link #setPredictor(FairnessPredictor, TokenLayout)}). If more pairs than {@link #optMaxPairs(int)}
- * could be made, a seeded choice of that many is kept, in data order. Deterministic for a seed and a
+ * could be made, a seeded choice of that many is kept, in data order; {@link #optMaxPairsPerAttribute(int)}
+ * first bounds each attribute's share. Deterministic for a seed and a
  * deterministic predictor. The provenance records the attributes, options and counts: samples, flips,
  * divergent flips and samples, clean samples, pairs, skipped and dropped flips, in total and per
  * attribute ({@code attribute.<name>.flips} and so on), and the unfairness rate of f on the data.
@@ -74,6 +75,8 @@ public final class FairnessDebuggingSetBuilder {
     private List<ProtectedAttribute> attributes;
     private int batchSize = DEFAULT_BATCH_SIZE;
     private int maxPairs = Integer.MAX_VALUE;
+    private int maxPairsPerAttribute = Integer.MAX_VALUE;
+    private boolean jointFlips;
     private int maxClean = DEFAULT_CLEAN_ONLY;
     private int rowsPerCall = FairnessFlips.DEFAULT_ROWS_PER_CALL;
     private long seed;
@@ -185,6 +188,36 @@ public final class FairnessDebuggingSetBuilder {
     }
 
     /**
+     * Balances the attributes: at most this many pairs from each attribute's divergent flips (a seeded
+     * choice per attribute, kept in data order), before {@link #optMaxPairs(int)} bounds the total.
+     * Without it, an attribute that changes many predictions (race on Census, say) fills the set.
+     *
+     * @param v the most pairs per attribute (default: all)
+     * @return this
+     */
+    public FairnessDebuggingSetBuilder optMaxPairsPerAttribute(int v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("max pairs per attribute must be >= 0, got " + v);
+        }
+        maxPairsPerAttribute = v;
+        return this;
+    }
+
+    /**
+     * Flips the attributes jointly ({@link FairnessFlips#joint}): a sample is clean only when no
+     * combination of protected values changes its prediction, and a divergent joint flip that changes
+     * several attributes is labelled on all of their columns (counted under {@code joint.} in the
+     * provenance, and balanced as one more attribute by {@link #optMaxPairsPerAttribute(int)}).
+     *
+     * @param v whether to flip jointly (default false: one attribute at a time)
+     * @return this
+     */
+    public FairnessDebuggingSetBuilder optJointFlips(boolean v) {
+        jointFlips = v;
+        return this;
+    }
+
+    /**
      * @param v the most clean-only entries to add (default {@value #DEFAULT_CLEAN_ONLY}; 0 for none)
      * @return this
      */
@@ -227,9 +260,10 @@ public final class FairnessDebuggingSetBuilder {
      * One divergent flip x′ and what became of it.
      *
      * @param sample the index of x in the data
-     * @param attribute the index of the flipped attribute in the attribute list
-     * @param from x's value of the attribute
-     * @param to x′'s value
+     * @param attribute the index of the flipped attribute in the attribute list, or {@link
+     *     FairnessFlips#JOINT} for a joint flip of several ({@link #optJointFlips})
+     * @param from x's value of the attribute (NaN for a joint flip)
+     * @param to x′'s value (NaN for a joint flip)
      * @param originalPrediction f(x)
      * @param flippedPrediction f(x′), different from f(x)
      * @param cleanSample the index of the paired x̂ in the data, or −1 if no clean sample has x′'s
@@ -295,7 +329,8 @@ public final class FairnessDebuggingSetBuilder {
         for (ProtectedAttribute a : attributes) {
             a.checkAgainst(per, tokens);
         }
-        FairnessFlips flips = FairnessFlips.of(attributes, per).withRowsPerCall(rowsPerCall);
+        FairnessFlips flips = (jointFlips ? FairnessFlips.joint(attributes, per) : FairnessFlips.of(attributes, per))
+                .withRowsPerCall(rowsPerCall);
         FairnessFlips.Evaluation eval = flips.evaluate(data, f);
         return assemble(data, flips, eval, tokens.size(), started);
     }
@@ -305,10 +340,11 @@ public final class FairnessDebuggingSetBuilder {
         int per = data.sampleSize();
         float[] in = data.inputs();
         int attrCount = attributes.size();
-        long[] flipCount = new long[attrCount];
-        long[] divergentCount = new long[attrCount];
-        long[] skipped = new long[attrCount];
-        long[] paired = new long[attrCount];
+        // One slot per attribute, and a last one for joint flips of several attributes.
+        long[] flipCount = new long[attrCount + 1];
+        long[] divergentCount = new long[attrCount + 1];
+        long[] skipped = new long[attrCount + 1];
+        long[] paired = new long[attrCount + 1];
         long[] outsideSet = new long[attrCount];
 
         boolean[] clean = new boolean[samples];
@@ -340,15 +376,16 @@ public final class FairnessDebuggingSetBuilder {
             boolean any = false;
             for (int k = 0; k < fl.size(); k++) {
                 FairnessFlips.Flip flip = fl.get(k);
-                flipCount[flip.attribute()]++;
+                int slot = slot(flip.attribute());
+                flipCount[slot]++;
                 if (fp[k] == eval.original()[i]) {
                     continue;
                 }
                 any = true;
-                divergentCount[flip.attribute()]++;
+                divergentCount[slot]++;
                 int[] group = groups.get(ProtectedKey.of(flip.input(), 0, attributes));
                 if (group == null) {
-                    skipped[flip.attribute()]++;
+                    skipped[slot]++;
                 }
                 divergences.add(new Divergence(i, flip.attribute(), flip.from(), flip.to(), eval.original()[i], fp[k],
                         -1, -1));
@@ -366,8 +403,19 @@ public final class FairnessDebuggingSetBuilder {
             }
         }
         Random random = new Random(seed);
+        int pairableCount = pairable.size();
+        if (maxPairsPerAttribute < Integer.MAX_VALUE) {
+            List<Integer> balanced = new ArrayList<>();
+            for (int a = 0; a <= attrCount; a++) {
+                int attribute = a;
+                balanced.addAll(choose(pairable.stream().filter(d -> slot(divergences.get(d).attribute()) == attribute)
+                        .toList(), maxPairsPerAttribute, random));
+            }
+            balanced.sort(null);
+            pairable = balanced;
+        }
         List<Integer> chosen = choose(pairable, maxPairs, random);
-        int dropped = pairable.size() - chosen.size();
+        int dropped = pairableCount - chosen.size();
 
         DebuggingSet.Builder set = DebuggingSet.builder(DebuggingSet.Kind.FAIRNESS, data.sampleShape(), n);
         List<Divergence> pairOrigins = new ArrayList<>(chosen.size());
@@ -385,8 +433,9 @@ public final class FairnessDebuggingSetBuilder {
             divergences.set(d, withClean);
             pairOrigins.add(withClean);
             usedAsClean[best[0]] = true;
-            paired[v.attribute()]++;
-            set.addPair(data.sample(best[0]), xPrime, masks[v.attribute()]);
+            paired[slot(v.attribute())]++;
+            set.addPair(data.sample(best[0]), xPrime, v.attribute() == FairnessFlips.JOINT
+                    ? changedColumns(data.sample(v.sample()), xPrime, masks) : masks[v.attribute()]);
         }
 
         List<Integer> spare = new ArrayList<>();
@@ -402,8 +451,9 @@ public final class FairnessDebuggingSetBuilder {
         }
 
         long skippedTotal = Arrays.stream(skipped).sum();
-        set.optProvenance("method", "fairness (AtPatch 3.2.2): flip one protected attribute at a time to every other"
-                        + " value of A; keep x' where f(x') != f(x) (Eq. 4); label the flipped attribute's columns;"
+        set.optProvenance("method", "fairness (AtPatch 3.2.2): " + (jointFlips ? "flip the protected attributes jointly to"
+                        + " every other combination of values" : "flip one protected attribute at a time to every other"
+                        + " value of A") + "; keep x' where f(x') != f(x) (Eq. 4); label the flipped attributes' columns;"
                         + " clean = no flip changes f; x^ = clean sample with x''s protected values at minimum Hamming"
                         + " distance (ties: smaller L1, then lower index)")
                 .optProvenance("predictor", model != null ? "model " + model.getName() + " (unpatched argmax)"
@@ -420,6 +470,8 @@ public final class FairnessDebuggingSetBuilder {
                 .optProvenance("droppedByMaxPairs", Integer.toString(dropped))
                 .optProvenance("cleanOnly", Integer.toString(cleanOnlySamples.length))
                 .optProvenance("maxPairs", maxPairs == Integer.MAX_VALUE ? "all" : Integer.toString(maxPairs))
+                .optProvenance("maxPairsPerAttribute", maxPairsPerAttribute == Integer.MAX_VALUE ? "all"
+                        : Integer.toString(maxPairsPerAttribute))
                 .optProvenance("maxCleanOnly", Integer.toString(maxClean))
                 .optProvenance("seed", Long.toString(seed));
         for (int a = 0; a < attrCount; a++) {
@@ -429,6 +481,12 @@ public final class FairnessDebuggingSetBuilder {
                     .optProvenance(p + "pairs", Long.toString(paired[a]))
                     .optProvenance(p + "skippedNoClean", Long.toString(skipped[a]))
                     .optProvenance(p + "valuesOutsideSet", Long.toString(outsideSet[a]));
+        }
+        if (jointFlips) {
+            set.optProvenance("joint.flips", Long.toString(flipCount[attrCount]))
+                    .optProvenance("joint.divergent", Long.toString(divergentCount[attrCount]))
+                    .optProvenance("joint.pairs", Long.toString(paired[attrCount]))
+                    .optProvenance("joint.skippedNoClean", Long.toString(skipped[attrCount]));
         }
         if (skippedTotal > 0) {
             LOG.warn("{} divergent flips had no clean sample with the same protected values and were skipped",
@@ -444,6 +502,25 @@ public final class FairnessDebuggingSetBuilder {
         set.optProvenance("seconds", String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - started) / 1e9));
         return new Result(set.build(), eval, clean, List.copyOf(divergences), List.copyOf(pairOrigins),
                 cleanOnlySamples);
+    }
+
+    /** The counter slot of a flip's attribute: its index, or the last slot for a joint flip. */
+    private int slot(int attribute) {
+        return attribute == FairnessFlips.JOINT ? attributes.size() : attribute;
+    }
+
+    /** The union of the columns of the attributes whose value differs between x and x′. */
+    private boolean[] changedColumns(float[] x, float[] xPrime, boolean[][] masks) {
+        boolean[] out = new boolean[masks[0].length];
+        for (int a = 0; a < attributes.size(); a++) {
+            int i = attributes.get(a).index();
+            if (x[i] != xPrime[i]) {
+                for (int c = 0; c < out.length; c++) {
+                    out[c] |= masks[a][c];
+                }
+            }
+        }
+        return out;
     }
 
     private Map<ProtectedKey, int[]> groupClean(float[] in, int per, boolean[] clean) {

@@ -15,12 +15,18 @@ import org.atpatch.djl.LabelledData;
  * {@code perturb(x, a′)} for every {@code a′ ∈ A \ {a_x}}. Attributes are flipped <em>one at a
  * time</em>: a flip changes exactly one attribute and keeps the others (and every unprotected
  * feature) as in x, so x has {@code Σ_a |A \ {a_x}|} flips and a changed prediction is pinned on one
- * attribute, whose token columns are then labelled. Joint flips of several attributes are not
- * generated.
+ * attribute, whose token columns are then labelled.
+ *
+ * <p>{@link #joint(List, int)} generates the <em>joint</em> flips instead: every combination of the
+ * attributes' values other than x's own, {@code Π_a |A_a| − 1} of them (single-attribute flips
+ * included), so that its unfairness rate counts a sample whose prediction changes under any change
+ * of its protected group. A joint flip that changes more than one attribute has attribute
+ * {@link #JOINT}.
  *
  * <p>A sample whose value of a is not in A (a numeric attribute off its bucket values, say) is
  * flipped to every value of A. The order of a sample's flips is fixed: attributes in the order given,
- * then A's values in the order given, skipping a_x. {@link #flipsOf(float[])},
+ * then A's values in the order given, skipping a_x; for joint flips, the value combinations in
+ * mixed-radix order (the first attribute's value changing slowest), skipping x's own. {@link #flipsOf(float[])},
  * {@link #evaluate(LabelledData, FairnessPredictor)} and {@link FairnessDebuggingSetBuilder} all use
  * it, so the unfairness rate the harness reports and the debugging set agree on what a flip is.
  *
@@ -34,11 +40,16 @@ public final class FairnessFlips {
     private final List<ProtectedAttribute> attributes;
     private final int sampleSize;
     private final int rowsPerCall;
+    private final boolean joint;
 
-    private FairnessFlips(List<ProtectedAttribute> attributes, int sampleSize, int rowsPerCall) {
+    /** The attribute index of a joint flip that changes more than one attribute. */
+    public static final int JOINT = -1;
+
+    private FairnessFlips(List<ProtectedAttribute> attributes, int sampleSize, int rowsPerCall, boolean joint) {
         this.attributes = attributes;
         this.sampleSize = sampleSize;
         this.rowsPerCall = rowsPerCall;
+        this.joint = joint;
     }
 
     /**
@@ -68,7 +79,34 @@ public final class FairnessFlips {
                         + a.index() + ", already used by another protected attribute");
             }
         }
-        return new FairnessFlips(copy, sampleSize, DEFAULT_ROWS_PER_CALL);
+        return new FairnessFlips(copy, sampleSize, DEFAULT_ROWS_PER_CALL, false);
+    }
+
+    /**
+     * The joint flips of several attributes: every combination of their values but the sample's own.
+     *
+     * @param attributes the protected attributes; at least one, distinct names and input indices
+     * @param sampleSize values per sample
+     * @return the joint flip generator
+     * @throws IllegalArgumentException as {@link #of(List, int)}, or if a sample would have more than
+     *     2<sup>20</sup> joint flips
+     */
+    public static FairnessFlips joint(List<ProtectedAttribute> attributes, int sampleSize) {
+        FairnessFlips single = of(attributes, sampleSize);
+        long combinations = 1;
+        for (ProtectedAttribute a : single.attributes) {
+            combinations *= a.valueCount();
+            if (combinations > 1 << 20) {
+                throw new IllegalArgumentException("the attributes " + single.attributes.stream().map(ProtectedAttribute::name)
+                        .toList() + " have more than 2^20 value combinations: too many joint flips per sample");
+            }
+        }
+        return new FairnessFlips(single.attributes, sampleSize, DEFAULT_ROWS_PER_CALL, true);
+    }
+
+    /** @return whether this generator makes joint flips ({@link #joint(List, int)}) */
+    public boolean isJoint() {
+        return joint;
     }
 
     /**
@@ -80,7 +118,7 @@ public final class FairnessFlips {
         if (rows <= 0) {
             throw new IllegalArgumentException("rows per call must be positive, got " + rows);
         }
-        return new FairnessFlips(attributes, sampleSize, rows);
+        return new FairnessFlips(attributes, sampleSize, rows, joint);
     }
 
     /** @return the protected attributes, in flip order */
@@ -101,9 +139,10 @@ public final class FairnessFlips {
     /**
      * One flip x′ of a sample.
      *
-     * @param attribute the index of the flipped attribute in {@link #attributes()}
-     * @param from x's value of it
-     * @param to x′'s value of it, a member of A other than {@code from}
+     * @param attribute the index of the flipped attribute in {@link #attributes()}, or {@link #JOINT}
+     *     for a joint flip of several
+     * @param from x's value of it (NaN for {@link #JOINT})
+     * @param to x′'s value of it, a member of A other than {@code from} (NaN for {@link #JOINT})
      * @param input x′
      */
     public record Flip(int attribute, float from, float to, float[] input) {}
@@ -145,6 +184,15 @@ public final class FairnessFlips {
     }
 
     private int count(float[] data, int offset) {
+        if (joint) {
+            int all = 1;
+            boolean ownInProduct = true;
+            for (ProtectedAttribute a : attributes) {
+                all *= a.valueCount();
+                ownInProduct &= a.indexOfValue(data[offset + a.index()]) >= 0;
+            }
+            return ownInProduct ? all - 1 : all;
+        }
         int n = 0;
         for (ProtectedAttribute a : attributes) {
             n += a.indexOfValue(data[offset + a.index()]) >= 0 ? a.valueCount() - 1 : a.valueCount();
@@ -159,6 +207,25 @@ public final class FairnessFlips {
     public List<Flip> flipsOf(float[] x) {
         checkSample(x);
         List<Flip> out = new ArrayList<>(count(x, 0));
+        if (joint) {
+            int rows = count(x, 0);
+            float[] buffer = new float[rows * sampleSize];
+            writeJoint(x, 0, buffer, null, 0, 0);
+            for (int r = 0; r < rows; r++) {
+                float[] flipped = Arrays.copyOfRange(buffer, r * sampleSize, (r + 1) * sampleSize);
+                int changed = JOINT;
+                int changes = 0;
+                for (int ai = 0; ai < attributes.size(); ai++) {
+                    if (flipped[attributes.get(ai).index()] != x[attributes.get(ai).index()]) {
+                        changed = ai;
+                        changes++;
+                    }
+                }
+                int idx = changes == 1 ? attributes.get(changed).index() : -1;
+                out.add(changes == 1 ? new Flip(changed, x[idx], flipped[idx], flipped) : new Flip(JOINT, Float.NaN, Float.NaN, flipped));
+            }
+            return out;
+        }
         for (int ai = 0; ai < attributes.size(); ai++) {
             ProtectedAttribute a = attributes.get(ai);
             float from = x[a.index()];
@@ -236,6 +303,9 @@ public final class FairnessFlips {
     /** Writes sample i's flips from row r on; returns the next free row. */
     private int write(float[] in, int i, float[] out, int[] labels, int label, int r) {
         int off = i * sampleSize;
+        if (joint) {
+            return writeJoint(in, off, out, labels, label, r);
+        }
         for (ProtectedAttribute a : attributes) {
             float fromValue = in[off + a.index()];
             for (int k = 0; k < a.valueCount(); k++) {
@@ -249,6 +319,36 @@ public final class FairnessFlips {
             }
         }
         return r;
+    }
+
+    /** Writes the joint flips of the sample at {@code off} from row r on; returns the next free row. */
+    private int writeJoint(float[] in, int off, float[] out, int[] labels, int label, int r) {
+        int k = attributes.size();
+        int[] digit = new int[k];
+        while (true) {
+            boolean own = true;
+            for (int a = 0; a < k; a++) {
+                own &= attributes.get(a).value(digit[a]) == in[off + attributes.get(a).index()];
+            }
+            if (!own) {
+                System.arraycopy(in, off, out, r * sampleSize, sampleSize);
+                for (int a = 0; a < k; a++) {
+                    out[r * sampleSize + attributes.get(a).index()] = attributes.get(a).value(digit[a]);
+                }
+                if (labels != null) {
+                    labels[r] = label;
+                }
+                r++;
+            }
+            int a = k - 1;
+            while (a >= 0 && ++digit[a] == attributes.get(a).valueCount()) {
+                digit[a] = 0;
+                a--;
+            }
+            if (a < 0) {
+                return r;
+            }
+        }
     }
 
     private static int[] call(FairnessPredictor predictor, LabelledData data, int expected) {

@@ -5,6 +5,7 @@ import java.util.Objects;
 import org.atpatch.djl.Predictions;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchDecision;
 import org.atpatch.djl.PatchedModel;
 
 /**
@@ -47,6 +48,23 @@ public interface FairnessPredictor {
         checkBatch(batchSize);
         DjlOffline.configure();
         return data -> Predictions.classes(patched, data, batchSize);
+    }
+
+    /**
+     * The patched model's argmax classes with a patch decision, e.g. a {@link FlipInvariantDecision}
+     * (the unfairness rate of the flip-invariant hot fix).
+     *
+     * @param patched a patched model
+     * @param decision how it decides what to patch
+     * @param batchSize samples per call
+     * @return the predictor
+     */
+    static FairnessPredictor of(PatchedModel patched, PatchDecision decision, int batchSize) {
+        Objects.requireNonNull(patched, "patched");
+        Objects.requireNonNull(decision, "decision");
+        checkBatch(batchSize);
+        DjlOffline.configure();
+        return data -> Predictions.classes(patched, decision, data, batchSize);
     }
 
     private static void checkBatch(int batchSize) {

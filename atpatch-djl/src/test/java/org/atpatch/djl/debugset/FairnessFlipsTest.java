@@ -96,6 +96,47 @@ class FairnessFlipsTest {
     }
 
     @Test
+    void jointFlipsAreEveryOtherValueCombination() {
+        FairnessFlips joint = FairnessFlips.joint(List.of(SEX, RACE), F);
+        assertTrue(joint.isJoint());
+        float[] x = {0.5f, 1f, 1f, 2f};
+        List<FairnessFlips.Flip> fl = joint.flipsOf(x);
+        assertEquals(2 * 3 - 1, fl.size());
+        assertEquals(5, joint.count(x));
+        // Mixed-radix order, sex slowest, skipping x's own (sex 1, race 2).
+        float[][] expected = {{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}};
+        for (int k = 0; k < expected.length; k++) {
+            assertArrayEquals(new float[] {0.5f, 1f, expected[k][0], expected[k][1]}, fl.get(k).input(), "flip " + k);
+        }
+        assertEquals(FairnessFlips.JOINT, fl.get(0).attribute());
+        assertTrue(Float.isNaN(fl.get(0).from()));
+        assertEquals(0, fl.get(2).attribute()); // sex 1 → 0, race kept
+        assertEquals(1f, fl.get(2).from());
+        assertEquals(0f, fl.get(2).to());
+        assertEquals(1, fl.get(3).attribute()); // race 2 → 0, sex kept
+        // A value outside A: every combination is a flip.
+        assertEquals(6, joint.count(new float[] {0f, 0f, 1f, 7f}));
+    }
+
+    @Test
+    void jointUnfairnessCountsAChangeThatNeedsBothAttributes() {
+        // Class 1 only for sex 1 and race 2 together: every single flip of (0, 0) keeps class 0, the joint one does not.
+        Rule f = new Rule(x -> x[2] == 1 && x[3] == 2 ? 1 : 0);
+        LabelledData d = data(new float[] {0, 0, 0, 0}, new float[] {0, 0, 0, 1});
+        assertEquals(0.0, FairnessFlips.of(List.of(SEX, RACE), F).unfairness(d, f));
+        assertEquals(1.0, FairnessFlips.joint(List.of(SEX, RACE), F).unfairness(d, f));
+        LabelledData r = random(200, 13);
+        Rule biased = new Rule(FairnessFlipsTest::biasedRule);
+        double single = FairnessFlips.of(List.of(SEX, RACE), F).unfairness(r, biased);
+        FairnessFlips.Evaluation e = FairnessFlips.joint(List.of(SEX, RACE), F).withRowsPerCall(64).evaluate(r, biased);
+        for (int i = 0; i < r.size(); i++) {
+            assertEquals(FairnessFlips.joint(List.of(SEX, RACE), F).count(r.sample(i)), e.flipped()[i].length);
+        }
+        assertTrue(e.unfairnessRate() >= single, "joint flips include the single ones");
+        assertThrows(IllegalArgumentException.class, () -> FairnessFlips.joint(List.of(), F));
+    }
+
+    @Test
     void unfairnessAgreesWithBruteForceAndBatchesTheFlips() {
         LabelledData d = random(300, 11);
         Rule f = new Rule(FairnessFlipsTest::biasedRule);
@@ -253,6 +294,57 @@ class FairnessFlipsTest {
             var cur = one.pairOrigins().get(k);
             assertTrue(prev.sample() < cur.sample() || (prev.sample() == cur.sample() && prev.attribute() <= cur.attribute()));
         }
+    }
+
+    @Test
+    void maxPairsPerAttributeBalancesTheAttributes() {
+        LabelledData d = random(300, 13);
+        Rule f = new Rule(FairnessFlipsTest::biasedRule);
+        FairnessDebuggingSetBuilder b = FairnessDebuggingSetBuilder.builder().setPredictor(f, LAYOUT).setData(d)
+                .setAttributes(List.of(SEX, RACE)).optCleanOnly(0).optSeed(9);
+        FairnessDebuggingSetBuilder.Result all = b.buildWithDetails();
+        long sexAll = Long.parseLong(all.set().provenance().get("attribute.sex.pairs"));
+        long raceAll = Long.parseLong(all.set().provenance().get("attribute.race.pairs"));
+        int cap = (int) Math.min(sexAll, raceAll) / 2;
+        assertTrue(cap > 0, "both attributes should give pairs: sex " + sexAll + ", race " + raceAll);
+        FairnessDebuggingSetBuilder.Result balanced = b.optMaxPairsPerAttribute(cap).buildWithDetails();
+        assertEquals(Integer.toString(cap), balanced.set().provenance().get("attribute.sex.pairs"));
+        assertEquals(Integer.toString(cap), balanced.set().provenance().get("attribute.race.pairs"));
+        assertEquals(2 * cap, balanced.set().pairs().size());
+        assertEquals(Long.toString(sexAll + raceAll - 2 * cap), balanced.set().provenance().get("droppedByMaxPairs"));
+        for (int k = 1; k < balanced.pairOrigins().size(); k++) {
+            assertTrue(balanced.pairOrigins().get(k - 1).sample() <= balanced.pairOrigins().get(k).sample(), "data order");
+        }
+        FairnessDebuggingSetBuilder.Result bounded = b.optMaxPairs(cap).buildWithDetails();
+        assertEquals(cap, bounded.set().pairs().size());
+        assertThrows(IllegalArgumentException.class, () -> FairnessDebuggingSetBuilder.builder().optMaxPairsPerAttribute(-1));
+    }
+
+    @Test
+    void jointFlipsInTheDebuggingSetLabelEveryChangedAttribute() {
+        // Class 1 only for x2 = 0 with sex 1 and race 2 together: sample 0 (x2 0, sex 0, race 1) diverges under
+        // the joint flip alone; sample 1 (x2 1, sex 1, race 2) is clean and is its partner.
+        Rule f = new Rule(x -> x[1] == 0 && x[2] == 1 && x[3] == 2 ? 1 : 0);
+        LabelledData d = data(new float[] {0, 0, 0, 1}, new float[] {0, 1, 1, 2}, new float[] {1, 1, 0, 0});
+        FairnessDebuggingSetBuilder b = FairnessDebuggingSetBuilder.builder().setPredictor(f, LAYOUT).setData(d)
+                .setAttributes(List.of(SEX, RACE)).optCleanOnly(0);
+        FairnessDebuggingSetBuilder.Result single = b.buildWithDetails();
+        assertTrue(single.clean()[0], "no single flip moves sample 0");
+        assertEquals(0, single.set().pairs().size());
+        FairnessDebuggingSetBuilder.Result joint = b.optJointFlips(true).buildWithDetails();
+        assertFalse(joint.clean()[0], "the joint flip moves sample 0");
+        assertEquals(1, joint.set().pairs().size());
+        FairnessDebuggingSetBuilder.Divergence j = joint.pairOrigins().get(0);
+        assertEquals(0, j.sample());
+        assertEquals(FairnessFlips.JOINT, j.attribute());
+        assertTrue(Float.isNaN(j.from()));
+        assertEquals(1, j.cleanSample());
+        boolean[] both = SEX.columnMask(5);
+        both[RACE.columns()[0]] = true;
+        assertArrayEquals(both, joint.set().pairs().get(0).columns());
+        assertArrayEquals(new float[] {0, 0, 1, 2}, joint.set().pairs().get(0).anomalous());
+        assertEquals("1", joint.set().provenance().get("joint.pairs"));
+        assertTrue(joint.set().provenance().get("method").contains("jointly"));
     }
 
     @Test

@@ -1,7 +1,9 @@
 package org.atpatch.examples.reproduce;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchDecision;
 import org.atpatch.djl.PatchResult;
 import org.atpatch.djl.PatchedModel;
 
@@ -43,6 +45,22 @@ public record PatchedCounts(int size, int patched, int correctOnPatched, int cor
      * @throws IllegalArgumentException when the reference does not hold one class per input
      */
     public static PatchedCounts of(PatchedModel model, LabelledData data, int batchSize, int[] reference) {
+        return of(model, null, data, batchSize, reference);
+    }
+
+    /**
+     * As {@link #of(PatchedModel, LabelledData, int, int[])}, with the patch decision taken by a {@link
+     * PatchDecision}.
+     *
+     * @param model the patched model
+     * @param decision how it decides what to patch, or null for its own per-input decision
+     * @param data the labelled inputs
+     * @param batchSize inputs per call
+     * @param reference one predicted class per input (the unpatched model's), or null for none
+     * @return the counts
+     */
+    public static PatchedCounts of(PatchedModel model, PatchDecision decision, LabelledData data, int batchSize,
+            int[] reference) {
         if (reference != null && reference.length != data.size()) {
             throw new IllegalArgumentException(
                     "reference predictions: " + reference.length + " for " + data.size() + " inputs");
@@ -56,7 +74,8 @@ public record PatchedCounts(int size, int patched, int correctOnPatched, int cor
             for (int from = 0; from < data.size(); from += batchSize) {
                 int to = Math.min(data.size(), from + batchSize);
                 try (NDManager sub = m.newSubManager()) {
-                    PatchResult result = model.predictWithReport(data.batch(sub, from, to));
+                    NDArray batch = data.batch(sub, from, to);
+                    PatchResult result = decision == null ? model.predictWithReport(batch) : model.predictWithReport(batch, decision);
                     long[] arg = result.logits().argMax(1).toLongArray();
                     for (int i = 0; i < arg.length; i++) {
                         boolean right = arg[i] == data.labels()[from + i];

@@ -12,11 +12,13 @@ import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchDecision;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.Predictions;
 import org.atpatch.djl.debugset.FairnessDebuggingSetBuilder;
 import org.atpatch.djl.debugset.FairnessFlips;
 import org.atpatch.djl.debugset.FairnessPredictor;
+import org.atpatch.djl.debugset.FlipInvariantDecision;
 import org.atpatch.djl.debugset.ProtectedAttribute;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
@@ -34,7 +36,11 @@ import picocli.CommandLine.Option;
  * defender builds a debugging set by flipping a protected attribute (Eq. 4: pairs whose prediction
  * changes with the attribute alone), trains AtPatch with its defaults, and measures clean accuracy
  * and the unfairness rate UF (the share of test rows whose prediction changes when only the
- * attribute is flipped) before and after. The last output line is {@code RESULT {...}}.
+ * attribute is flipped) before and after. Several attributes ({@code --attribute sex,race}) share one
+ * debugging set and one bundle; UF is then reported per attribute and under joint flips (any change
+ * of the protected values). {@code --flip-invariant} decides what to patch with a {@link
+ * FlipInvariantDecision}, the same for an input and all of its flips. The last output line is
+ * {@code RESULT {...}}; its UF is the joint one.
  *
  * <p>Reads Adult from the data directory ({@code -Datpatch.data=DIR}, else {@code ATPATCH_DATA},
  * else {@code ~/.atpatch/data}; docs/reproduce.md lists the files).
@@ -45,8 +51,13 @@ public final class FairnessQuickstart implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(FairnessQuickstart.class);
 
-    @Option(names = "--attribute", description = "The protected attribute: sex, race or age (default ${DEFAULT-VALUE}).")
-    String attribute = "sex";
+    @Option(names = "--attribute", split = ",", description = "The protected attributes, comma-separated: sex, race, age "
+            + "(default ${DEFAULT-VALUE}).")
+    List<String> attributes = List.of("sex");
+
+    @Option(names = "--flip-invariant", description = "Decide the patch on the canonical view and patch the whole protected "
+            + "group (FlipInvariantDecision).")
+    boolean flipInvariant;
 
     @Option(names = "--seed", description = "Seed for victim training, the debugging set and the detector (default ${DEFAULT-VALUE}).")
     long seed = 7;
@@ -72,18 +83,26 @@ public final class FairnessQuickstart implements Callable<Integer> {
         try (TabularVictim trained = TabularVictim.trainOrLoad(census, TabularFamily.TAB_TRANSFORMER,
                 TabularVictim.Settings.defaults(seed), cache)) {
             Model victim = trained.model();
-            ProtectedAttribute protectedAttribute = trained.attribute(attribute);
+            List<ProtectedAttribute> protectedAttributes = attributes.stream().map(trained::attribute).toList();
             LabelledData test = census.test();
-            FairnessFlips flips = FairnessFlips.of(List.of(protectedAttribute), test.sampleSize());
+            FairnessFlips flips = FairnessFlips.joint(protectedAttributes, test.sampleSize());
             double accBefore = Metrics.accuracy(Predictions.classes(victim, test, 1024), test.labels());
-            double ufBefore = flips.unfairness(test, FairnessPredictor.of(victim, 1024));
-            LOG.info("victim: accuracy {}, UF({}) {}", pct(accBefore), attribute, pct(ufBefore));
+            FairnessPredictor unpatched = FairnessPredictor.of(victim, 1024);
+            double ufBefore = flips.unfairness(test, unpatched);
+            LOG.info("victim: accuracy {}, UF {}", pct(accBefore), perAttribute(protectedAttributes, test, unpatched));
 
             // Offline, once: the debugging set from attribute flips on the defender's rows, then AtPatch.
             DebuggingSet debugSet = FairnessDebuggingSetBuilder.of(victim, census.debug())
-                    .setAttributes(List.of(protectedAttribute))
+                    .setAttributes(protectedAttributes)
+                    .optMaxPairsPerAttribute(2000 / protectedAttributes.size())
+                    .optJointFlips(flipInvariant) // the invariant detector learns orbits divergent under any change
                     .optSeed(seed)
                     .build();
+            FlipInvariantDecision decision = FlipInvariantDecision.of(protectedAttributes, test.sampleSize(),
+                    trained.block().tokenLayout().size());
+            if (flipInvariant) {
+                debugSet = decision.canonicalise(debugSet); // the detector learns from what it will see online
+            }
             LOG.info("{}", debugSet);
             try (PatchedModel patched = AtPatch.builder()
                     .setModel(victim)
@@ -91,10 +110,14 @@ public final class FairnessQuickstart implements Callable<Integer> {
                     .build()
                     .train(debugSet)) {
                 // Online: every prediction goes through patched.predict(batch); here, over the test split.
-                double accAfter = Metrics.accuracy(Predictions.classes(patched, test, 1024), test.labels());
-                double ufAfter = flips.unfairness(test, FairnessPredictor.of(patched, 1024));
-                System.out.println(String.format(Locale.ROOT, "AtPatch (%s): accuracy %s -> %s, UF(%s) %s -> %s",
-                        patched.patchRule().name(), pct(accBefore), pct(accAfter), attribute, pct(ufBefore), pct(ufAfter)));
+                PatchDecision how = flipInvariant ? decision : null;
+                double accAfter = Metrics.accuracy(Predictions.classes(patched, how, test, 1024), test.labels());
+                FairnessPredictor fixed = flipInvariant ? FairnessPredictor.of(patched, decision, 1024)
+                        : FairnessPredictor.of(patched, 1024);
+                double ufAfter = flips.unfairness(test, fixed);
+                System.out.println(String.format(Locale.ROOT, "AtPatch (%s%s): accuracy %s -> %s, UF %s, joint %s -> %s",
+                        patched.patchRule().name(), flipInvariant ? ", flip-invariant" : "", pct(accBefore), pct(accAfter),
+                        perAttribute(protectedAttributes, test, fixed), pct(ufBefore), pct(ufAfter)));
                 System.err.flush();
                 System.out.println(String.format(Locale.ROOT,
                         "RESULT {\"acc_before\":%.4f,\"uf_before\":%.4f,\"acc_after\":%.4f,\"uf_after\":%.4f,\"seconds\":%.1f}",
@@ -102,6 +125,12 @@ public final class FairnessQuickstart implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** UF of each attribute alone, e.g. {@code sex 5.08%, race 20.30%}. */
+    private static String perAttribute(List<ProtectedAttribute> attributes, LabelledData test, FairnessPredictor f) {
+        return attributes.stream().map(a -> a.name() + " " + pct(FairnessFlips.of(List.of(a), test.sampleSize())
+                .unfairness(test, f))).collect(java.util.stream.Collectors.joining(", "));
     }
 
     private static String pct(double v) {
