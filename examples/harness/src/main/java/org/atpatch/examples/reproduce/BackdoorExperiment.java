@@ -207,7 +207,7 @@ public final class BackdoorExperiment {
         ImageTokenLayout layout = sampleLayout(victim.block());
         InversionReport inversion = TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds()).build()
                 .invert(model, data.pool());
-        inversion.writeTo(s.reportDir().resolve(config.name()));
+        InversionFiles.write(inversion, data.pool(), s.reportDir().resolve(config.name()), List.of());
         BackdoorDebuggingSetBuilder debugBuilder = BackdoorDebuggingSetBuilder.of(model, data.pool()).optLayout(layout)
                 .optPairsPerTrigger(s.maxPairs()).optSeed(s.seed());
         String debugSource = triggers(debugBuilder, model, data, inversion, s, config, layout);

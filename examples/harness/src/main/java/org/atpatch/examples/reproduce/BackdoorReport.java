@@ -163,6 +163,16 @@ public final class BackdoorReport {
         return r.outcomes().stream().filter(o -> o.method().equals(method)).findFirst();
     }
 
+    /** Configuration → the paper's {original, AtPatch} accuracy (or ASR), where Table 2 has the configuration. */
+    private static Map<String, double[]> paperValues(List<Result> results, boolean accuracy) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (Result r : results) {
+            PaperTables.table2(r.config().name()).ifPresent(p -> out.put(r.config().name(), accuracy
+                    ? new double[] {p.originalAcc(), p.atpatchAcc()} : new double[] {p.original(), p.atpatch()}));
+        }
+        return out;
+    }
+
     /**
      * Rewrites every file for the results so far.
      *
@@ -196,8 +206,10 @@ public final class BackdoorReport {
         debugging.writeCsv(dir.resolve("debugging-sets.csv"));
         common.write(dir);
         victims.writeCsv(dir.resolve("victims.csv"));
-        Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 2)", "Acc (%)", acc);
-        Charts.bars(dir.resolve("asr.png"), "Attack success rate (Table 2)", "ASR (%)", asr);
+        Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 2)", "Acc (%)", acc,
+                paperValues(results, true));
+        Charts.bars(dir.resolve("asr.png"), "Attack success rate (Table 2)", "ASR (%)", asr,
+                paperValues(results, false));
         writeJson(results);
         Map<String, ResultTable> sections = new LinkedHashMap<>();
         sections.put("Victims", victims);

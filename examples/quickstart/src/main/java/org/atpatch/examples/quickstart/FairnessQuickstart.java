@@ -1,6 +1,7 @@
 package org.atpatch.examples.quickstart;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,14 +11,17 @@ import org.atpatch.core.Metrics;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.AtPatch;
+import org.atpatch.djl.AttentionAudit;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchReport;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.Predictions;
 import org.atpatch.djl.debugset.FairnessDebuggingSetBuilder;
 import org.atpatch.djl.debugset.FairnessFlips;
 import org.atpatch.djl.debugset.FairnessPredictor;
 import org.atpatch.djl.debugset.ProtectedAttribute;
+import org.atpatch.djl.render.AttentionPicture;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.TabularDataset;
@@ -34,7 +38,9 @@ import picocli.CommandLine.Option;
  * defender builds a debugging set by flipping a protected attribute (Eq. 4: pairs whose prediction
  * changes with the attribute alone), trains AtPatch with its defaults, and measures clean accuracy
  * and the unfairness rate UF (the share of test rows whose prediction changes when only the
- * attribute is flipped) before and after. The last output line is {@code RESULT {...}}.
+ * attribute is flipped) before and after. Into {@code --out} goes a picture of the attention of a
+ * patched row, the same row flipped and an unpatched row, before and after the patch. The last
+ * output line is {@code RESULT {...}}.
  *
  * <p>Reads Adult from the data directory ({@code -Datpatch.data=DIR}, else {@code ATPATCH_DATA},
  * else {@code ~/.atpatch/data}; docs/reproduce.md lists the files).
@@ -50,6 +56,9 @@ public final class FairnessQuickstart implements Callable<Integer> {
 
     @Option(names = "--seed", description = "Seed for victim training, the debugging set and the detector (default ${DEFAULT-VALUE}).")
     long seed = 7;
+
+    @Option(names = "--out", description = "Where the attention picture goes (default ${DEFAULT-VALUE}).")
+    Path out = Path.of("target", "fairness-quickstart");
 
     @Option(names = "--cache", description = "Cache of trained victims, keyed by configuration hash (default ${DEFAULT-VALUE}).")
     Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
@@ -95,6 +104,9 @@ public final class FairnessQuickstart implements Callable<Integer> {
                 double ufAfter = flips.unfairness(test, FairnessPredictor.of(patched, 1024));
                 System.out.println(String.format(Locale.ROOT, "AtPatch (%s): accuracy %s -> %s, UF(%s) %s -> %s",
                         patched.patchRule().name(), pct(accBefore), pct(accAfter), attribute, pct(ufBefore), pct(ufAfter)));
+                Path picture = out.resolve("attention-before-after.png");
+                drawAttention(patched, trained, test, protectedAttribute, picture);
+                LOG.info("picture: {}", picture.toAbsolutePath());
                 System.err.flush();
                 System.out.println(String.format(Locale.ROOT,
                         "RESULT {\"acc_before\":%.4f,\"uf_before\":%.4f,\"acc_after\":%.4f,\"uf_after\":%.4f,\"seconds\":%.1f}",
@@ -102,6 +114,40 @@ public final class FairnessQuickstart implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Draws what the patched model attends to for the first test row it patches, that row with the
+     * attribute flipped, and the first row it leaves alone.
+     */
+    private static void drawAttention(PatchedModel patched, TabularVictim v, LabelledData test, ProtectedAttribute a,
+            Path file) throws IOException {
+        int rows = Math.min(256, test.size());
+        int flagged = -1;
+        int clean = -1;
+        try (NDManager m = v.model().getNDManager().newSubManager()) {
+            List<PatchReport> reports = patched.predictWithReport(test.batch(m, 0, rows)).reports();
+            for (int i = 0; i < rows; i++) {
+                flagged = flagged < 0 && reports.get(i).patched() ? i : flagged;
+                clean = clean < 0 && !reports.get(i).patched() ? i : clean;
+            }
+            if (flagged < 0 || clean < 0) {
+                LOG.warn("no attention picture: among the first {} test rows {} patched", rows,
+                        flagged < 0 ? "none is" : "all are");
+                return;
+            }
+            float[] row = test.sample(flagged);
+            float[] flipped = row.clone();
+            int k = a.indexOfValue(row[a.index()]);
+            flipped[a.index()] = a.value((k + 1) % a.valueCount());
+            LabelledData three = LabelledData.unlabelled(List.of(row, flipped, test.sample(clean)), test.sampleShape());
+            AttentionAudit audit = patched.audit(three.batch(m, 0, 3));
+            AttentionPicture.builder().setAudit(audit).setLayout(v.block().tokenLayout())
+                    .addSample(0, "Test row " + flagged)
+                    .addSample(1, "Test row " + flagged + " with " + a.name() + " flipped")
+                    .addSample(2, "Test row " + clean)
+                    .build().write(file);
+        }
     }
 
     private static String pct(double v) {
