@@ -336,8 +336,9 @@ public final class PatchedModel implements AutoCloseable {
      * Predicts a batch as {@link #predictWithReport} does and records, per sample and layer, the
      * head-averaged attention map of the unpatched forward and of the forward whose output the sample
      * got (see {@link AttentionAudit}), so that a user can see which columns were over-attended and
-     * what the patch did to them. This is an audit path, not the online one: it runs the model up to
-     * three times and copies every layer's head-averaged maps to the host.
+     * what the patch did to them. This is an audit path, not the online one: it runs up to four
+     * forwards (the call itself, an unpatched one and the patched one again, recorded) and copies
+     * every layer's head-averaged maps to the host.
      *
      * @param input the model's input with a batch axis; keep it small (a few samples)
      * @return the logits, reports and maps

@@ -300,6 +300,7 @@ public final class AttentionPicture {
         g.drawString(top, x + barW - g.getFontMetrics().stringWidth(top), y + 32);
         int sx = x + barW + 24;
         Palette.outline(g, sx, y + 5, 16, 16, OUTLINE, Palette.FLAGGED);
+        g.setColor(Palette.MUTED);
         g.drawString("flagged column", sx + 22, y + 18);
     }
 

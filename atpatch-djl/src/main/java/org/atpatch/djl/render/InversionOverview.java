@@ -104,7 +104,8 @@ public final class InversionOverview {
         String verdict = flagged.length == 0 ? "no class flagged (" + report.outcome().name().toLowerCase(Locale.ROOT)
                 .replace('_', ' ') + ")"
                 : (flagged.length == 1 ? "class " : "classes ") + Arrays.stream(flagged).mapToObj(this::name)
-                        .collect(Collectors.joining(", ")) + " flagged: suspected backdoor target";
+                        .collect(Collectors.joining(", ")) + " flagged: suspected backdoor target"
+                        + (flagged.length == 1 ? "" : "s");
         g.drawString("Trigger inversion: " + verdict, MARGIN, MARGIN + 16);
         g.setFont(Palette.LABEL);
         g.setColor(Palette.MUTED);

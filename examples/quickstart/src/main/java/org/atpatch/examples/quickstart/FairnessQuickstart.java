@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.atpatch.core.Metrics;
+import org.atpatch.core.TokenLayout;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.AtPatch;
@@ -105,7 +106,7 @@ public final class FairnessQuickstart implements Callable<Integer> {
                 System.out.println(String.format(Locale.ROOT, "AtPatch (%s): accuracy %s -> %s, UF(%s) %s -> %s",
                         patched.patchRule().name(), pct(accBefore), pct(accAfter), attribute, pct(ufBefore), pct(ufAfter)));
                 Path picture = out.resolve("attention-before-after.png");
-                drawAttention(patched, trained, test, protectedAttribute, picture);
+                drawAttention(patched, trained.block().tokenLayout(), test, protectedAttribute, picture);
                 LOG.info("picture: {}", picture.toAbsolutePath());
                 System.err.flush();
                 System.out.println(String.format(Locale.ROOT,
@@ -118,14 +119,17 @@ public final class FairnessQuickstart implements Callable<Integer> {
 
     /**
      * Draws what the patched model attends to for the first test row it patches, that row with the
-     * attribute flipped, and the first row it leaves alone.
+     * attribute flipped to its next value, and the first row it leaves alone; writes nothing (and
+     * says so) when the first 256 rows are all patched or none is.
+     *
+     * @return whether the picture was written
      */
-    private static void drawAttention(PatchedModel patched, TabularVictim v, LabelledData test, ProtectedAttribute a,
+    static boolean drawAttention(PatchedModel patched, TokenLayout layout, LabelledData test, ProtectedAttribute a,
             Path file) throws IOException {
         int rows = Math.min(256, test.size());
         int flagged = -1;
         int clean = -1;
-        try (NDManager m = v.model().getNDManager().newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             List<PatchReport> reports = patched.predictWithReport(test.batch(m, 0, rows)).reports();
             for (int i = 0; i < rows; i++) {
                 flagged = flagged < 0 && reports.get(i).patched() ? i : flagged;
@@ -134,7 +138,7 @@ public final class FairnessQuickstart implements Callable<Integer> {
             if (flagged < 0 || clean < 0) {
                 LOG.warn("no attention picture: among the first {} test rows {} patched", rows,
                         flagged < 0 ? "none is" : "all are");
-                return;
+                return false;
             }
             float[] row = test.sample(flagged);
             float[] flipped = row.clone();
@@ -142,11 +146,12 @@ public final class FairnessQuickstart implements Callable<Integer> {
             flipped[a.index()] = a.value((k + 1) % a.valueCount());
             LabelledData three = LabelledData.unlabelled(List.of(row, flipped, test.sample(clean)), test.sampleShape());
             AttentionAudit audit = patched.audit(three.batch(m, 0, 3));
-            AttentionPicture.builder().setAudit(audit).setLayout(v.block().tokenLayout())
+            AttentionPicture.builder().setAudit(audit).setLayout(layout)
                     .addSample(0, "Test row " + flagged)
                     .addSample(1, "Test row " + flagged + " with " + a.name() + " flipped")
                     .addSample(2, "Test row " + clean)
                     .build().write(file);
+            return true;
         }
     }
 
