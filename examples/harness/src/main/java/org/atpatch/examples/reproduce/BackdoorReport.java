@@ -23,7 +23,8 @@ import org.atpatch.examples.reproduce.BackdoorExperiment.Result;
  * triggers came from), {@code efficiency.csv}, {@code over-attention.csv},
  * {@code victims.csv}, {@code results.json} (everything), {@code pr-<configuration>.csv}, the plots
  * {@code acc.png}, {@code asr.png}, {@code pr-curves.png}, and {@code README.md} with the tables in
- * markdown and the command that made them. Inversion reports go to {@code inversion/<configuration>/}.
+ * markdown and the command that made them. Inversion reports go to {@code inversion/<configuration>/},
+ * each with its overview picture ({@link InversionFiles}).
  */
 public final class BackdoorReport {
 
