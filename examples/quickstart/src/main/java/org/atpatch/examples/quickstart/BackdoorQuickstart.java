@@ -68,6 +68,9 @@ public final class BackdoorQuickstart implements Callable<Integer> {
             + " gets this many times its clean attention (default ${DEFAULT-VALUE}: keep every label).")
     double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
 
+    @Option(names = "--detector-epochs", description = "Detector training epochs (default ${DEFAULT-VALUE}, the library's).")
+    int detectorEpochs = DetectorConfig.defaults().epochs();
+
     /**
      * Runs the quickstart.
      *
@@ -110,10 +113,11 @@ public final class BackdoorQuickstart implements Callable<Integer> {
             DebuggingSet debugSet = debug.build();
             LOG.info("{}", debugSet);
 
-            // Train AtPatch with the library's defaults (only the seed is set, for a reproducible run).
+            // Train AtPatch with the library's defaults (only the seed is set, for a reproducible run, and the
+            // detector's epochs where --detector-epochs asks).
             try (PatchedModel patched = AtPatch.builder()
                     .setModel(victim)
-                    .optDetectorConfig(DetectorConfig.builder().optSeed(seed).build())
+                    .optDetectorConfig(DetectorConfig.builder().optSeed(seed).optEpochs(detectorEpochs).build())
                     .optOverAttentionRatio(overAttentionRatio)
                     .build()
                     .train(debugSet)) {
