@@ -444,11 +444,83 @@ public final class PatchedModel implements AutoCloseable {
         return run(input, true, java.util.Objects.requireNonNull(decision, "decision"));
     }
 
+    /**
+     * Predicts a batch as {@link #predictWithReport} does and records, per sample and layer, the
+     * head-averaged attention map of the unpatched forward and of the forward whose output the sample
+     * got (see {@link AttentionAudit}), so that a user can see which columns were over-attended and
+     * what the patch did to them. This is an audit path, not the online one: it runs up to four
+     * forwards (the call itself, an unpatched one and the patched one again, recorded) and copies
+     * every layer's head-averaged maps to the host.
+     *
+     * @param input the model's input with a batch axis; keep it small (a few samples)
+     * @return the logits, reports and maps
+     * @throws IllegalArgumentException when the model's layers produce several maps (windows) per
+     *     sample, which the audit does not fold, or when the input is not valid for the model
+     */
+    public AttentionAudit audit(NDArray input) {
+        if (windowed != null) {
+            throw new IllegalArgumentException("the model's attention layers produce several maps (windows) per sample;"
+                    + " the attention audit needs one map per sample and layer");
+        }
+        return onDevice(input, (s, x, caller) -> {
+            PatchResult result = s.mode == PatchMode.TWO_PASS ? twoPass(s, x, true) : streaming(s, x, true);
+            int b = (int) x.getShape().get(0);
+            MapTap unpatched = new MapTap(null);
+            int[] classesBefore = argmax(forward(x, unpatched));
+            float[][][] before = unpatched.perSample(b, tokens);
+            float[][][] after;
+            if (s.mode == PatchMode.STREAMING) {
+                MapTap streamed = new MapTap(new Streaming(s, b, false));
+                forward(x, streamed);
+                after = streamed.perSample(b, tokens);
+            } else {
+                after = before.clone();
+                int[] rerun = java.util.stream.IntStream.range(0, b).filter(i -> result.reports().get(i).patched()).toArray();
+                if (rerun.length > 0) {
+                    boolean[] columns = new boolean[rerun.length * tokens];
+                    for (int i = 0; i < rerun.length; i++) {
+                        for (int c : result.reports().get(rerun[i]).flags().union()) {
+                            columns[i * tokens + c] = true;
+                        }
+                    }
+                    NDManager call = x.getManager();
+                    NDArray flagged = call.create(columns, new Shape(rerun.length, tokens));
+                    MapTap patchedMaps = new MapTap(new Patching(s, flagged, null, false));
+                    forward(x.get(new NDIndex("{}", call.create(Arrays.stream(rerun).asLongStream().toArray()))), patchedMaps);
+                    float[][][] rows = patchedMaps.perSample(rerun.length, tokens);
+                    for (int i = 0; i < rerun.length; i++) {
+                        after[rerun[i]] = rows[i];
+                    }
+                }
+            }
+            int[] classesAfter = argmax(result.logits());
+            result.logits().attach(caller);
+            return new AttentionAudit(result, tokens, before, after, classesBefore, classesAfter);
+        });
+    }
+
     private PatchResult run(NDArray input, boolean report) {
         return run(input, report, null);
     }
 
     private PatchResult run(NDArray input, boolean report, PatchDecision decision) {
+        return onDevice(input, (s, x, caller) -> {
+            if (decision != null && s.mode != PatchMode.TWO_PASS) {
+                throw new IllegalArgumentException("a PatchDecision needs the two-pass mode, the bundle uses " + s.mode);
+            }
+            PatchResult result = decision != null ? decidedTwoPass(s, x, report, decision)
+                    : s.mode == PatchMode.TWO_PASS ? twoPass(s, x, report) : streaming(s, x, report);
+            result.logits().attach(caller);
+            return result;
+        });
+    }
+
+    /**
+     * Validates the input, holds the current configuration and runs {@code body} on the input moved
+     * to the model's device as float32, in a scope closed afterwards (the body moves to the caller's
+     * manager what it keeps).
+     */
+    private <T> T onDevice(NDArray input, OnDevice<T> body) {
         java.util.Objects.requireNonNull(input, "input must not be null: pass a batch shaped (batch, sample...)");
         validateInput(input);
         NDManager caller = input.getManager();
@@ -468,13 +540,7 @@ public final class PatchedModel implements AutoCloseable {
                 x = x.toType(DataType.FLOAT32, true);
                 x.attach(sub);
             }
-            if (decision != null && s.mode != PatchMode.TWO_PASS) {
-                throw new IllegalArgumentException("a PatchDecision needs the two-pass mode, the bundle uses " + s.mode);
-            }
-            PatchResult result = decision != null ? decidedTwoPass(s, x, report, decision)
-                    : s.mode == PatchMode.TWO_PASS ? twoPass(s, x, report) : streaming(s, x, report);
-            result.logits().attach(caller);
-            return result;
+            return body.apply(s, x, caller);
         } finally {
             s.release();
         }
@@ -809,6 +875,53 @@ public final class PatchedModel implements AutoCloseable {
         boolean[] a = new boolean[n];
         Arrays.fill(a, true);
         return a;
+    }
+
+    private static int[] argmax(NDArray logits) {
+        return Arrays.stream(logits.argMax(1).toLongArray()).mapToInt(Math::toIntExact).toArray();
+    }
+
+    /** What a call runs with the configuration held and the input on the device. */
+    @FunctionalInterface
+    private interface OnDevice<T> {
+        T apply(PatchState s, NDArray x, NDManager caller);
+    }
+
+    /**
+     * The audit's recorder: runs an inner interceptor (or none) and keeps the head average of the map
+     * each layer continues with.
+     */
+    private static final class MapTap implements AttentionInterceptor {
+        final AttentionInterceptor inner;
+        final List<NDArray> headMeans = new ArrayList<>();
+
+        MapTap(AttentionInterceptor inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public NDArray onTokenStates(int layer, NDArray states) {
+            return inner == null ? states : inner.onTokenStates(layer, states);
+        }
+
+        @Override
+        public NDArray onAttention(int layer, NDArray probs) {
+            NDArray out = inner == null ? probs : inner.onAttention(layer, probs);
+            headMeans.add(out.mean(new int[] {1}));
+            return out;
+        }
+
+        /** @return {@code [sample][layer]} the {@code N × N} maps on the host */
+        float[][][] perSample(int samples, int n) {
+            float[][][] out = new float[samples][headMeans.size()][];
+            for (int l = 0; l < headMeans.size(); l++) {
+                float[] v = headMeans.get(l).toFloatArray();
+                for (int i = 0; i < samples; i++) {
+                    out[i][l] = Arrays.copyOfRange(v, i * n * n, (i + 1) * n * n);
+                }
+            }
+            return out;
+        }
     }
 
     /** Pass 1: records each layer's head-averaged map, changes nothing. */

@@ -2,6 +2,7 @@ package org.atpatch.examples.data;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import org.atpatch.djl.LabelledData;
 
 /**
@@ -9,6 +10,10 @@ import org.atpatch.djl.LabelledData;
  * license beside them in {@code /quickstart/}), so the quickstart runs with no data outside the repo.
  */
 public final class EmbeddedFashionMnist {
+
+    /** Fashion-MNIST's class names, by label. */
+    public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+            "Shirt", "Sneaker", "Bag", "Ankle boot");
 
     private EmbeddedFashionMnist() {}
 

@@ -210,7 +210,7 @@ public final class BackdoorExperiment {
         // is taken (and the region scan may correct it), as the reproduction was run.
         InversionReport inversion = TriggerInversion.builder().optSeed(s.seed()).optMaxRounds(s.inversionRounds())
                 .optNoFlagPolicy(NoFlagPolicy.USE_SMALLEST_NORM).build().invert(model, data.pool());
-        inversion.writeTo(s.reportDir().resolve(config.name()));
+        InversionFiles.write(inversion, data.pool(), s.reportDir().resolve(config.name()), List.of());
         BackdoorDebuggingSetBuilder debugBuilder = BackdoorDebuggingSetBuilder.of(model, data.pool()).optLayout(layout)
                 .optPairsPerTrigger(s.maxPairs()).optSeed(s.seed());
         String debugSource = triggers(debugBuilder, model, data, inversion, s, config, layout);

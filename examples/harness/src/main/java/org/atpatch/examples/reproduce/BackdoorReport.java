@@ -23,7 +23,8 @@ import org.atpatch.examples.reproduce.BackdoorExperiment.Result;
  * triggers came from), {@code efficiency.csv}, {@code over-attention.csv},
  * {@code victims.csv}, {@code results.json} (everything), {@code pr-<configuration>.csv}, the plots
  * {@code acc.png}, {@code asr.png}, {@code pr-curves.png}, and {@code README.md} with the tables in
- * markdown and the command that made them. Inversion reports go to {@code inversion/<configuration>/}.
+ * markdown and the command that made them. Inversion reports go to {@code inversion/<configuration>/},
+ * each with its overview picture ({@link InversionFiles}).
  */
 public final class BackdoorReport {
 
@@ -163,6 +164,16 @@ public final class BackdoorReport {
         return r.outcomes().stream().filter(o -> o.method().equals(method)).findFirst();
     }
 
+    /** Configuration → the paper's {original, AtPatch} accuracy (or ASR), where Table 2 has the configuration. */
+    private static Map<String, double[]> paperValues(List<Result> results, boolean accuracy) {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (Result r : results) {
+            PaperTables.table2(r.config().name()).ifPresent(p -> out.put(r.config().name(), accuracy
+                    ? new double[] {p.originalAcc(), p.atpatchAcc()} : new double[] {p.original(), p.atpatch()}));
+        }
+        return out;
+    }
+
     /**
      * Rewrites every file for the results so far.
      *
@@ -196,8 +207,10 @@ public final class BackdoorReport {
         debugging.writeCsv(dir.resolve("debugging-sets.csv"));
         common.write(dir);
         victims.writeCsv(dir.resolve("victims.csv"));
-        Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 2)", "Acc (%)", acc);
-        Charts.bars(dir.resolve("asr.png"), "Attack success rate (Table 2)", "ASR (%)", asr);
+        Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 2)", "Acc (%)", acc,
+                paperValues(results, true));
+        Charts.bars(dir.resolve("asr.png"), "Attack success rate (Table 2)", "ASR (%)", asr,
+                paperValues(results, false));
         writeJson(results);
         Map<String, ResultTable> sections = new LinkedHashMap<>();
         sections.put("Victims", victims);

@@ -15,7 +15,9 @@ import org.atpatch.djl.debugset.InversionReport;
 import org.atpatch.djl.debugset.NoFlagPolicy;
 import org.atpatch.djl.debugset.RegionInversion;
 import org.atpatch.djl.debugset.TriggerInversion;
+import org.atpatch.examples.data.EmbeddedFashionMnist;
 import org.atpatch.examples.data.PatchTrigger;
+import org.atpatch.examples.reproduce.InversionFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +83,7 @@ public final class BackdoorScenario implements AutoCloseable {
             // A scenario is known to be backdoored: the smallest-mask class stands in where the MAD test flags nothing.
             inversion = TriggerInversion.builder().optSeed(seed).optNoFlagPolicy(NoFlagPolicy.USE_SMALLEST_NORM).build()
                     .invert(model, pool);
-            inversion.writeTo(reportDir);
+            InversionFiles.write(inversion, pool, reportDir, EmbeddedFashionMnist.CLASS_NAMES);
             LOG.info("{}: trigger inversion flagged classes {} (true target {}); report in {}", name,
                     Arrays.toString(inversion.flaggedClasses()), trigger.target(), reportDir.toAbsolutePath());
             BackdoorDebuggingSetBuilder debug = BackdoorDebuggingSetBuilder.of(model, pool)

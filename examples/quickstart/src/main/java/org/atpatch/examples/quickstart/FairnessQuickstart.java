@@ -1,18 +1,22 @@
 package org.atpatch.examples.quickstart;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.atpatch.core.Metrics;
+import org.atpatch.core.TokenLayout;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.AtPatch;
+import org.atpatch.djl.AttentionAudit;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchDecision;
+import org.atpatch.djl.PatchReport;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.Predictions;
 import org.atpatch.djl.debugset.FairnessDebuggingSetBuilder;
@@ -20,6 +24,7 @@ import org.atpatch.djl.debugset.FairnessFlips;
 import org.atpatch.djl.debugset.FairnessPredictor;
 import org.atpatch.djl.debugset.FlipInvariantDecision;
 import org.atpatch.djl.debugset.ProtectedAttribute;
+import org.atpatch.djl.render.AttentionPicture;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.TabularDataset;
@@ -40,7 +45,9 @@ import picocli.CommandLine.Option;
  * debugging set and one bundle; UF is then reported per attribute and under joint flips (any change
  * of the protected values). {@code --flip-invariant} decides what to patch with a {@link
  * FlipInvariantDecision}, the same for an input and all of its flips. The last output line is
- * {@code RESULT {...}}; its UF is the joint one.
+ * {@code RESULT {...}}; its UF is the joint one. Into {@code --out} goes a picture of the attention of a
+ * patched row, the same row with its first attribute flipped and an unpatched row, before and after the
+ * patch (per-input decisions only).
  *
  * <p>Reads Adult from the data directory ({@code -Datpatch.data=DIR}, else {@code ATPATCH_DATA},
  * else {@code ~/.atpatch/data}; docs/reproduce.md lists the files).
@@ -61,6 +68,9 @@ public final class FairnessQuickstart implements Callable<Integer> {
 
     @Option(names = "--seed", description = "Seed for victim training, the debugging set and the detector (default ${DEFAULT-VALUE}).")
     long seed = 7;
+
+    @Option(names = "--out", description = "Where the attention picture goes (default ${DEFAULT-VALUE}).")
+    Path out = Path.of("target", "fairness-quickstart");
 
     @Option(names = "--cache", description = "Cache of trained victims, keyed by configuration hash (default ${DEFAULT-VALUE}).")
     Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
@@ -118,6 +128,11 @@ public final class FairnessQuickstart implements Callable<Integer> {
                 System.out.println(String.format(Locale.ROOT, "AtPatch (%s%s): accuracy %s -> %s, UF %s, joint %s -> %s",
                         patched.patchRule().name(), flipInvariant ? ", flip-invariant" : "", pct(accBefore), pct(accAfter),
                         perAttribute(protectedAttributes, test, fixed), pct(ufBefore), pct(ufAfter)));
+                if (!flipInvariant) {
+                    Path picture = out.resolve("attention-before-after.png");
+                    drawAttention(patched, trained.block().tokenLayout(), test, protectedAttributes.get(0), picture);
+                    LOG.info("picture: {}", picture.toAbsolutePath());
+                }
                 System.err.flush();
                 System.out.println(String.format(Locale.ROOT,
                         "RESULT {\"acc_before\":%.4f,\"uf_before\":%.4f,\"acc_after\":%.4f,\"uf_after\":%.4f,\"seconds\":%.1f}",
@@ -125,6 +140,44 @@ public final class FairnessQuickstart implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Draws what the patched model attends to for the first test row it patches, that row with the
+     * attribute flipped to its next value, and the first row it leaves alone; writes nothing (and
+     * says so) when the first 256 rows are all patched or none is.
+     *
+     * @return whether the picture was written
+     */
+    static boolean drawAttention(PatchedModel patched, TokenLayout layout, LabelledData test, ProtectedAttribute a,
+            Path file) throws IOException {
+        int rows = Math.min(256, test.size());
+        int flagged = -1;
+        int clean = -1;
+        try (NDManager m = NDManager.newBaseManager()) {
+            List<PatchReport> reports = patched.predictWithReport(test.batch(m, 0, rows)).reports();
+            for (int i = 0; i < rows; i++) {
+                flagged = flagged < 0 && reports.get(i).patched() ? i : flagged;
+                clean = clean < 0 && !reports.get(i).patched() ? i : clean;
+            }
+            if (flagged < 0 || clean < 0) {
+                LOG.warn("no attention picture: among the first {} test rows {} patched", rows,
+                        flagged < 0 ? "none is" : "all are");
+                return false;
+            }
+            float[] row = test.sample(flagged);
+            float[] flipped = row.clone();
+            int k = a.indexOfValue(row[a.index()]);
+            flipped[a.index()] = a.value((k + 1) % a.valueCount());
+            LabelledData three = LabelledData.unlabelled(List.of(row, flipped, test.sample(clean)), test.sampleShape());
+            AttentionAudit audit = patched.audit(three.batch(m, 0, 3));
+            AttentionPicture.builder().setAudit(audit).setLayout(layout)
+                    .addSample(0, "Test row " + flagged)
+                    .addSample(1, "Test row " + flagged + " with " + a.name() + " flipped")
+                    .addSample(2, "Test row " + clean)
+                    .build().write(file);
+            return true;
+        }
     }
 
     /** UF of each attribute alone, e.g. {@code sex 5.08%, race 20.30%}. */
