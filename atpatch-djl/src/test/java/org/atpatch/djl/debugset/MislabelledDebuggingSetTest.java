@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A debugging set whose labels sit one column beside the trigger's (the real trigger, every label
- * shifted left): AtPatch must not hand out a bundle that leaves the backdoor in place. Either a
+ * moved to a neighbouring patch): AtPatch must not hand out a bundle that leaves the backdoor in place. Either a
  * quality gate refuses it, or the bundle it produces removes the backdoor anyway.
  */
 class MislabelledDebuggingSetTest {
@@ -33,8 +33,10 @@ class MislabelledDebuggingSetTest {
         DebuggingSet.Builder shifted = DebuggingSet.builder(right.kind(), right.sampleShape(), right.tokens());
         for (DebuggingSet.Pair p : right.pairs()) {
             boolean[] columns = new boolean[p.columns().length];
-            for (int j = 2; j < columns.length; j++) {
-                columns[j - 1] = p.columns()[j]; // column 0 is CLS: labels move onto the patch to their left
+            for (int j = 1; j < columns.length; j++) {
+                if (p.columns()[j]) {
+                    columns[j > 1 ? j - 1 : j + 1] = true; // onto the patch to its left (right of the first: 0 is CLS)
+                }
             }
             shifted.addPair(p.clean(), p.anomalous(), columns);
         }
