@@ -118,8 +118,8 @@ final class QualityChecks {
                 .findFirst().orElseThrow();
         if (chosen.removed() < gates.minRemoved()) {
             throw new QualityGateException(QualityGateException.Gate.PATCH_DOES_NOT_UNDO, String.format(Locale.ROOT,
-                    "the patch changes the prediction of only %.0f %% of the debugging set's anomalous inputs with the"
-                    + " best rule (%s; at least %.0f %% needed): it would not remove the backdoor. The inverted trigger's"
+                    "the patch changes the prediction of only %.1f %% of the debugging set's anomalous inputs with the"
+                    + " chosen rule (%s; at least %.0f %% needed): it would not remove the backdoor. The inverted trigger's"
                     + " class is likely not the target, or its labelled columns are not the trigger's (try RegionInversion)",
                     100 * chosen.removed(), chosen.rule(), 100 * gates.minRemoved()));
         }

@@ -27,9 +27,13 @@ import java.util.Locale;
  *   <li>at most {@link #maxCleanInputFlagRate()} of the debugging set's clean inputs flagged (default
  *       0.5): every flagged clean input pays a second forward and risks its prediction;
  *   <li>backdoor debugging sets, where the rule was selected on them: the chosen rule changes the
- *       prediction of at least {@link #minRemoved()} of the anomalous inputs (default 0.5). When it
- *       does not, the detector or the labels miss the trigger (a wrong target class, labels beside the
- *       trigger's columns) and the patch would not remove the backdoor.
+ *       prediction of at least {@link #minRemoved()} of the anomalous inputs (default 0.1). Below that
+ *       the patch is inert on its own debugging set: the detector or the labels miss the trigger.
+ *       Measured: labels one patch beside a planted trigger's gave 0.048 (and ASR unchanged); the
+ *       quickstart's working bundle gives 0.17 (ASR 100 % to 1.75 %), because the inverted triggers of
+ *       the clean classes the MAD test also flags, and the target's own inverted trigger, act partly
+ *       outside the columns the patch neutralises. The share does not separate a wrong target class
+ *       from a right one on every victim, so the threshold stays low.
  * </ul>
  * The defaults are loose on purpose: they catch debugging sets that cannot work, not weak ones.
  * {@link #disabled()} turns every gate off for experts who know why. Immutable and thread-safe.
@@ -114,7 +118,7 @@ public final class QualityGates {
         private double maxIdenticalShare = 0.5;
         private double minValidationF1 = 0.5;
         private double maxCleanInputFlagRate = 0.5;
-        private double minRemoved = 0.5;
+        private double minRemoved = 0.1;
 
         private Builder() {}
 
@@ -151,7 +155,7 @@ public final class QualityGates {
             return this;
         }
 
-        /** @param v the lowest share of anomalous inputs the selected rule must change, in [0, 1] (default 0.5) @return this */
+        /** @param v the lowest share of anomalous inputs the selected rule must change, in [0, 1] (default 0.1) @return this */
         public Builder optMinRemoved(double v) {
             this.minRemoved = share("minRemoved", v, true);
             return this;
