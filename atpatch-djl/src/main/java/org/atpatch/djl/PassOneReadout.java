@@ -7,7 +7,8 @@ import ai.djl.ndarray.NDArray;
  * probabilities {@code (B, L, N)} and the logits, read as they are, so that pass 1 dispatches no
  * op for the decision. A sample is flagged when one of its eligible columns, at any layer, scores
  * above the cut; every value read must be finite (a NaN or Inf in a map reaches the logits through
- * {@code probs · V}, one in the detector's output is read directly).
+ * {@code probs · V}, one in the detector's output is read directly), and every probability in [0, 1]
+ * ({@link #outOfRange} names the first that is not, so that a custom detector's mistake is an error).
  *
  * <p>It replaces five device ops that reduced these arrays before one read (mask, reshape, max, sum,
  * concatenation) by a copy of {@code B·L·N + B·C} floats, a few kilobytes, so that pass 1 dispatches
