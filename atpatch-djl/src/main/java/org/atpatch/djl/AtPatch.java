@@ -85,7 +85,8 @@ public final class AtPatch {
      * @return the patched model; it owns the trained detector
      */
     public PatchedModel train(DebuggingSet debugSet) {
-        return PatchedModel.fromBundle(trainBundle(debugSet), model);
+        // The bundle was just made from this model's weights: checking them again would hash them twice.
+        return PatchedModel.fromBundle(trainBundle(debugSet), model, BundleBinding.ARCHITECTURE_ONLY);
     }
 
     /**
@@ -119,10 +120,8 @@ public final class AtPatch {
         boolean[] flaggable = model.getBlock() instanceof InterceptableTransformer t ? t.tokenLayout().flaggable() : null;
         QualityChecks.debuggingSet(debugSet, flaggable, gates);
         boolean states = layers.hasTokenStatePoints();
-        if (mode == PatchMode.STREAMING && rule != null && !rule.patchesAttention()) {
-            throw new IllegalArgumentException("patch rule '" + rule.name() + "' acts on token states only, so streaming"
-                    + " mode (which patches from the flagging layer on) would change nothing for many flagged samples: use"
-                    + " the two-pass mode or a rule that patches attention");
+        if (rule != null) {
+            PatchedModel.requireRuleWorksIn(rule, mode); // before the capture, not after it
         }
         if (rule == null && candidates != null && !states && candidates.stream().anyMatch(PatchRule::usesTokenStates)) {
             throw new IllegalArgumentException("patch-rule candidates " + candidates.stream().filter(PatchRule::usesTokenStates)

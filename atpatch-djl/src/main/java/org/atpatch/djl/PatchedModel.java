@@ -102,12 +102,7 @@ public final class PatchedModel implements AutoCloseable {
             throw new IllegalArgumentException("streaming mode is not available for a model with several attention maps "
                     + "(windows) per sample; use the two-pass mode");
         }
-        if (mode == PatchMode.STREAMING && !rule.patchesAttention()) {
-            throw new IllegalArgumentException("patch rule '" + rule.name() + "' acts on token states only, but streaming"
-                    + " mode patches from the layer where a column is first flagged on, so it would change nothing for"
-                    + " many flagged samples: use the two-pass mode, or a rule that patches attention (gamma,"
-                    + " drop-renormalise, replace-no-rescale, token-state+gamma)");
-        }
+        requireRuleWorksIn(rule, mode);
         int depth = layers.depth();
         if (stats.layers() != depth) {
             throw new IllegalArgumentException("Q has " + stats.layers() + " layers but the model has "
@@ -158,6 +153,19 @@ public final class PatchedModel implements AutoCloseable {
         }
         return new PatchState(detector, ownsDetector, stats, tau, rule, mode, flaggable,
                 model.getNDManager().newSubManager(device), fingerprint, provenance);
+    }
+
+    /**
+     * Refuses a rule that acts on token states only in streaming mode, which patches from the layer
+     * where a column is first flagged on: it would change nothing for many flagged samples.
+     */
+    static void requireRuleWorksIn(PatchRule rule, PatchMode mode) {
+        if (mode == PatchMode.STREAMING && !rule.patchesAttention()) {
+            throw new IllegalArgumentException("patch rule '" + rule.name() + "' acts on token states only, but streaming"
+                    + " mode patches from the layer where a column is first flagged on, so it would change nothing for"
+                    + " many flagged samples: use the two-pass mode, or a rule that patches attention (gamma,"
+                    + " drop-renormalise, replace-no-rescale, token-state+gamma)");
+        }
     }
 
     /**
