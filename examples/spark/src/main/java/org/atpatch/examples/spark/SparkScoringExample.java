@@ -14,7 +14,7 @@ import org.atpatch.djl.debugset.PlantedBackdoor;
 import org.atpatch.spark.PatchedScorer;
 
 /**
- * The README's Spark example: trains the planted-backdoor victim and its bundle ({@link
+ * The Spark example of docs/spark.md: trains the planted-backdoor victim and its bundle ({@link
  * PlantedVictim}), writes both, and scores clean and triggered images in an embedded Spark,
  * unpatched and patched, printing a few scored rows and the attack success rate (ASR: triggered
  * images sent to the target class) and accuracy on clean images before and after.
@@ -47,7 +47,7 @@ public final class SparkScoringExample {
         SparkSession spark = SparkSession.builder().master(master).appName("atpatch-spark-example").getOrCreate();
         try {
             Dataset<Row> images = spark.createDataFrame(PlantedVictim.rows(), PlantedVictim.SCHEMA).repartition(4);
-            // README:begin
+            // docs/spark.md:begin
             PatchedScorer scorer = PatchedScorer.builder()
                     .setModelFactory(PlantedVictim::newModel)  // builds the victim's architecture in each JVM
                     .setWeights(weights)                       // ModelWeights.save(victim, path); any Hadoop path or URI
@@ -57,7 +57,7 @@ public final class SparkScoringExample {
             Dataset<Row> scored = scorer.score(images);        // loads and checks the bundle on the driver
             scored.select("id", "triggered", "label", "prediction", "patched", "flagged_layers", "flagged_columns", "error")
                     .show(6, false);
-            // README:end
+            // docs/spark.md:end
             Dataset<Row> unpatched = PatchedScorer.builder().setModelFactory(PlantedVictim::newModel).setWeights(weights)
                     .setUnpatched().setInputColumn("features").build().score(images);
             summarise("unpatched", unpatched);
