@@ -135,6 +135,21 @@ public final class BackdoorDebuggingSetBuilder {
     }
 
     /**
+     * Adds the triggers a target search selected ({@link TargetSearch.Result#selected()}) and counts
+     * the search's time into the debugging set's construction time.
+     *
+     * @param search the target search's result
+     * @return this
+     */
+    public BackdoorDebuggingSetBuilder addTriggers(TargetSearch.Result search) {
+        if (search == null) {
+            throw new IllegalArgumentException("target search result is null");
+        }
+        inversionSeconds += search.seconds();
+        return addTriggers(search.selected());
+    }
+
+    /**
      * Adds the region scan's selected triggers, or, when it selected no class, the triggers the
      * unrestricted inversion it started from selected; the scan's time (which holds the
      * inversion's) counts either way.

@@ -12,7 +12,7 @@ import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.Predictions;
 import org.atpatch.djl.model.VisionTransformer;
 import org.atpatch.djl.testing.VictimTrainer;
-import org.atpatch.examples.data.PatchTrigger;
+import org.atpatch.examples.attack.Attack;
 import org.atpatch.examples.data.VictimCache;
 import org.atpatch.examples.reproduce.PatchedCounts;
 import org.slf4j.Logger;
@@ -20,11 +20,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The attacker's side of a backdoor scenario: a small ViT (28 × 28 grey images, patch 4, depth 2,
- * width 64, 4 heads, 10 classes) trained on images poisoned with a trigger (10 % poison rate),
- * cached by a hash of its configuration, and the measures a defence is judged by: clean accuracy,
- * attack success rate on triggered non-target images, and the ASR floor (clean non-target images the
- * victim already calls the target). Knows the trigger; a defence must never be shown it. Close it to
- * free the model. Not thread-safe.
+ * width 64, 4 heads, 10 classes) trained on images poisoned with a trigger (10 % poison rate unless
+ * given; rate 0 trains a clean model of the same family), cached by a hash of its configuration,
+ * and the measures a defence is judged by: clean accuracy, attack success rate on triggered
+ * non-target images, and the ASR floor (clean non-target images the victim already calls the
+ * target). Knows the trigger; a defence must never be shown it. Close it to free the model. Not
+ * thread-safe.
  */
 public final class BackdoorVictim implements AutoCloseable {
 
@@ -33,7 +34,8 @@ public final class BackdoorVictim implements AutoCloseable {
 
     private final Model model;
     private final VisionTransformer vit;
-    private final PatchTrigger trigger;
+    private final Attack trigger;
+    private final double poisonRate;
     private final LabelledData eval;
     private final LabelledData triggered;
     private final double accBefore;
@@ -41,7 +43,7 @@ public final class BackdoorVictim implements AutoCloseable {
     private final double asrFloor;
 
     /**
-     * Trains (or loads from the cache) the victim and measures it.
+     * Trains (or loads from the cache) the victim at a 10 % poison rate and measures it.
      *
      * @param name a name for logs and the cache key
      * @param train training images (clean; poisoned here)
@@ -52,12 +54,35 @@ public final class BackdoorVictim implements AutoCloseable {
      * @param cache the victim cache folder
      * @throws IOException when the cache cannot be read or written
      */
-    public BackdoorVictim(String name, LabelledData train, LabelledData eval, PatchTrigger trigger, int epochs, long seed,
+    public BackdoorVictim(String name, LabelledData train, LabelledData eval, Attack trigger, int epochs, long seed,
             Path cache) throws IOException {
+        this(name, train, eval, trigger, 0.1, epochs, seed, cache);
+    }
+
+    /**
+     * Trains (or loads from the cache) the victim and measures it.
+     *
+     * @param name a name for logs and the cache key
+     * @param train training images (clean; poisoned here)
+     * @param eval held-out evaluation images
+     * @param trigger the attack; with {@code poisonRate} 0 only its measures use it (the model is clean)
+     * @param poisonRate the share of non-target training images poisoned, in {@code [0, 1)}; 0 trains on
+     *     clean data
+     * @param epochs victim training epochs
+     * @param seed the seed of initialisation, poisoning and training
+     * @param cache the victim cache folder
+     * @throws IOException when the cache cannot be read or written
+     */
+    public BackdoorVictim(String name, LabelledData train, LabelledData eval, Attack trigger, double poisonRate,
+            int epochs, long seed, Path cache) throws IOException {
+        if (!(poisonRate >= 0 && poisonRate < 1)) {
+            throw new IllegalArgumentException("poison rate must lie in [0, 1), got " + poisonRate);
+        }
+        this.poisonRate = poisonRate;
         this.trigger = trigger;
         this.eval = eval;
         LabelledData cleanNonTarget = trigger.nonTarget(eval);
-        this.triggered = trigger.apply(cleanNonTarget);
+        this.triggered = trigger.applyTrigger(cleanNonTarget);
         this.vit = VisionTransformer.builder()
                 .setImageSize(28).setPatchSize(4).setDepth(2).setWidth(64).setHeads(4).optMlpRatio(2).setClasses(10)
                 .build();
@@ -69,8 +94,9 @@ public final class BackdoorVictim implements AutoCloseable {
             VictimTrainer trainer = VictimTrainer.builder().optEpochs(epochs).optSeed(seed).build();
             String config = vit.fingerprint() + "|" + name + "|train=" + train.size() + "#"
                     + VictimCache.hash(Arrays.toString(train.labels())).substring(0, 12) + "|" + trigger.fingerprint()
-                    + "|rate=0.1|epochs=" + epochs + "|seed=" + seed + VictimTrainer.SEEDED_INIT_KEY;
-            new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, trigger.poison(train, 0.1, seed)));
+                    + "|rate=" + poisonRate + "|epochs=" + epochs + "|seed=" + seed + VictimTrainer.SEEDED_INIT_KEY;
+            new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model,
+                    poisonRate == 0 ? train : trigger.poison(train, poisonRate, seed)));
             accBefore = Metrics.accuracy(Predictions.classes(model, eval, BATCH), eval.labels());
             asrBefore = Metrics.attackSuccessRate(Predictions.classes(model, triggered, BATCH), triggered.labels(),
                     trigger.target());
@@ -121,8 +147,13 @@ public final class BackdoorVictim implements AutoCloseable {
     }
 
     /** @return the attack */
-    public PatchTrigger trigger() {
+    public Attack trigger() {
         return trigger;
+    }
+
+    /** @return the share of non-target training images poisoned (0: a clean model) */
+    public double poisonRate() {
+        return poisonRate;
     }
 
     /** @return clean accuracy of the unpatched victim */
