@@ -191,6 +191,36 @@ class BertStyleEncoderTest {
     }
 
     @Test
+    void noPatchRuleMovesAttentionOntoPadding() {
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            NDArray x = m.create(new float[][] {ids(MAX, 5, 6, 7), ids(MAX, 8, 9, 10, 11, 12, 13, 14)});
+            BenignStatistics stats = BenignStatistics.empty(DEPTH, HEADS, MAX, 16);
+            // Q from texts of every length, so Q itself has mass on columns that are padding here.
+            AttentionRecorder.record(model, m.create(new float[][] {ids(MAX, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)}), true)
+                    .accumulateInto(stats);
+            for (var rule : PatchRules.all()) {
+                try (PatchedModel pm = PatchedModel.builder().setModel(model).setDetector(everything())
+                        .setBenignStatistics(stats).optPatchRule(rule).build()) {
+                    var audit = pm.audit(x);
+                    int[] real = {5, 9};
+                    for (int s = 0; s < 2; s++) {
+                        assertTrue(audit.reports().get(s).patched());
+                        for (int l = 0; l < DEPTH; l++) {
+                            float[] after = audit.after(s, l);
+                            for (int q = 0; q < MAX; q++) {
+                                for (int k = real[s]; k < MAX; k++) {
+                                    assertEquals(0f, after[q * MAX + k], rule.name() + ": sample " + s + " layer " + l
+                                            + " query " + q + " padding key " + k);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void badInputGetsAClearMessage() {
         try (NDManager m = model.getNDManager().newSubManager()) {
             var ex = assertThrows(IllegalArgumentException.class, () -> logits(m, new float[][] {ids(MAX, VOCAB)}));
