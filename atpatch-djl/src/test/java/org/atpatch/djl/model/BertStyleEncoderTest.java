@@ -175,6 +175,10 @@ class BertStyleEncoderTest {
             for (var mode : org.atpatch.djl.PatchMode.values()) {
                 try (PatchedModel pm = PatchedModel.builder().setModel(model).setDetector(everything())
                         .setBenignStatistics(stats).optPatchRule(PatchRules.gamma()).optMode(mode).build()) {
+                    NDArray shorter = m.create(new float[][] {ids(MAX - 2, 5, 6, 7)});
+                    var e = assertThrows(IllegalArgumentException.class, () -> pm.predict(shorter));
+                    assertTrue(e.getMessage().contains("(batch, " + MAX + ")"), "a patched model needs N = max length: "
+                            + e.getMessage());
                     PatchResult r = pm.predictWithReport(x);
                     int[][] words = {{1, 2, 3}, {1, 2, 3, 4, 5, 6, 7}};
                     for (int s = 0; s < 2; s++) {

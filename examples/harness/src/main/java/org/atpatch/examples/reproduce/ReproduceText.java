@@ -1,7 +1,6 @@
 package org.atpatch.examples.reproduce;
 
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
@@ -65,7 +64,7 @@ public final class ReproduceText implements Callable<Integer> {
     Path out = Path.of("docs", "results", "text");
 
     @Option(names = "--train", description = "training reviews drawn from the training split (default ${DEFAULT-VALUE})")
-    int trainSize = 6000;
+    int trainSize = 5000;
 
     @Option(names = "--pool", description = "defender's clean reviews, drawn from the rest of the training split"
             + " (default ${DEFAULT-VALUE})")
@@ -90,7 +89,7 @@ public final class ReproduceText implements Callable<Integer> {
     int heads = 4;
 
     @Option(names = "--epochs", description = "victim training epochs (default ${DEFAULT-VALUE})")
-    int epochs = 4;
+    int epochs = 3;
 
     @Option(names = "--poison", description = "share of the non-target training reviews poisoned (default ${DEFAULT-VALUE})")
     double poison = 0.1;
