@@ -64,7 +64,7 @@ public final class ReproduceText implements Callable<Integer> {
     Path out = Path.of("docs", "results", "text");
 
     @Option(names = "--train", description = "training reviews drawn from the training split (default ${DEFAULT-VALUE})")
-    int trainSize = 5000;
+    int trainSize = 4000;
 
     @Option(names = "--pool", description = "defender's clean reviews, drawn from the rest of the training split"
             + " (default ${DEFAULT-VALUE})")
