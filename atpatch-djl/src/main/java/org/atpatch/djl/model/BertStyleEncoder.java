@@ -123,16 +123,20 @@ public final class BertStyleEncoder extends TransformerFamily {
         }
         long b = s.get(0);
         long n = s.get(1);
+        NDManager batch = x.getManager();
         NDArray ids = x.toType(DataType.INT64, false);
+        // An op on a parameter puts its result in the parameter's manager, which lives as long as the
+        // model: each such result is moved into the batch's manager, so a forward frees all it made.
         NDArray table = ps.getValue(tokenEmbedding, x.getDevice(), training);
-        NDArray tokens = table.gather(ids.reshape(b * n, 1).broadcast(new Shape(b * n, width)), 0).reshape(b, n, width);
+        NDArray tokens = inBatch(table.gather(ids.reshape(b * n, 1).broadcast(new Shape(b * n, width)), 0), batch)
+                .reshape(b, n, width);
         NDArray sep = x.eq(SEP).toType(DataType.FLOAT32, false);
         // Segment 1 after the first [SEP]: the number of [SEP]s strictly before, capped at 1.
         NDArray segment = sep.cumSum(1).sub(sep).minimum(1f).expandDims(2); // (B, n, 1)
         NDArray seg = ps.getValue(segmentEmbedding, x.getDevice(), training);
-        NDArray seg0 = seg.get("0:1");
-        NDArray segments = segment.mul(seg.get("1:2").sub(seg0)).add(seg0);
-        NDArray positions = ps.getValue(positionEmbedding, x.getDevice(), training).get("0:" + n);
+        NDArray seg0 = inBatch(seg.get("0:1"), batch);
+        NDArray segments = segment.mul(inBatch(seg.get("1:2"), batch).sub(seg0)).add(seg0);
+        NDArray positions = inBatch(ps.getValue(positionEmbedding, x.getDevice(), training).get("0:" + n), batch);
         NDArray h = tokens.add(positions).add(segments);
         h = embeddingNorm.forward(ps, new NDList(h), training).singletonOrThrow();
         NDArray bias = x.eq(PAD).toType(DataType.FLOAT32, false).mul(MASKED)
@@ -142,6 +146,11 @@ public final class BertStyleEncoder extends TransformerFamily {
         }
         NDArray pooled = Activation.tanh(pooler.forward(ps, new NDList(h.get(":, 0, :")), training).singletonOrThrow());
         return head.forward(ps, new NDList(pooled), training);
+    }
+
+    private static NDArray inBatch(NDArray a, NDManager batch) {
+        a.attach(batch);
+        return a;
     }
 
     /**

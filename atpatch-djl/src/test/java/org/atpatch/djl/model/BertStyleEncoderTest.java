@@ -120,6 +120,15 @@ class BertStyleEncoderTest {
     }
 
     @Test
+    void aForwardLeavesNothingInTheModelsManager() {
+        int before = model.getNDManager().getManagedArrays().size();
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            logits(m, new float[][] {ids(MAX, 5, 6, 7), ids(MAX, 8, 9)});
+        }
+        assertEquals(before, model.getNDManager().getManagedArrays().size(), "every intermediate lives in the batch's manager");
+    }
+
+    @Test
     void layersArePostNormAndBothInterceptionPointsExist() {
         AttentionLayers layers = AttentionLayers.of(model.getBlock());
         assertEquals(DEPTH, layers.attention().size());

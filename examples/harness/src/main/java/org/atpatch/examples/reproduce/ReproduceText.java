@@ -21,6 +21,8 @@ import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchReport;
 import org.atpatch.djl.PatchResult;
 import org.atpatch.djl.PatchedModel;
+import org.atpatch.djl.QualityGateException;
+import org.atpatch.djl.QualityGates;
 import org.atpatch.djl.Predictions;
 import org.atpatch.djl.debugset.TextDebuggingSetBuilder;
 import org.atpatch.djl.debugset.TokenTriggerSearch;
@@ -162,8 +164,18 @@ public final class ReproduceText implements Callable<Integer> {
             double debugSeconds = (System.nanoTime() - s0) / 1e9;
             LOG.info("{}", debugSet);
             long p0 = System.nanoTime();
-            try (PatchedModel patched = AtPatch.builder().setModel(victim).optDetectorConfig(options.detectorConfig())
-                    .build().train(debugSet)) {
+            String gates = "library defaults: passed";
+            PatchedModel trained;
+            try {
+                trained = AtPatch.builder().setModel(victim).optDetectorConfig(options.detectorConfig()).build().train(debugSet);
+            } catch (QualityGateException e) {
+                // Measured anyway, as the image harness does, and the refusal is reported.
+                gates = "library defaults refused (" + e.getMessage() + "); measured with the gates disabled";
+                LOG.warn("{}", gates);
+                trained = AtPatch.builder().setModel(victim).optDetectorConfig(options.detectorConfig())
+                        .optQualityGates(QualityGates.disabled()).build().train(debugSet);
+            }
+            try (PatchedModel patched = trained) {
                 double trainSeconds = (System.nanoTime() - p0) / 1e9;
                 double accAfter = accuracy(Predictions.classes(patched, eval, 256), eval.labels());
                 double asrAfter = share(Predictions.classes(patched, triggered.data(), 256), trigger.target());
@@ -187,6 +199,7 @@ public final class ReproduceText implements Callable<Integer> {
                         "atpatch_training", trainSeconds, "total", (System.nanoTime() - t0) / 1e9));
                 r.put("ms_per_sample", Map.of("unpatched", msPlain, "patched", msPatched));
                 r.put("debugging_set_pairs", debugSet.pairs().size());
+                r.put("quality_gates", gates);
                 r.put("search", search == null ? "known trigger" : search.candidates().stream().limit(8)
                         .map(c -> String.format(Locale.ROOT, "%s->%d flip %.3f index %.2f%s", vocabulary.word(c.token()),
                                 c.target(), c.flipRate(), c.anomalyIndex(), c.flagged() ? " flagged" : "")).toList());
@@ -305,7 +318,8 @@ public final class ReproduceText implements Callable<Integer> {
         sections.put("Accuracy and attack success rate", main);
         sections.put("Detector, strict per sample (union over layers)", det);
         sections.put("Time", time);
-        String footer = "\nSetup: " + json.get("setup") + ".\n\nSearch, best pairs: " + r.get("search") + ".\n";
+        String footer = "\nSetup: " + json.get("setup") + ".\n\nSearch, best pairs: " + r.get("search")
+                + ".\n\nDebugging set: " + r.get("debugging_set_pairs") + " pairs. Quality gates: " + r.get("quality_gates") + ".\n";
         List<String> specific = List.of("--train", Integer.toString(trainSize), "--pool", Integer.toString(poolSize),
                 "--test", Integer.toString(testSize), "--max-length", Integer.toString(maxLength), "--vocabulary",
                 Integer.toString(vocabularyWords), "--width", Integer.toString(width), "--depth", Integer.toString(depth),
