@@ -478,7 +478,7 @@ public final class PatchedModel implements AutoCloseable {
             float[][][] before = unpatched.perSample(b, tokens);
             float[][][] after;
             if (s.mode == PatchMode.STREAMING) {
-                MapTap streamed = new MapTap(new Streaming(s, b, false));
+                MapTap streamed = new MapTap(new Streaming(s, b, false, perSampleFlaggable(x)));
                 forward(x, streamed);
                 after = streamed.perSample(b, tokens);
             } else {
@@ -634,6 +634,10 @@ public final class PatchedModel implements AutoCloseable {
         if (windowed == null) {
             probs = s.detector.detectAll(detection.headMeans); // (B, L, N)
             requireDetectorShape(probs, new Shape(x.getShape().get(0), layers.depth(), tokens), "detectAll");
+            NDArray eligible = perSampleFlaggable(x);
+            if (eligible != null) {
+                probs = probs.mul(eligible.expandDims(1));
+            }
             readout = PassOneReadout.read(probs, s.flaggable, s.cut, logits, null);
         } else {
             // One map per window: detect each window, then fold columns to the sample's tokens, (B, L, T).
@@ -687,7 +691,7 @@ public final class PatchedModel implements AutoCloseable {
     }
 
     private PatchResult streaming(PatchState s, NDArray x, boolean report) {
-        Streaming st = new Streaming(s, x.getShape().get(0), ownsMaps());
+        Streaming st = new Streaming(s, x.getShape().get(0), ownsMaps(), perSampleFlaggable(x));
         NDArray logits = forward(x, st);
         NDArray probs = NDArrays.stack(new NDList(st.probs), 1);
         checkFinite(st.headMeans, probs);
@@ -723,6 +727,22 @@ public final class PatchedModel implements AutoCloseable {
             return block.forward(new ParameterStore(x.getManager(), false), new NDList(x), false)
                     .singletonOrThrow();
         }
+    }
+
+    /**
+     * The family's per-sample flaggable columns ({@link InterceptableTransformer#flaggableColumns}) as
+     * {@code (B, N)} floats in {0, 1}, or null when the family has none.
+     */
+    private NDArray perSampleFlaggable(NDArray x) {
+        NDArray e = family == null ? null : family.flaggableColumns(x);
+        if (e == null) {
+            return null;
+        }
+        if (!e.getShape().equals(new Shape(x.getShape().get(0), tokens))) {
+            throw new IllegalStateException("the family's flaggable columns are shaped " + e.getShape() + ", expected ("
+                    + x.getShape().get(0) + ", " + tokens + ")");
+        }
+        return e.toType(DataType.FLOAT32, false);
     }
 
     /** Columns above τ that may be flagged: {@code (B, L, N)} or {@code (B, N)} boolean. */
@@ -994,10 +1014,14 @@ public final class PatchedModel implements AutoCloseable {
 
         final boolean ownsMaps;
 
-        Streaming(PatchState s, long batch, boolean ownsMaps) {
+        /** The per-sample flaggable columns {@code (B, N)} in {0, 1}, or null. */
+        final NDArray eligible;
+
+        Streaming(PatchState s, long batch, boolean ownsMaps, NDArray eligible) {
             this.s = s;
             this.batch = batch;
             this.ownsMaps = ownsMaps;
+            this.eligible = eligible;
         }
 
         @Override
@@ -1012,6 +1036,9 @@ public final class PatchedModel implements AutoCloseable {
             headMeans.add(h);
             NDArray p = s.detector.detect(h, layer);
             requireDetectorShape(p, h.getShape().slice(0, 2), "detect at layer " + layer);
+            if (eligible != null) {
+                p = p.mul(eligible);
+            }
             probs.add(p);
             NDArray f = flag(s, p);
             union = union == null ? f : union.logicalOr(f);

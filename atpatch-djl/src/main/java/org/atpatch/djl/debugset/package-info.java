@@ -5,6 +5,12 @@
  * (inverted, or known and given with {@link org.atpatch.djl.debugset.Trigger#of}) into a
  * {@link org.atpatch.djl.DebuggingSet}. The fairness debugging set of Section 3.2.2 lives here too.
  *
+ * <p>For text ({@link org.atpatch.djl.model.BertStyleEncoder}), triggers are tokens:
+ * {@link org.atpatch.djl.debugset.TokenTriggerSearch} finds word-level triggers without knowing them
+ * (a search over candidate tokens, their flip rates and the MAD test), and
+ * {@link org.atpatch.djl.debugset.TextDebuggingSetBuilder} builds the pairs from searched or known
+ * triggers, labelling the inserted tokens' columns ({@link org.atpatch.djl.debugset.TokenInsertion}).
+ *
  * <p>Typical use:
  *
  * <pre>{@code

@@ -33,6 +33,20 @@ public interface InterceptableTransformer extends Block {
     String fingerprint();
 
     /**
+     * The columns of each sample that the detector may flag, for families whose special columns
+     * differ per sample (a text model's {@code [SEP]} and padding). The patched model multiplies the
+     * detector's probabilities by it, so an ineligible column is never flagged and never patched.
+     * The default, null, means every sample follows {@link TokenLayout#flaggable()}.
+     *
+     * @param input the batch the model is given, {@code (batch, sampleInputShape())}
+     * @return {@code (batch, N)} booleans, true where a column may be flagged, on the input's device,
+     *     or null
+     */
+    default NDArray flaggableColumns(NDArray input) {
+        return null;
+    }
+
+    /**
      * How many attention maps a layer produces per sample: 1 for the families whose maps are
      * {@code (batch, H, N, N)}; the window count for windowed attention ({@link SwinTransformer}),
      * whose maps are {@code (batch · windows, H, N, N)}, sample-major.

@@ -1,9 +1,9 @@
 /**
- * The six transformer families AtPatch ships, as DJL blocks whose attention AtPatch can intercept:
+ * The seven transformer families AtPatch ships, as DJL blocks whose attention AtPatch can intercept:
  * {@link org.atpatch.djl.model.VisionTransformer}, {@link org.atpatch.djl.model.SwinTransformer}
  * and {@link org.atpatch.djl.model.T2TViT} for images, {@link org.atpatch.djl.model.FTTransformer},
  * {@link org.atpatch.djl.model.TabTransformer} and {@link org.atpatch.djl.model.TaBertStyleEncoder}
- * for tables. Each is made with its builder (the shared sizes in {@link
+ * for tables, {@link org.atpatch.djl.model.BertStyleEncoder} for text. Each is made with its builder (the shared sizes in {@link
  * org.atpatch.djl.model.EncoderBuilder}, the categorical features in {@link
  * org.atpatch.djl.model.TabularEncoderBuilder}), takes {@code (batch, …)} inputs described by its
  * {@code sampleInputShape()}, returns logits {@code (batch, classes)}, and describes its token

@@ -5,10 +5,10 @@ import java.util.stream.IntStream;
 import org.atpatch.djl.LabelledData;
 
 /**
- * A backdoor attack on image classifiers: a trigger that can be stamped on inputs, a target class,
- * and the data poisoning that teaches a victim to map triggered inputs to the target. The attack
- * success rate is measured on {@code applyTrigger(nonTarget(test))}: triggered test images whose
- * true label is not the target.
+ * A backdoor attack on classifiers (images; tokenised text for {@link BadNlWordTrigger}): a trigger
+ * that can be stamped on inputs, a target class, and the data poisoning that teaches a victim to
+ * map triggered inputs to the target. The attack success rate is measured on {@code
+ * applyTrigger(nonTarget(test))}: triggered test inputs whose true label is not the target.
  */
 public interface Attack {
 
