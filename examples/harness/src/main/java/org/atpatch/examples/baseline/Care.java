@@ -80,6 +80,14 @@ public final class Care implements Repair {
     }
 
     /**
+     * @param v the most clean samples read (the first ones; the fairness probe flips these)
+     * @return these settings with that budget
+     */
+    public Care withMaxClean(int v) {
+        return new Care(values, neurons, lower, upper, start, alpha, iterations, v, seed);
+    }
+
+    /**
      * @param v the seed of the swarm
      * @return these settings with it
      */
@@ -96,7 +104,7 @@ public final class Care implements Repair {
     public Repaired repair(RepairInput in) {
         long t0 = System.nanoTime();
         try (HeadRepair r = HeadRepair.prepare(in, "care", maxClean)) {
-            double[] effect = attribution(r, in.defect());
+            double[] effect = attribution(r);
             int[] top = IntStream.range(0, effect.length).boxed()
                     .sorted(Comparator.comparingDouble((Integer u) -> -effect[u])).limit(neurons)
                     .mapToInt(Integer::intValue).toArray();
@@ -128,11 +136,11 @@ public final class Care implements Repair {
      * Each unit's causal effect: max − min over {@code values} do-interventions across its range of
      * the target's mean probability (backdoor) or of the unfairness rate (fairness).
      */
-    double[] attribution(HeadRepair r, Defect defect) {
+    double[] attribution(HeadRepair r) {
         int d = r.head().units();
         double[] effect = new double[d];
         UnitEdit none = UnitEdit.identity(d);
-        int[] target = defect instanceof Defect.Backdoor b ? b.stamped().labels() : null;
+        int[] target = r.targets();
         for (int u = 0; u < d; u++) {
             float[] a = r.cleanScorer().range(u);
             float[] p = r.probeScorer().range(u);

@@ -27,8 +27,9 @@ public sealed interface Defect permits Defect.Backdoor, Defect.Unfairness {
      *
      * @param inputs the inputs
      * @param rate the defect rate of a prediction per input, in {@code [0, 1]}
+     * @param targets for a backdoor, the class each input's trigger targets; null for unfairness
      */
-    record Probe(LabelledData inputs, java.util.function.ToDoubleFunction<int[]> rate) {}
+    record Probe(LabelledData inputs, java.util.function.ToDoubleFunction<int[]> rate, int[] targets) {}
 
     /**
      * A backdoor as the defender knows it: inputs stamped with the inverted trigger, each labelled with
@@ -77,7 +78,7 @@ public sealed interface Defect permits Defect.Backdoor, Defect.Unfairness {
         @Override
         public Probe probe(LabelledData clean) {
             int[] target = stamped.labels();
-            return new Probe(stamped, p -> org.atpatch.core.Metrics.accuracy(p, target));
+            return new Probe(stamped, p -> org.atpatch.core.Metrics.accuracy(p, target), target);
         }
     }
 
@@ -122,7 +123,7 @@ public sealed interface Defect permits Defect.Backdoor, Defect.Unfairness {
                     }
                 }
                 return divergent / (double) n;
-            });
+            }, null);
         }
     }
 }

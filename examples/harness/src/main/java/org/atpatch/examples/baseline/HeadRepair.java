@@ -19,12 +19,14 @@ final class HeadRepair implements AutoCloseable {
     private final HeadScorer cleanScorer;
     private final HeadScorer probeScorer;
     private final Defect.Probe probe;
+    private final int[] targets;
 
     private HeadRepair(Model copy, HeadLayer head, LabelledData clean, Defect.Probe probe) {
         this.copy = copy;
         this.head = head;
         this.clean = clean;
         this.probe = probe;
+        this.targets = probe.targets();
         this.cleanScorer = new HeadScorer(head.features(clean, BATCH), head.weight(), head.bias());
         this.probeScorer = new HeadScorer(head.features(probe.inputs(), BATCH), head.weight(), head.bias());
     }
@@ -88,6 +90,11 @@ final class HeadRepair implements AutoCloseable {
      */
     double defectRate(UnitEdit edit) {
         return probe.rate().applyAsDouble(probeScorer.predict(edit));
+    }
+
+    /** @return the class each probe input's trigger targets (backdoor), or null (fairness) */
+    int[] targets() {
+        return targets;
     }
 
     /** @return the copy, now the caller's to close */

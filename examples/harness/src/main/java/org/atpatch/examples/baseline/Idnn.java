@@ -21,7 +21,9 @@ import java.util.stream.IntStream;
  * the flip rate is the metric the tables report and the one every baseline here optimises).
  *
  * <p><b>K.</b> IDNN's code leaves K to each experiment. Here the units are ranked by their single
- * effect (defect rate without isolation minus with it) and the top K are isolated jointly for K = 1 ..
+ * effect (defect rate without isolation minus with it; for a backdoor, ties, such as units that each
+ * leave the ASR unchanged, are broken by the drop of the stamped inputs' mean target probability) and
+ * the top K are isolated jointly for K = 1 ..
  * {@code maxK} (IDNN's A = 20); the K with the lowest joint defect rate is kept, the smallest on ties.
  * The ε-greedy choice is not implemented: with A = 20 candidates a scan of every top-K is cheaper
  * than the samples ε-greedy draws.
@@ -93,11 +95,16 @@ public final class Idnn implements Repair {
         UnitEdit none = UnitEdit.identity(d);
         double before = r.defectRate(none);
         double[] effect = new double[d];
+        double[] probabilityDrop = new double[d];
+        int[] target = r.targets();
+        double probability = target == null ? 0 : r.probeScorer().meanProbability(none, target);
         for (int u = 0; u < d; u++) {
-            effect[u] = before - r.defectRate(none.with(u, 0f, mean[u]));
+            UnitEdit isolated = none.with(u, 0f, mean[u]);
+            effect[u] = before - r.defectRate(isolated);
+            probabilityDrop[u] = target == null ? 0 : probability - r.probeScorer().meanProbability(isolated, target);
         }
-        int[] ranking = IntStream.range(0, d).boxed().sorted(Comparator.comparingDouble((Integer u) -> -effect[u]))
-                .mapToInt(Integer::intValue).toArray();
+        int[] ranking = IntStream.range(0, d).boxed().sorted(Comparator.comparingDouble((Integer u) -> -effect[u])
+                .thenComparingDouble(u -> -probabilityDrop[u])).mapToInt(Integer::intValue).toArray();
         UnitEdit edit = none;
         UnitEdit best = none;
         double bestRate = Double.POSITIVE_INFINITY;

@@ -14,7 +14,7 @@ class CareTest {
         try (Model victim = PlantedModels.backdoored()) {
             RepairInput in = BaselineFixture.backdoorInput(victim);
             try (HeadRepair r = HeadRepair.prepare(in, "t", 1000)) {
-                double[] effect = Care.backdoor().attribution(r, in.defect());
+                double[] effect = Care.backdoor().attribution(r);
                 int best = 0;
                 for (int u = 1; u < effect.length; u++) {
                     best = effect[u] > effect[best] ? u : best;
