@@ -31,7 +31,9 @@ class CareTest {
     }
 
     @Test
-    void aZeroBudgetIsRefused() {
+    void negativeIterationsAndAZeroSampleBudgetAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> Care.backdoor().withIterations(-1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Care.fairness().withMaxClean(0));
+        assertTrue(e.getMessage().contains("clean sample"), e.getMessage());
     }
 }
