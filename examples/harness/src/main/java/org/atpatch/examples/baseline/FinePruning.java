@@ -39,8 +39,10 @@ public final class FinePruning implements Repair {
     private final float learningRate;
     private final int batchSize;
     private final long seed;
+    private final int maxClean;
 
     private FinePruning(Builder b) {
+        maxClean = b.maxClean;
         maxRelativeDrop = b.maxRelativeDrop;
         stepShare = b.stepShare;
         fineTuneEpochs = b.fineTuneEpochs;
@@ -62,7 +64,7 @@ public final class FinePruning implements Repair {
     @Override
     public Repaired repair(RepairInput in) {
         long t0 = System.nanoTime();
-        try (HeadRepair r = HeadRepair.prepare(in, "fine-pruning", Integer.MAX_VALUE)) {
+        try (HeadRepair r = HeadRepair.prepare(in, "fine-pruning", maxClean)) {
             Pruned pruned = prune(r);
             r.head().apply(pruned.edit());
             if (fineTuneEpochs > 0) {
@@ -146,8 +148,19 @@ public final class FinePruning implements Repair {
         private float learningRate = 1e-4f;
         private int batchSize = 64;
         private long seed;
+        private int maxClean = Integer.MAX_VALUE;
 
         private Builder() {}
+
+        /**
+         * @param v the most clean samples read (the first ones) for the activations, the accuracy and the
+         *     fine-tuning (default: all given)
+         * @return this
+         */
+        public Builder optMaxClean(int v) {
+            maxClean = v;
+            return this;
+        }
 
         /** @param v the relative clean-accuracy drop pruning may not pass, in (0, 1) (default 0.10) @return this */
         public Builder optMaxRelativeDrop(double v) {
@@ -185,6 +198,9 @@ public final class FinePruning implements Repair {
             if (!(maxRelativeDrop > 0 && maxRelativeDrop < 1)) {
                 throw new IllegalArgumentException("the maximum relative accuracy drop must lie in (0, 1), got "
                         + maxRelativeDrop);
+            }
+            if (maxClean <= 0) {
+                throw new IllegalArgumentException("Fine-Pruning needs at least one clean sample, got a budget of " + maxClean);
             }
             if (!(stepShare > 0 && stepShare <= 1)) {
                 throw new IllegalArgumentException("the pruning step share must lie in (0, 1], got " + stepShare);

@@ -44,13 +44,25 @@ public final class ReproduceOptions {
             + "fine-pruning, care, idnn (backdoors and fairness), adf (fairness only); none by default")
     private List<String> baselines = List.of();
 
+    @Option(names = "--baseline-samples", description = "most clean samples each baseline reads (default ${DEFAULT-VALUE}, "
+            + "CARE's)")
+    private int baselineSamples = 1000;
+
+    @Option(names = "--adf-search", split = ",", description = "ADF's seeds and local steps per global IDI (default "
+            + "1000,1000, its paper's)")
+    private List<Integer> adfSearch = List.of(1000, 1000);
+
     /**
      * @param fairness whether the harness repairs unfairness (CARE's fairness settings; ADF allowed)
      * @return the baseline repairs named by {@code --baselines}, with this run's seed
      * @throws IllegalArgumentException naming an unknown baseline
      */
     public List<org.atpatch.examples.baseline.Repair> baselines(boolean fairness) {
-        return org.atpatch.examples.baseline.Baselines.select(baselines, fairness, seed);
+        if (adfSearch.size() != 2) {
+            throw new IllegalArgumentException("--adf-search takes two numbers, seeds and local steps, got " + adfSearch);
+        }
+        return org.atpatch.examples.baseline.Baselines.select(baselines, fairness, seed,
+                new org.atpatch.examples.baseline.Baselines.Budget(baselineSamples, adfSearch.get(0), adfSearch.get(1)));
     }
 
     /** @return the data directory given, or the one from the environment */
@@ -106,7 +118,8 @@ public final class ReproduceOptions {
             a.addAll(List.of("--rules", String.join(",", rules)));
         }
         if (!baselines.isEmpty()) {
-            a.addAll(List.of("--baselines", String.join(",", baselines)));
+            a.addAll(List.of("--baselines", String.join(",", baselines), "--baseline-samples", Integer.toString(baselineSamples),
+                    "--adf-search", adfSearch.get(0) + "," + adfSearch.get(1)));
         }
         // The data folder is the reader's own, so the recorded command names none.
         return "mvn -B -pl examples/harness exec:exec@" + execution + " -Datpatch.data=<data folder>"
