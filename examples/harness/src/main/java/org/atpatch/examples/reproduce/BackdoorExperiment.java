@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.atpatch.core.Metrics;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.ImageTokenLayout;
@@ -38,6 +39,11 @@ import org.atpatch.djl.interception.InterceptableTransformer;
 import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.examples.attack.Attack;
 import org.atpatch.examples.attack.RealTrigger;
+import org.atpatch.examples.baseline.BaselineRun;
+import org.atpatch.examples.baseline.Defect;
+import org.atpatch.examples.baseline.Repair;
+import org.atpatch.examples.baseline.RepairInput;
+import org.atpatch.examples.baseline.Repaired;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,15 +110,17 @@ public final class BackdoorExperiment {
      * @param detectorLayerEmbedding {@link org.atpatch.detector.DetectorConfig.Builder#optLayerEmbedding}
      * @param tauSelection how the detector's τ is chosen on the debugging set's validation split
      *     ({@link TauSelection#maxF1()} in the harness unless {@code --tau-fpr} is given)
+     * @param baselines the baseline repairs measured beside AtPatch ({@link org.atpatch.examples.baseline.Baselines}), none for none
      */
     public record Settings(long seed, DetectorConfig detector, int maxPairs, int evalPairs, int timingSamples,
             List<PatchRule> extraRules, Path reportDir, int inversionRounds, int regionSize, int regionCount,
             int regionCandidates, double regionMinShare, double overAttentionRatio, Path scanCache,
-            boolean detectorLayerEmbedding, TauSelection tauSelection) {
+            boolean detectorLayerEmbedding, TauSelection tauSelection, List<Repair> baselines) {
 
         /** Validates the region scan's settings. */
         public Settings {
             java.util.Objects.requireNonNull(tauSelection, "tauSelection");
+            baselines = List.copyOf(baselines);
             if (regionCount < 0 || regionSize < 1 || regionCandidates < 0) {
                 throw new IllegalArgumentException("the region scan needs a region size >= 1, a region count >= 0 "
                         + "(0: no scan) and candidates >= 0, got size " + regionSize + ", count " + regionCount
@@ -162,10 +170,13 @@ public final class BackdoorExperiment {
      * @param msPerSample online: unpatched, clean through AtPatch, triggered through AtPatch
      * @param overAttention mass on the real trigger's columns in triggered vs clean maps, or null
      * @param note what was not measured and why (empty when everything was)
+     * @param baselines the baseline repairs' outcomes, wall times and settings (their Acc and ASR are also
+     *     in {@code outcomes}, after AtPatch's)
      */
     public record Result(BackdoorConfig config, String family, int target, double asrFloor, List<Outcome> outcomes,
             DetectorEvaluation detector, int evalPairs, int debugPairs, int debugCleanOnly, int[] flaggedClasses,
-            String debugSource, Map<String, Double> seconds, Map<String, Double> msPerSample, OverAttention overAttention, String note) {
+            String debugSource, Map<String, Double> seconds, Map<String, Double> msPerSample, OverAttention overAttention, String note,
+            List<BaselineRun> baselines) {
 
         /**
          * A configuration with no victim.
@@ -178,7 +189,7 @@ public final class BackdoorExperiment {
         public static Result unsupported(BackdoorConfig config, long seed, String note) {
             return new Result(config, ImageFamily.forDataset(config.dataset()).name(), config.target(seed), Double.NaN,
                     List.of(), null,
-                    0, 0, 0, new int[0], "", Map.of(), Map.of(), null, note);
+                    0, 0, 0, new int[0], "", Map.of(), Map.of(), null, note, List.of());
         }
     }
 
@@ -214,14 +225,18 @@ public final class BackdoorExperiment {
         InversionFiles.write(inversion, data.pool(), s.reportDir().resolve(config.name()), List.of());
         BackdoorDebuggingSetBuilder debugBuilder = BackdoorDebuggingSetBuilder.of(model, data.pool()).optLayout(layout)
                 .optPairsPerTrigger(s.maxPairs()).optSeed(s.seed());
-        String debugSource = triggers(debugBuilder, model, data, inversion, s, config, layout);
+        DebugTriggers used = triggers(debugBuilder, model, data, inversion, s, config, layout);
+        String debugSource = used.source();
         DebuggingSet debugSet = debugBuilder.build();
         LOG.info("{}: inversion flagged {} (target {}); {}; {}", config.name(),
                 Arrays.toString(inversion.flaggedClasses()), attack.target(), debugSource, debugSet);
+        List<Outcome> baselineOutcomes = new ArrayList<>();
+        List<BaselineRun> baselines = baselines(victim, config, data, used.triggers(), eval, triggered, s, baselineOutcomes);
         if (debugSet.pairs().isEmpty()) {
+            outcomes.addAll(baselineOutcomes);
             return new Result(config, family, attack.target(), asrFloor, outcomes, null, 0, 0, debugSet.cleanOnly().size(),
                     inversion.flaggedClasses(), debugSource, Map.of(), Map.of(), null, "no inverted trigger fired on the pool: "
-                    + "the debugging set has no pairs, AtPatch was not trained");
+                    + "the debugging set has no pairs, AtPatch was not trained", baselines);
         }
         double ratio = s.overAttentionRatio();
         // Table 2 measures every configuration's patch as trained, including one the quality gates would refuse
@@ -242,6 +257,7 @@ public final class BackdoorExperiment {
                 outcomes.add(outcome(PatchVariants.label(bundle, rule), PatchVariants.patched(bundle, model, rule), eval,
                         triggered));
             }
+            outcomes.addAll(baselineOutcomes);
             Engine.getInstance().setRandomSeed((int) s.seed());
             outcomes.add(outcome(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(bundle, model), eval,
                     triggered));
@@ -288,7 +304,7 @@ public final class BackdoorExperiment {
             return new Result(config, family, attack.target(), asrFloor, outcomes, detector, evalSet.pairs().size(),
                     debugSet.pairs().size(), debugSet.cleanOnly().size(), inversion.flaggedClasses(), debugSource,
                     Timing.offlineSeconds(bundle), timings(model, bundle, eval, triggered, s.timingSamples()), over,
-                    String.join("; ", notes));
+                    String.join("; ", notes), baselines);
         } finally {
             bundle.detector().close();
         }
@@ -306,20 +322,21 @@ public final class BackdoorExperiment {
      * place instead of the over-attention ({@link BackdoorDebuggingSetBuilder#optPatchGridTranslations}),
      * however reliably the scan finds the target.
      *
-     * @return a one-line account of where the triggers came from
+     * @return a one-line account of where the triggers came from, and the triggers
      */
-    private static String triggers(BackdoorDebuggingSetBuilder builder, Model model, ImageSplits data,
+    private static DebugTriggers triggers(BackdoorDebuggingSetBuilder builder, Model model, ImageSplits data,
             InversionReport inversion, Settings s, BackdoorConfig config, ImageTokenLayout layout) throws IOException {
         String unrestricted = "unrestricted inversion, classes " + Arrays.toString(inversion.selected().stream()
                 .mapToInt(InvertedTrigger::target).toArray()) + " (" + inversion.outcome() + ")";
+        List<Trigger> fromInversion = inversion.selected().stream().map(InvertedTrigger::trigger).toList();
         if (s.regionCount() == 0) {
             builder.addTriggers(inversion);
-            return unrestricted;
+            return new DebugTriggers(unrestricted, fromInversion);
         }
         if (layout.translationStep() <= 0) {
             builder.addTriggers(inversion);
-            return unrestricted + "; no region scan: the victim's token layout has no translation step, so a trigger "
-                    + "cannot be placed at whole-token translations";
+            return new DebugTriggers(unrestricted + "; no region scan: the victim's token layout has no translation step, "
+                    + "so a trigger cannot be placed at whole-token translations", fromInversion);
         }
         Supplier<RegionInversion.Result> run = () -> RegionInversion.builder().optRegionSize(s.regionSize())
                 .optRegionCount(s.regionCount()).optCandidates(s.regionCandidates()).optMinFiringShare(s.regionMinShare())
@@ -338,8 +355,47 @@ public final class BackdoorExperiment {
         }
         RegionScans.writeCsv(scan, s.reportDir().resolve(config.name()).resolve("regions.csv"));
         builder.addTriggers(scan, inversion);
-        return (scan.selected().isEmpty() ? unrestricted + "; the region scan selected no class: " + RegionScans.summary(scan)
-                : "region scan: " + RegionScans.summary(scan)) + cached;
+        return new DebugTriggers((scan.selected().isEmpty() ? unrestricted + "; the region scan selected no class: "
+                + RegionScans.summary(scan) : "region scan: " + RegionScans.summary(scan)) + cached,
+                scan.selected().isEmpty() ? fromInversion : scan.selected().stream().map(InvertedTrigger::trigger).toList());
+    }
+
+    /** Where the debugging set's triggers came from, and the triggers. */
+    private record DebugTriggers(String source, List<Trigger> triggers) {}
+
+    /**
+     * Runs each baseline on a copy of the victim: the defender's clean pool as its clean data, the
+     * debugging set's triggers stamped on the pool's images of other classes as its defect (never the
+     * attack's trigger); measured on the evaluation images as AtPatch is.
+     *
+     * @param outcomes receives each baseline's Acc and ASR
+     * @return each baseline's outcome, wall time and settings
+     */
+    private static List<BaselineRun> baselines(ImageVictim victim, BackdoorConfig config, ImageSplits data,
+            List<Trigger> triggers, LabelledData eval, LabelledData triggered, Settings s, List<Outcome> outcomes) {
+        List<BaselineRun> runs = new ArrayList<>();
+        if (s.baselines().isEmpty()) {
+            return runs;
+        }
+        if (triggers.isEmpty()) {
+            LOG.warn("{}: no inverted trigger, the baselines were not run", config.name());
+            return runs;
+        }
+        ImageFamily family = ImageFamily.forDataset(config.dataset());
+        RepairInput input = new RepairInput(victim.model(), family::build, data.pool(),
+                Defect.Backdoor.of(triggers, data.pool()));
+        for (Repair repair : s.baselines()) {
+            Engine.getInstance().setRandomSeed((int) s.seed());
+            try (Repaired r = repair.repair(input)) {
+                double acc = Metrics.accuracy(Predictions.classes(r.model(), eval, BATCH), eval.labels());
+                double asr = Metrics.accuracy(Predictions.classes(r.model(), triggered, BATCH), triggered.labels());
+                outcomes.add(new Outcome(repair.name(), acc, asr, 0, 0));
+                runs.add(new BaselineRun(repair.name(), acc, asr, r.seconds(), r.settings()));
+                LOG.info("{}: {} acc {} ASR {} in {} s; {}", config.name(), repair.name(), acc, asr, r.seconds(),
+                        r.settings());
+            }
+        }
+        return runs;
     }
 
     /**

@@ -190,8 +190,17 @@ public final class BackdoorReport {
         Map<String, Map<String, Double>> asr = new LinkedHashMap<>();
         ResultTable debugging = new ResultTable("configuration", "flagged_classes", "debug_pairs", "debug_clean_only",
                 "source");
+        ResultTable baselines = BaselineRows.table("asr");
         for (Result r : results) {
             String c = r.config().name();
+            if (!r.baselines().isEmpty()) {
+                List<Outcome> own = r.outcomes().stream()
+                        .filter(o -> r.baselines().stream().noneMatch(b -> b.method().equals(o.method()))).toList();
+                int at = BaselineRows.defaultRule(own.stream().map(Outcome::method).toList());
+                Outcome atpatch = at < 1 ? null : own.get(at);
+                BaselineRows.add(baselines, c, r.baselines(), r.outcomes().get(0).acc(),
+                        atpatch == null ? Double.NaN : atpatch.acc(), atpatch == null ? Double.NaN : atpatch.asr());
+            }
             debugging.add(c, java.util.Arrays.toString(r.flaggedClasses()), r.debugPairs(), r.debugCleanOnly(),
                     r.debugSource());
             for (Outcome o : r.outcomes()) {
@@ -204,6 +213,9 @@ public final class BackdoorReport {
         t2.writeCsv(dir.resolve("table2.csv"));
         AtomicFiles.write(dir.resolve("table2.md"), out -> out.write(t2.markdown().getBytes(StandardCharsets.UTF_8)));
         ablation.writeCsv(dir.resolve("ablation.csv"));
+        if (baselines.size() > 0) {
+            baselines.writeCsv(dir.resolve("baselines.csv"));
+        }
         debugging.writeCsv(dir.resolve("debugging-sets.csv"));
         common.write(dir);
         victims.writeCsv(dir.resolve("victims.csv"));
@@ -218,6 +230,9 @@ public final class BackdoorReport {
         sections.put("Table 4: detector on the balanced evaluation set (real trigger, strict map-level)", common.detector);
         sections.put("Debugging sets (MAD-flagged classes of the unrestricted inversion; where the triggers came from)",
                 debugging);
+        if (baselines.size() > 0) {
+            sections.put("Baselines beside AtPatch (its default rule): Acc, ASR, wall seconds, settings", baselines);
+        }
         sections.put("RQ3 ablation", ablation);
         sections.put("Efficiency", common.efficiency);
         sections.put("Over-attention on the real trigger's columns (triggered / clean maps)", common.overSummary);
@@ -250,6 +265,7 @@ public final class BackdoorReport {
             o.put("ms_per_sample", r.msPerSample());
             o.put("over_attention", r.overAttention() == null ? List.of() : r.overAttention().cells());
             o.put("note", r.note());
+            o.put("baselines", r.baselines());
             return o;
         }).toList());
         ReportFiles.json(dir, json);

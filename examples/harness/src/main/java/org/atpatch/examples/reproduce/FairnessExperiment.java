@@ -21,7 +21,13 @@ import org.atpatch.djl.debugset.FairnessFlips;
 import org.atpatch.djl.debugset.FairnessPredictor;
 import org.atpatch.djl.debugset.ProtectedAttribute;
 import org.atpatch.djl.interception.AttentionCapture;
+import org.atpatch.djl.interception.InterceptableTransformer;
 import org.atpatch.djl.patch.PatchRule;
+import org.atpatch.examples.baseline.BaselineRun;
+import org.atpatch.examples.baseline.Defect;
+import org.atpatch.examples.baseline.Repair;
+import org.atpatch.examples.baseline.RepairInput;
+import org.atpatch.examples.baseline.Repaired;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,9 +54,17 @@ public final class FairnessExperiment {
      * @param timingSamples most inputs per online timing
      * @param extraRules patch rules to measure besides Γ and the product default
      * @param tau τ for the patched models, or NaN for the one chosen on the detector's validation split
+     * @param baselines the baseline repairs measured beside AtPatch ({@link org.atpatch.examples.baseline.Baselines}),
+     *     none for none
      */
     public record Settings(long seed, DetectorConfig detector, int maxPairs, int evalPairs, int timingSamples,
-            List<PatchRule> extraRules, double tau) {}
+            List<PatchRule> extraRules, double tau, List<Repair> baselines) {
+
+        /** Copies the baselines. */
+        public Settings {
+            baselines = List.copyOf(baselines);
+        }
+    }
 
     /**
      * Accuracy and unfairness of one method on the test split.
@@ -90,10 +104,12 @@ public final class FairnessExperiment {
      * @param seconds offline phases: debugging set, attention capture, detector training
      * @param msPerSample online: unpatched, clean inputs through AtPatch, divergent inputs through AtPatch
      * @param overAttention mass on the attribute's columns in divergent vs clean maps
+     * @param baselines the baseline repairs' outcomes, wall times and settings (their Acc and UF are also in
+     *     {@code outcomes}, after AtPatch's)
      */
     public record Result(FairnessConfig config, String family, List<Outcome> outcomes, DetectorEvaluation detector,
             int evalPairs, int debugPairs, int debugCleanOnly, Map<String, Double> seconds,
-            Map<String, Double> msPerSample, OverAttention overAttention) {}
+            Map<String, Double> msPerSample, OverAttention overAttention, List<BaselineRun> baselines) {}
 
     private FairnessExperiment() {}
 
@@ -116,6 +132,8 @@ public final class FairnessExperiment {
         outcomes.add(new Outcome("original", accBefore, flips.unfairness(test, FairnessPredictor.of(model, 1024)), 0,
                 0, 0));
         LOG.info("{}: original acc {} UF {}", config.name(), accBefore, outcomes.get(0).uf());
+        List<Outcome> baselineOutcomes = new ArrayList<>();
+        List<BaselineRun> baselines = baselines(victim, config, attribute, before, s, baselineOutcomes);
 
         DebuggingSet debugSet = FairnessDebuggingSetBuilder.of(model, victim.data().debug())
                 .setAttributes(List.of(attribute)).optMaxPairs(s.maxPairs()).optSeed(s.seed()).build();
@@ -133,6 +151,7 @@ public final class FairnessExperiment {
                 outcomes.add(outcome(PatchVariants.label(bundle, rule), PatchVariants.patched(bundle, model, rule), test,
                         before, flips));
             }
+            outcomes.addAll(baselineOutcomes);
             Engine.getInstance().setRandomSeed((int) s.seed());
             outcomes.add(outcome(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(bundle, model), test, before,
                     flips));
@@ -153,10 +172,51 @@ public final class FairnessExperiment {
                     attribute.columns(), victim.block().tokenLayout().isSpecial(0), BATCH);
             Map<String, Double> ms = timings(model, bundle, test, eval, divergent, s.timingSamples());
             return new Result(config, victim.family().name(), outcomes, detector, evalSet.pairs().size(),
-                    debugSet.pairs().size(), debugSet.cleanOnly().size(), seconds, ms, over);
+                    debugSet.pairs().size(), debugSet.cleanOnly().size(), seconds, ms, over, baselines);
         } finally {
             bundle.detector().close();
         }
+    }
+
+    /**
+     * Runs each baseline on a copy of the victim: the debugging split (the data AtPatch's debugging set
+     * is built from) as its clean data, the configuration's attribute as its defect; measured on the test
+     * split as AtPatch is.
+     *
+     * @param before the victim's test predictions
+     * @param outcomes receives each baseline's Acc and UF
+     * @return each baseline's outcome, wall time and settings
+     */
+    private static List<BaselineRun> baselines(TabularVictim victim, FairnessConfig config, ProtectedAttribute attribute,
+            int[] before, Settings s, List<Outcome> outcomes) {
+        List<BaselineRun> runs = new ArrayList<>();
+        LabelledData test = victim.data().test();
+        FairnessFlips flips = FairnessFlips.of(List.of(attribute), test.sampleSize());
+        InterceptableTransformer b = victim.block();
+        RepairInput input = new RepairInput(victim.model(),
+                () -> victim.family().build(victim.data(), b.depth(), b.width(), b.heads()), victim.data().debug(),
+                new Defect.Unfairness(flips));
+        for (Repair repair : s.baselines()) {
+            Engine.getInstance().setRandomSeed((int) s.seed());
+            try (Repaired r = repair.repair(input)) {
+                int[] after = Predictions.classes(r.model(), test, 1024);
+                double acc = Metrics.accuracy(after, test.labels());
+                double uf = flips.unfairness(test, FairnessPredictor.of(r.model(), 1024));
+                int gained = 0;
+                int lost = 0;
+                for (int i = 0; i < after.length; i++) {
+                    boolean was = before[i] == test.labels()[i];
+                    boolean is = after[i] == test.labels()[i];
+                    gained += !was && is ? 1 : 0;
+                    lost += was && !is ? 1 : 0;
+                }
+                outcomes.add(new Outcome(repair.name(), acc, uf, 0, gained, lost));
+                runs.add(new BaselineRun(repair.name(), acc, uf, r.seconds(), r.settings()));
+                LOG.info("{}: {} acc {} UF {} in {} s; {}", config.name(), repair.name(), acc, uf, r.seconds(),
+                        r.settings());
+            }
+        }
+        return runs;
     }
 
     private static Outcome outcome(String method, PatchedModel patched, LabelledData test, int[] before,

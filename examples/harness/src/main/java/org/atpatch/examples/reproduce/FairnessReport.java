@@ -100,8 +100,16 @@ public final class FairnessReport {
                 "turned_wrong", "mcnemar_z");
         Map<String, Map<String, Double>> acc = new LinkedHashMap<>();
         Map<String, Map<String, Double>> uf = new LinkedHashMap<>();
+        ResultTable baselines = BaselineRows.table("uf");
         for (Result r : results) {
             String c = r.config().name();
+            if (!r.baselines().isEmpty()) {
+                List<Outcome> own = r.outcomes().stream()
+                        .filter(o -> r.baselines().stream().noneMatch(b -> b.method().equals(o.method()))).toList();
+                int at = BaselineRows.defaultRule(own.stream().map(Outcome::method).toList());
+                BaselineRows.add(baselines, c, r.baselines(), r.outcomes().get(0).acc(), at < 1 ? Double.NaN
+                        : own.get(at).acc(), at < 1 ? Double.NaN : own.get(at).uf());
+            }
             for (Outcome o : r.outcomes()) {
                 ablation.add(c, o.method(), o.acc(), o.uf(), o.patchedShare(), o.gained(), o.lost(), o.accuracyChangeZ());
                 acc.computeIfAbsent(o.method(), k -> new LinkedHashMap<>()).put(c, 100 * o.acc());
@@ -111,6 +119,9 @@ public final class FairnessReport {
         }
         t3.writeCsv(dir.resolve("table3.csv"));
         ablation.writeCsv(dir.resolve("ablation.csv"));
+        if (baselines.size() > 0) {
+            baselines.writeCsv(dir.resolve("baselines.csv"));
+        }
         common.write(dir);
         victims.writeCsv(dir.resolve("victims.csv"));
         Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 3)", "Acc (%)", acc,
@@ -122,6 +133,9 @@ public final class FairnessReport {
         sections.put("Victims", victims);
         sections.put("Table 3: accuracy and unfairness on the test split", t3);
         sections.put("Table 4: detector on the balanced evaluation set (strict map-level)", common.detector);
+        if (baselines.size() > 0) {
+            sections.put("Baselines beside AtPatch (its default rule): Acc, UF, wall seconds, settings", baselines);
+        }
         sections.put("RQ3 ablation", ablation);
         sections.put("Efficiency", common.efficiency);
         sections.put("Over-attention on the protected attribute's columns (divergent / clean maps)",
@@ -146,6 +160,7 @@ public final class FairnessReport {
             o.put("seconds", r.seconds());
             o.put("ms_per_sample", r.msPerSample());
             o.put("over_attention", r.overAttention().cells());
+            o.put("baselines", r.baselines());
             return o;
         }).toList());
         ReportFiles.json(dir, json);

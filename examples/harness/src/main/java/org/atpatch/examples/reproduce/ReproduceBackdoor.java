@@ -172,7 +172,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorConfig(), maxPairs,
                     common.evalPairs(), 1024, common.patchRules(), out.resolve("inversion"), inversionRounds, regionSize, regions,
                     regionCandidates, regionMinShare, overAttentionRatio, common.cache().resolveSibling("region-scans"),
-                    detectorLayerEmbedding, tau);
+                    detectorLayerEmbedding, tau, common.baselines(false));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

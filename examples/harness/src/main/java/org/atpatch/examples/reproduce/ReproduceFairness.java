@@ -62,7 +62,7 @@ public final class ReproduceFairness implements Callable<Integer> {
         try {
             selected = FairnessConfig.select(configs);
             settings = new FairnessExperiment.Settings(common.seed(), common.detectorConfig(), maxPairs,
-                    common.evalPairs(), 1024, common.patchRules(), parseTau());
+                    common.evalPairs(), 1024, common.patchRules(), parseTau(), common.baselines(true));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }

@@ -40,6 +40,31 @@ public final class ReproduceOptions {
             + "comma-separated (PatchRules names, e.g. token-state,token-state-every-layer)")
     private List<String> rules = List.of();
 
+    @Option(names = "--baselines", split = ",", description = "baseline repairs measured beside AtPatch, comma-separated: "
+            + "fine-pruning, care, idnn (backdoors and fairness), adf (fairness only); none by default")
+    private List<String> baselines = List.of();
+
+    @Option(names = "--baseline-samples", description = "most clean samples each baseline reads (default ${DEFAULT-VALUE}, "
+            + "CARE's)")
+    private int baselineSamples = 1000;
+
+    @Option(names = "--adf-search", split = ",", description = "ADF's seeds and local steps per global IDI (default "
+            + "1000,1000, its paper's)")
+    private List<Integer> adfSearch = List.of(1000, 1000);
+
+    /**
+     * @param fairness whether the harness repairs unfairness (CARE's fairness settings; ADF allowed)
+     * @return the baseline repairs named by {@code --baselines}, with this run's seed
+     * @throws IllegalArgumentException naming an unknown baseline
+     */
+    public List<org.atpatch.examples.baseline.Repair> baselines(boolean fairness) {
+        if (adfSearch.size() != 2) {
+            throw new IllegalArgumentException("--adf-search takes two numbers, seeds and local steps, got " + adfSearch);
+        }
+        return org.atpatch.examples.baseline.Baselines.select(baselines, fairness, seed,
+                new org.atpatch.examples.baseline.Baselines.Budget(baselineSamples, adfSearch.get(0), adfSearch.get(1)));
+    }
+
     /** @return the data directory given, or the one from the environment */
     public DataDirectory dataDirectory() {
         return data == null ? DataDirectory.fromEnvironment() : new DataDirectory(data);
@@ -91,6 +116,10 @@ public final class ReproduceOptions {
                 "--eval-pairs", Integer.toString(evalPairs)));
         if (!rules.isEmpty()) {
             a.addAll(List.of("--rules", String.join(",", rules)));
+        }
+        if (!baselines.isEmpty()) {
+            a.addAll(List.of("--baselines", String.join(",", baselines), "--baseline-samples", Integer.toString(baselineSamples),
+                    "--adf-search", adfSearch.get(0) + "," + adfSearch.get(1)));
         }
         // The data folder is the reader's own, so the recorded command names none.
         return "mvn -B -pl examples/harness exec:exec@" + execution + " -Datpatch.data=<data folder>"

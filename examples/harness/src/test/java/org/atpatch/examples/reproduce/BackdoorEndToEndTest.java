@@ -34,7 +34,8 @@ class BackdoorEndToEndTest {
         ImageSplits splits = ImageSplits.load(SharedDatasets.require(), "mnist", 3000, 300, 400);
         BackdoorExperiment.Settings settings = new BackdoorExperiment.Settings(42,
                 DetectorConfig.builder().optEpochs(10).optSeed(42).build(), 200, 100, 64, List.of(),
-                dir.resolve("inversion"), 20, 4, 2, 3, 0.25, 0, dir.resolve("scans"), true, TauSelection.maxF1());
+                dir.resolve("inversion"), 20, 4, 2, 3, 0.25, 0, dir.resolve("scans"), true, TauSelection.maxF1(),
+                List.of(org.atpatch.examples.baseline.Idnn.of(20, 1000)));
         BackdoorReport report = new BackdoorReport(dir.resolve("out"), "test");
         BackdoorExperiment.Result r;
         ImageVictim.CleanModel clean;
@@ -51,11 +52,14 @@ class BackdoorEndToEndTest {
         assertTrue(again.cached(), "the clean model comes from the cache the second time");
         assertEquals(clean.accuracy(), again.accuracy());
         List<String> methods = r.outcomes().stream().map(Outcome::method).toList();
-        assertEquals(List.of("original", "gamma", "token-state (default)", "w/o Det", "w/o Rec"), methods);
+        assertEquals(List.of("original", "gamma", "token-state (default)", "IDNN", "w/o Det", "w/o Rec"), methods);
+        assertEquals(1, r.baselines().size());
+        assertTrue(r.baselines().get(0).settings().containsKey("K") && r.baselines().get(0).seconds() > 0,
+                r.baselines().toString());
         Outcome original = r.outcomes().get(0);
         assertTrue(original.asr() > 0.9, "the victim must carry the backdoor to test anything: ASR " + original.asr());
         assertTrue(r.asrFloor() >= 0 && r.asrFloor() < 0.1, "ASR floor " + r.asrFloor());
-        Outcome withoutDet = r.outcomes().get(3);
+        Outcome withoutDet = r.outcomes().get(4);
         assertEquals(1.0, withoutDet.cleanPatched(), "w/o Det patches every clean input");
         assertEquals(1.0, withoutDet.triggeredPatched(), "w/o Det patches every triggered input");
         for (Outcome o : r.outcomes()) {

@@ -16,7 +16,7 @@ class BackdoorSettingsTest {
     private static BackdoorExperiment.Settings settings(int regionSize, int regions, double minShare, double ratio) {
         return new BackdoorExperiment.Settings(42, DetectorConfig.builder().optEpochs(10).optSeed(42).build(), 200, 100, 64,
                 List.of(), Path.of("inversion"), 20, regionSize,
-                regions, 3, minShare, ratio, null, true, TauSelection.maxF1());
+                regions, 3, minShare, ratio, null, true, TauSelection.maxF1(), List.of());
     }
 
     @Test

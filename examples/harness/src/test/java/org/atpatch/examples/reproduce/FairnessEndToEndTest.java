@@ -59,7 +59,7 @@ class FairnessEndToEndTest {
                 dir.resolve("cache"))) {
             FairnessExperiment.Result r = FairnessExperiment.run(victim, config,
                     new FairnessExperiment.Settings(42, DetectorConfig.builder().optEpochs(30).optSeed(42).build(), 2000, 300,
-                            256, List.of(), Double.NaN));
+                            256, List.of(), Double.NaN, List.of(org.atpatch.examples.baseline.Care.fairness().withMaxClean(200))));
             Outcome original = r.outcomes().get(0);
             Outcome gamma = r.outcomes().get(1);
             Outcome product = r.outcomes().stream().filter(o -> o.method().endsWith("(default)")).findFirst()
@@ -77,6 +77,11 @@ class FairnessEndToEndTest {
             assertEquals(1.0, r.outcomes().stream().filter(o -> o.method().equals("w/o Det")).findFirst()
                     .orElseThrow().patchedShare(), "w/o Det patches every input");
             assertEquals(r.evalPairs() > 0, true);
+            // The baseline is measured beside AtPatch, on a copy: the victim's own row is unchanged.
+            assertEquals(1, r.baselines().size());
+            Outcome care = r.outcomes().stream().filter(o -> o.method().equals("CARE")).findFirst().orElseThrow();
+            assertEquals(r.baselines().get(0).defect(), care.uf());
+            assertEquals(original.acc(), victim.testAccuracy());
             assertTrue(r.overAttention().cells().size() == 3 * 4, "one cell per layer and head");
 
             FairnessReport report = new FairnessReport(dir.resolve("out"), "test");
@@ -94,5 +99,8 @@ class FairnessEndToEndTest {
         }
         assertTrue(Files.readString(out.resolve("results.json")).contains("\"compas-gender\""));
         assertTrue(Files.readString(out.resolve("README.md")).contains("| compas-gender |"));
+        List<String> baselines = Files.readAllLines(out.resolve("baselines.csv"));
+        assertEquals(2, baselines.size(), "header and CARE: " + baselines);
+        assertTrue(baselines.get(1).startsWith("compas-gender,CARE,"), baselines.get(1));
     }
 }
