@@ -10,8 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds a backdoor's target class, or decides there is none, without being told the trigger: the
- * default way to choose the triggers of a backdoor {@link DebuggingSet}.
+ * Finds a backdoor's target class, or decides there is none, without being told the trigger and
+ * without trusting the MAD test's verdict: a way to choose the triggers of a backdoor
+ * {@link org.atpatch.djl.DebuggingSet}.
  *
  * <p><b>What it does.</b> An unrestricted trigger inversion of every class ({@link TriggerInversion},
  * Neural Cleanse's optimisation) names the candidates: the classes its MAD test flags and the
@@ -27,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * their masks in the spread, no class at all. A backdoor's trigger works from wherever it is pasted
  * in a transformer that embeds every patch with the same weights; a clean class's small mask is an
  * edit of particular image content that no blank square can make. The firing share separates the two
- * where the mask norm does not (measured on seeded backdoored and clean victims: the generalisation
- * results in the reproduction guide).
+ * where the mask norm does not on many victims; it misses a trigger that works only at its own place
+ * (measured on seeded backdoored and clean victims: the generalisation results in the reproduction
+ * guide).
  *
  * <p><b>No backdoor.</b> When no candidate fires from enough squares, the model shows no backdoor this
  * search can see. By default ({@link NoFlagPolicy#FAIL}) {@link #search} then throws a

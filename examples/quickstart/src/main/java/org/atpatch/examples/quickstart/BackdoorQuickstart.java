@@ -17,7 +17,9 @@ import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
-import org.atpatch.djl.debugset.TargetSearch;
+import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.RegionInversion;
+import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.djl.render.AttentionPicture;
 import org.atpatch.examples.data.EmbeddedFashionMnist;
 import org.atpatch.examples.data.ExecArgs;
@@ -36,9 +38,8 @@ import picocli.CommandLine.Option;
  * The backdoor quickstart. On the Fashion-MNIST subset embedded in the harness, an attacker trains
  * a small ViT with a BadNets trigger (a 4 × 4 checkerboard in the bottom-right corner, target class
  * drawn from the seed). The defender, never shown the trigger, then does what a user of the library
- * does: searches for the backdoor's target on a clean pool ({@link TargetSearch}), builds the
- * debugging set from the trigger it found, trains AtPatch with its defaults and serves the patched
- * model. Into {@code --out} go the inversion report with its overview
+ * does: inverts the trigger on a clean pool, builds the debugging set, trains AtPatch with its
+ * defaults and serves the patched model. Into {@code --out} go the inversion report with its overview
  * picture and a picture of one image's attention, triggered and clean, before and after the patch.
  * The last output line is {@code RESULT {...}} with clean
  * accuracy and attack success rate before and after.
@@ -58,9 +59,10 @@ public final class BackdoorQuickstart implements Callable<Integer> {
     @Option(names = "--out", description = "Where the inversion report and the pictures go (default ${DEFAULT-VALUE}).")
     Path out = Path.of("target", "quickstart");
 
-    @Option(names = "--regions", description = "Blank squares the target search inverts the candidate classes in"
-            + " (default ${DEFAULT-VALUE}, the library's).")
-    int regions = 8;
+    @Option(names = "--regions", description = "Also invert the suspected classes inside this many blank squares"
+            + " (RegionInversion) and keep the classes whose trigger fires from most of them (default ${DEFAULT-VALUE}:"
+            + " the unrestricted inversion alone).")
+    int regions;
 
     @Option(names = "--over-attention-ratio", description = "Keep a pair's column label only at layers where the column"
             + " gets this many times its clean attention (default ${DEFAULT-VALUE}: keep every label).")
@@ -93,17 +95,21 @@ public final class BackdoorQuickstart implements Callable<Integer> {
                 seed, options.cache())) {
             Model victim = attacked.model();
 
-            // Offline, once: search the victim for a backdoor target on the defender's clean pool (an unrestricted
-            // trigger inversion names the candidates, a scan of blank squares tells the target from clean classes),
-            // then build the debugging set from what it found.
-            TargetSearch.Result search = TargetSearch.builder().optSeed(seed).optRegionCount(regions).build()
-                    .search(victim, data.pool());
-            InversionFiles.write(search.inversion(), data.pool(), out, EmbeddedFashionMnist.CLASS_NAMES);
-            LOG.info("target search found class(es) {} (the MAD test alone flagged {}); inversion report in {}",
-                    Arrays.toString(search.targets()), Arrays.toString(search.inversion().flaggedClasses()),
+            // Offline, once: invert the trigger on the defender's clean pool and build the debugging set.
+            InversionReport inversion = TriggerInversion.builder().optSeed(seed).build().invert(victim, data.pool());
+            InversionFiles.write(inversion, data.pool(), out, EmbeddedFashionMnist.CLASS_NAMES);
+            LOG.info("trigger inversion flagged classes {}; report in {}", Arrays.toString(inversion.flaggedClasses()),
                     out.toAbsolutePath());
             BackdoorDebuggingSetBuilder debug = BackdoorDebuggingSetBuilder.of(victim, data.pool())
-                    .optLayout(attacked.vit().tokenLayout()).optSeed(seed).addTriggers(search);
+                    .optLayout(attacked.vit().tokenLayout()).optSeed(seed);
+            if (regions > 0) {
+                RegionInversion.Result scan = RegionInversion.builder().optRegionCount(regions)
+                        .optInversion(() -> TriggerInversion.builder().optSeed(seed)).build()
+                        .invert(victim, data.pool(), inversion);
+                debug.addTriggers(scan, inversion);
+            } else {
+                debug.addTriggers(inversion);
+            }
             DebuggingSet debugSet = debug.build();
             LOG.info("{}", debugSet);
 

@@ -10,7 +10,8 @@ import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchResult;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
-import org.atpatch.djl.debugset.TargetSearch;
+import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.TriggerInversion;
 
 /**
  * The README's usage snippet, compiled: the lines between {@code README:begin} and {@code README:end}
@@ -22,7 +23,7 @@ public final class ReadmeExample {
     private ReadmeExample() {}
 
     /**
-     * Runs the snippet: target search, debugging set, AtPatch with its defaults, save, predict, load.
+     * Runs the snippet: inversion, debugging set, AtPatch with its defaults, save, predict, load.
      *
      * @param victim a model built from AtPatch's families or interceptable blocks
      * @param cleanData clean samples the defender holds
@@ -33,8 +34,8 @@ public final class ReadmeExample {
      */
     public static PatchedModel run(Model victim, LabelledData cleanData, NDArray batch, Path bundleFile) throws IOException {
         // README:begin
-        TargetSearch.Result search = TargetSearch.builder().build().search(victim, cleanData);  // or: no backdoor found
-        DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(victim, cleanData).addTriggers(search).build();
+        InversionReport inversion = TriggerInversion.builder().build().invert(victim, cleanData);
+        DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(victim, cleanData).addTriggers(inversion).build();
         try (PatchedModel patched = AtPatch.builder().setModel(victim).build().train(debugSet)) {
             patched.save(bundleFile);                               // detector + Q + config, written atomically
             NDArray logits = patched.predict(batch);                // online, thread-safe
