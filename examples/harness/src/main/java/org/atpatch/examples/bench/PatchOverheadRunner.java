@@ -142,7 +142,7 @@ public final class PatchOverheadRunner {
         return s.length < 2 ? Double.NaN : new ListStatistics(s).getMeanErrorAt(0.999);
     }
 
-    static double percentile(double[] s, double p) {
+    public static double percentile(double[] s, double p) {
         double[] c = s.clone();
         Arrays.sort(c);
         double pos = p / 100.0 * (c.length - 1);

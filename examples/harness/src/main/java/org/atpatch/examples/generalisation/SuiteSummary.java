@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.atpatch.core.AtomicFiles;
+import org.atpatch.examples.bench.PatchOverheadRunner;
 import org.atpatch.examples.reproduce.ResultTable;
 
 /**
@@ -147,14 +148,8 @@ final class SuiteSummary {
     }
 
     static double quantile(List<ScenarioOutcome> rows, ToDoubleFunction<ScenarioOutcome> f, double q) {
-        double[] v = rows.stream().mapToDouble(f).sorted().toArray();
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        double pos = q * (v.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = (int) Math.ceil(pos);
-        return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+        double[] v = rows.stream().mapToDouble(f).toArray();
+        return v.length == 0 ? Double.NaN : PatchOverheadRunner.percentile(v, 100 * q);
     }
 
     private static String pct(double share) {
