@@ -62,6 +62,14 @@ import org.atpatch.core.Checks;
  */
 public final class AttentionDetector implements ColumnDetector, AutoCloseable {
 
+    /**
+     * Up to this many map floats ({@code L·B·N²}, 4 MB) {@link #detectAll} stacks the layers before the
+     * column statistics: measured on one CPU thread, stacking cuts the statistics from 0.55 to 0.21 ms on
+     * the MNIST ViT at batch 1 and from 2.5 to 2.1 ms at batch 32, and costs 1.3× at batch 256 and 3× on
+     * ViT-S/16 at batch 32.
+     */
+    private static final long STACKED_FEATURES_MAX_FLOATS = 1L << 20;
+
     private final Model model;
     private final DetectorNetwork network;
     private final DetectorArchitecture arch;
@@ -335,15 +343,23 @@ public final class AttentionDetector implements ColumnDetector, AutoCloseable {
             NDArray oneHot = scope.eye(l).tile(new long[] {b, 1});
             NDArray p;
             if (network.parameterFreeFeatures()) {
-                // Column statistics: each layer's maps are reduced where they lie, and only the small
-                // (B, L, F, N) features are stacked; a NaN or Inf in a map shows in its column's mean.
+                // Column statistics. Small batches: the maps are stacked first and reduced in one set of
+                // ops, since per-op dispatch dominates there. Large ones: each layer's maps are reduced
+                // where they lie and only the small (B, L, F, N) features are stacked, since a stacked
+                // copy of all maps costs more than it saves.
                 ParameterStore ps = store(first.getDevice());
-                NDList features = new NDList(l);
-                for (NDArray a : views) {
-                    features.add(network.features(ps, a, false));
+                NDArray f;
+                if ((long) l * b * n * n <= STACKED_FEATURES_MAX_FLOATS) {
+                    f = network.features(ps, NDArrays.stack(views, 1).reshape(b * l, n, n), false)
+                            .reshape(b, l, -1, n);
+                } else {
+                    NDList features = new NDList(l);
+                    for (NDArray a : views) {
+                        features.add(network.features(ps, a, false));
+                    }
+                    f = NDArrays.stack(features, 1);
                 }
-                NDArray f = NDArrays.stack(features, 1);
-                requireFinite(f, "maps");
+                requireFinite(f, "maps"); // a NaN or Inf in a map shows in its column's mean
                 NDArray logits = network.fromFeatures(ps, f.reshape(b * l, f.getShape().get(2), n), oneHot, false).get(0);
                 p = Activation.sigmoid(logits).reshape(b, l, n);
             } else {

@@ -20,13 +20,14 @@ import java.util.Objects;
  *             3×3} convolution with padding to {@link #convChannels()} planes and leaky ReLU, then the
  *             mean and max of those planes and the mean of the two input planes per column: {@code (B,
  *             N, 2·convChannels + 2)}. It writes a {@code (B, convChannels, N, N)} activation, the
- *             cost that dominates online. The default;
+ *             cost that dominates online. This builder's default and {@link DetectorConfig#paper()}'s;
  *         <li>{@link Kind#COLUMN_STATISTICS}: {@value #STATISTICS} statistics of the
  *             N-scaled map, read with reductions and a few map-sized intermediates (the scaled map,
  *             its square, its logarithm, their product) and nothing larger: the column's mean (its attention mass), maximum and standard
  *             deviation over the queries, the CLS query's attention to it, the mean of its
  *             log-attention, the logarithms of its mean and maximum, and the column token's own query
- *             row (its peak, log, and its sharpness): {@code (B, N, 9)};
+ *             row (its peak, log, and its sharpness): {@code (B, N, 9)}. The library's default
+ *             ({@link DetectorConfig#defaults()});
  *       </ul>
  *   <li>a kernel-3 convolution along the columns to {@link #columnChannels()} and leaky ReLU, then each
  *       column's features next to their difference from the map's mean column (the map as context);

@@ -125,6 +125,27 @@ abstract class AttentionDetectorTest {
     }
 
     @Test
+    void detectAllMatchesPerLayerDetectionWhetherItStacksTheMapsOrNot() {
+        // 5 maps a layer are stacked before the column statistics, 7,000 (L·B·N² above 2^20) reduced layer
+        // by layer.
+        for (int batch : new int[] {5, 7000}) {
+            try (NDManager m = manager.newSubManager()) {
+                List<NDArray> perLayer = new ArrayList<>();
+                for (int l = 0; l < L; l++) {
+                    NDArray r = m.randomUniform(0.01f, 1f, new Shape(batch, N, N));
+                    perLayer.add(r.div(r.sum(new int[] {2}, true)));
+                }
+                NDArray all = detector.detectAll(perLayer);
+                assertEquals(new Shape(batch, L, N), all.getShape());
+                for (int l = 0; l < L; l++) {
+                    assertArrayEquals(detector.detect(perLayer.get(l), l).toFloatArray(),
+                            all.get(":, " + l + ", :").toFloatArray(), 1e-5f, "batch " + batch + ", layer " + l);
+                }
+            }
+        }
+    }
+
+    @Test
     void resultsLandInTheCallersManagerAndNothingStaysBehind() {
         int before = detector.managedArrayCount();
         try (NDManager m = manager.newSubManager()) {

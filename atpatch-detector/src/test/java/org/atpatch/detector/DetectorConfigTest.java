@@ -17,12 +17,12 @@ class DetectorConfigTest {
         assertTrue(d.cosineDecay());
         assertEquals(50, d.epochs());
         assertEquals("maxF1", d.tauSelection().describe());
-        assertEquals(DetectorArchitecture.Kind.PAPER_CNN, d.architectureKind());
-        assertEquals(DetectorArchitecture.Kind.PAPER_CNN, d.architecture(17, 4).kind());
-        assertEquals("paper-cnn", d.toMap().get("architecture"));
-        DetectorConfig stats = d.toBuilder().optArchitecture(DetectorArchitecture.Kind.COLUMN_STATISTICS).build();
-        assertEquals(DetectorArchitecture.Kind.COLUMN_STATISTICS, stats.architecture(17, 4).kind());
-        assertEquals("column-statistics", stats.toMap().get("architecture"));
+        assertEquals(DetectorArchitecture.Kind.COLUMN_STATISTICS, d.architectureKind());
+        assertEquals(DetectorArchitecture.Kind.COLUMN_STATISTICS, d.architecture(17, 4).kind());
+        assertEquals("column-statistics", d.toMap().get("architecture"));
+        DetectorConfig cnn = d.toBuilder().optArchitecture(DetectorArchitecture.Kind.PAPER_CNN).build();
+        assertEquals(DetectorArchitecture.Kind.PAPER_CNN, cnn.architecture(17, 4).kind());
+        assertEquals("paper-cnn", cnn.toMap().get("architecture"));
         assertEquals(DetectorConfig.smallDebuggingSet().toMap(), d.toMap());
         assertEquals(d.toMap(), DetectorConfig.builder().build().toMap());
     }

@@ -45,7 +45,8 @@ import org.atpatch.djl.patch.PatchRules;
  * The detector is trained for one epoch on the model's own maps. Rows: {@code clean} (nothing
  * flagged: pass 1 alone), {@code 10% flagged} and {@code all flagged} (pass 1 plus the re-run of
  * those samples with one column patched by Γ), and two diagnostics, {@code detector alone} (every
- * layer's head means scored, maps precomputed), {@code head means alone} (the forward with each
+ * layer's head means scored, maps precomputed), {@code head means, then detector} (the forward with
+ * each layer's head mean taken, then the detector on those fresh maps, outside the patched model), {@code head means alone} (the forward with each
  * layer's head mean taken, no detector) and {@code clean, stub detector} (pass 1 with a detector that
  * returns zeros without reading the maps). Which samples are flagged is scripted after the real
  * detector has run, so every row pays the real detector's cost. All rows of a model and batch are
@@ -53,7 +54,10 @@ import org.atpatch.djl.patch.PatchRules;
  * unpatched time; the table gives the median ratio and its interquartile range.
  *
  * <pre>java ... org.atpatch.examples.bench.GuardCost [--models mnist,vit-ti,vit-s] [--batches 1,32,256]
- *     [--rounds 11] [--ms 400] [--architecture column-statistics|paper-cnn]</pre>
+ *     [--rounds 11] [--ms 400] [--architecture column-statistics|paper-cnn] [--hidden-size 16]</pre>
+ *
+ * Without options the detector is the library's default ({@code DetectorConfig.defaults()}); the two
+ * options change its architecture and MLP width and keep its other settings.
  *
  * Batch 256 runs on {@code mnist} only.
  */
@@ -81,15 +85,20 @@ public final class GuardCost {
         Map<String, String> opt = PairedOverhead.Args.parse(args);
         int rounds = Integer.parseInt(opt.getOrDefault("rounds", "11"));
         double roundMs = Double.parseDouble(opt.getOrDefault("ms", "400"));
-        DetectorConfig config = opt.containsKey("architecture")
-                ? DetectorConfig.builder().optArchitecture(DetectorArchitecture.Kind.byName(opt.get("architecture"))).build()
-                : DetectorConfig.defaults();
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "detector %s; %d interleaved rounds of about %.0f ms"
-                + " per row; ai.djl.pytorch.num_threads=%s%n%n", config.architectureKind().label(), rounds, roundMs,
-                System.getProperty("ai.djl.pytorch.num_threads")));
+        DetectorConfig.Builder settings = DetectorConfig.builder();
+        if (opt.containsKey("architecture")) {
+            settings.optArchitecture(DetectorArchitecture.Kind.byName(opt.get("architecture")));
+        }
+        if (opt.containsKey("hidden-size")) {
+            settings.optHiddenSize(Integer.parseInt(opt.get("hidden-size")));
+        }
+        DetectorConfig config = settings.build();
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "detector %s, hidden size %d; %d interleaved rounds of about"
+                + " %.0f ms per row; ai.djl.pytorch.num_threads=%s%n%n", config.architectureKind().label(), config.hiddenSize(), rounds,
+                roundMs, System.getProperty("ai.djl.pytorch.num_threads")));
         out.append("| model | batch | unpatched (ms) | clean | 10% flagged | all flagged | clean, stub detector | detector alone"
-                + " | head means alone |\n");
-        out.append("|---|---:|---:|---|---|---|---|---|---|\n");
+                + " | head means, then detector | head means alone |\n");
+        out.append("|---|---:|---:|---|---|---|---|---|---|---|\n");
         for (String name : opt.getOrDefault("models", "mnist,vit-ti,vit-s").split(",")) {
             Size size = SIZES.get(name);
             if (size == null) {
@@ -145,6 +154,7 @@ public final class GuardCost {
                 patched.add(stub);
                 rows.put("stub detector", scoped(m, x, stub::predict));
                 rows.put("detector alone", scoped(m, x, xs -> detector.detectAll(headMeans)));
+                rows.put("head means, then detector", scoped(m, x, xs -> detector.detectAll(headMeans(model, xs))));
                 rows.put("head means alone", scoped(m, x, xs -> {
                     headMeans(model, xs);
                     return null;
@@ -158,10 +168,10 @@ public final class GuardCost {
                                 : PairedRounds.ratioCell(r[k], r[0]));
                         k++;
                     }
-                    return String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s |%n", size.name(), batch,
-                            cells.get("unpatched"), cells.get("clean"), cells.getOrDefault("10% flagged", "—"),
+                    return String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |%n", size.name(),
+                            batch, cells.get("unpatched"), cells.get("clean"), cells.getOrDefault("10% flagged", "—"),
                             cells.get("all flagged"), cells.get("stub detector"), cells.get("detector alone"),
-                            cells.get("head means alone"));
+                            cells.get("head means, then detector"), cells.get("head means alone"));
                 } finally {
                     patched.forEach(PatchedModel::close);
                 }

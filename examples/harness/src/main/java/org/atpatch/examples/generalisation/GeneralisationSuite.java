@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.atpatch.core.AtomicFiles;
+import org.atpatch.detector.DetectorArchitecture;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.detector.TauSelection;
@@ -83,6 +84,14 @@ public final class GeneralisationSuite implements Callable<Integer> {
             + " validation clean inputs flagged) (default ${DEFAULT-VALUE}).")
     List<String> taus = List.of("max-f1", "clean-0.05");
 
+    @Option(names = "--detector-architecture", description = "column-statistics or paper-cnn (default: the library's,"
+            + " ${DEFAULT-VALUE}).")
+    String detectorArchitecture = DetectorConfig.defaults().architectureKind().label();
+
+    @Option(names = "--detector-hidden-size", description = "Width of the detector's MLP (default: the library's,"
+            + " ${DEFAULT-VALUE}).")
+    int detectorHiddenSize = DetectorConfig.defaults().hiddenSize();
+
     @Option(names = "--out", description = "Results folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("docs", "results", "generalisation");
 
@@ -106,8 +115,10 @@ public final class GeneralisationSuite implements Callable<Integer> {
         Map<String, ImageSplits> data = new HashMap<>();
         Path scenarios = out.resolve("scenarios");
         Files.createDirectories(scenarios);
-        String settings = String.format(Locale.ROOT, "train=%d,pool=%d,eval=%d,epochs=%d,tau=%s,%s", train, POOL, EVAL, epochs,
-                taus, "search=defaults(confined+unrestricted),atpatch=defaults");
+        String settings = String.format(Locale.ROOT, "train=%d,pool=%d,eval=%d,epochs=%d,tau=%s,%s,detector=%s/%d", train, POOL,
+                EVAL, epochs, taus, "search=defaults(confined+unrestricted),atpatch=defaults", detectorArchitecture,
+                detectorHiddenSize);
+        String detectorArgs = "--detector-architecture " + detectorArchitecture + " --detector-hidden-size " + detectorHiddenSize;
         for (int i = summaryOnly ? to : from; i < to; i++) {
             SuiteScenario s = SuiteScenario.draw(i);
             if (!half.equals("all") && !s.half().name().equalsIgnoreCase(half)) {
@@ -125,9 +136,9 @@ public final class GeneralisationSuite implements Callable<Integer> {
             AtomicFiles.write(file, w -> w.write(json.getBytes(StandardCharsets.UTF_8)));
             LOG.info("{} done in {} s: {}", s.name(), String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e9),
                     o.defences());
-            SuiteSummary.write(out, settings);
+            SuiteSummary.write(out, settings, detectorArgs);
         }
-        SuiteSummary.write(out, settings);
+        SuiteSummary.write(out, settings, detectorArgs);
         return 0;
     }
 
@@ -175,7 +186,7 @@ public final class GeneralisationSuite implements Callable<Integer> {
                 0, 0, 0);
     }
 
-    private static ScenarioOutcome.Defence defend(BackdoorVictim v, ImageSplits data, List<InvertedTrigger> triggers,
+    private ScenarioOutcome.Defence defend(BackdoorVictim v, ImageSplits data, List<InvertedTrigger> triggers,
             String tau, QualityGates gates, long seed) {
         long t0 = System.nanoTime();
         DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(v.model(), data.pool()).optSeed(seed)
@@ -183,7 +194,8 @@ public final class GeneralisationSuite implements Callable<Integer> {
         if (debugSet.isEmpty()) {
             return leftAlone(v, tau, "refused", "no inverted trigger fired on the pool");
         }
-        DetectorConfig config = DetectorConfig.builder().optSeed(seed).optTauSelection(tauSelection(tau)).build();
+        DetectorConfig config = DetectorConfig.builder().optSeed(seed).optTauSelection(tauSelection(tau))
+                .optArchitecture(DetectorArchitecture.Kind.byName(detectorArchitecture)).optHiddenSize(detectorHiddenSize).build();
         PatchBundle bundle;
         try {
             bundle = AtPatch.builder().setModel(v.model()).optDetectorConfig(config).optQualityGates(gates).build()

@@ -39,9 +39,10 @@ final class SuiteSummary {
      *
      * @param out the results folder
      * @param settings the run's settings (files made with others are left out)
+     * @param detectorArgs the run's detector options, for the recorded command
      * @throws IOException when a file cannot be read or written
      */
-    static void write(Path out, String settings) throws IOException {
+    static void write(Path out, String settings, String detectorArgs) throws IOException {
         List<ScenarioOutcome> all = new ArrayList<>();
         try (Stream<Path> files = Files.list(out.resolve("scenarios"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
@@ -55,7 +56,8 @@ final class SuiteSummary {
         StringBuilder md = new StringBuilder("# Generalisation suite\n\nMade by:\n\n```bash\n"
                 + "mvn -B -ntp -q install -DskipTests\n"
                 + "mvn -pl examples/harness exec:exec@generalisation -Datpatch.data=DIR -Dsuite.args=\"--from 0 --to "
-                + (all.isEmpty() ? 0 : all.get(all.size() - 1).scenario().index() + 1) + "\"\n```\n\nSettings: `" + settings
+                + (all.isEmpty() ? 0 : all.get(all.size() - 1).scenario().index() + 1) + " " + detectorArgs
+                + "\"\n```\n\nSettings: `" + settings
                 + "`.\n");
         for (SuiteScenario.Half h : SuiteScenario.Half.values()) {
             List<ScenarioOutcome> half = all.stream().filter(o -> o.half().equals(h.name())).toList();

@@ -26,12 +26,20 @@ public final class ReproduceOptions {
     @Option(names = "--seed", description = "seed of victims, attacks, debugging sets and detectors (default ${DEFAULT-VALUE})")
     private long seed = 42;
 
+    @Option(names = "--detector-seed", description = "seed of the detector's initialisation and batches alone, to measure how much"
+            + " detection varies on one victim and debugging set (default: --seed)")
+    private Long detectorSeed;
+
     @Option(names = "--detector-epochs", description = "detector training epochs (default ${DEFAULT-VALUE})")
     private int detectorEpochs = 50;
 
     @Option(names = "--detector-architecture", description = "the detector network: column-statistics or paper-cnn"
             + " (default: the library's, ${DEFAULT-VALUE})")
     private String detectorArchitecture = DetectorConfig.defaults().architectureKind().label();
+
+    @Option(names = "--detector-hidden-size", description = "width of the detector's per-column MLP (default: the library's,"
+            + " ${DEFAULT-VALUE})")
+    private int detectorHiddenSize = DetectorConfig.defaults().hiddenSize();
 
     @Option(names = "--eval-pairs", description = "most pairs in the balanced detector evaluation set (default ${DEFAULT-VALUE})")
     private int evalPairs = 1000;
@@ -86,7 +94,7 @@ public final class ReproduceOptions {
      */
     public DetectorConfig detectorConfig() {
         return DetectorConfig.builder().optArchitecture(DetectorArchitecture.Kind.byName(detectorArchitecture))
-                .optEpochs(detectorEpochs).optSeed(seed).build();
+                .optEpochs(detectorEpochs).optHiddenSize(detectorHiddenSize).optSeed(detectorSeed == null ? seed : detectorSeed).build();
     }
 
     /** @return the most pairs in the balanced evaluation set */
@@ -112,8 +120,11 @@ public final class ReproduceOptions {
     public String command(String execution, List<String> specific) {
         List<String> a = new ArrayList<>(specific);
         a.addAll(List.of("--seed", Long.toString(seed), "--detector-epochs", Integer.toString(detectorEpochs),
-                "--detector-architecture", detectorArchitecture,
+                "--detector-architecture", detectorArchitecture, "--detector-hidden-size", Integer.toString(detectorHiddenSize),
                 "--eval-pairs", Integer.toString(evalPairs)));
+        if (detectorSeed != null) {
+            a.addAll(List.of("--detector-seed", Long.toString(detectorSeed)));
+        }
         if (!rules.isEmpty()) {
             a.addAll(List.of("--rules", String.join(",", rules)));
         }
