@@ -1,7 +1,7 @@
 /**
  * The detector of AtPatch (§3.3 of the paper): a small network that reads a head-averaged attention
- * map (Eq. 5), turns it into per-column features (the paper's CNN by default, or statistics of each
- * column; {@link org.atpatch.detector.DetectorArchitecture.Kind}), and gives each token column,
+ * map (Eq. 5), turns it into per-column features (statistics of each column by default, or the paper's
+ * CNN; {@link org.atpatch.detector.DetectorArchitecture.Kind}), and gives each token column,
  * through a per-column MLP, a probability of being over-attended (Eq. 6),
  * trained offline on the debugging set's paired clean/anomalous maps with BCE plus a supervised
  * contrastive term (Eq. 7), and thresholded online at τ (Eq. 9).

@@ -17,6 +17,8 @@ class DetectorConfigTest {
         assertTrue(d.cosineDecay());
         assertEquals(50, d.epochs());
         assertEquals("maxF1", d.tauSelection().describe());
+        assertEquals(0, d.patience());
+        assertEquals(10, DetectorConfig.paper().patience());
         assertEquals(DetectorArchitecture.Kind.COLUMN_STATISTICS, d.architectureKind());
         assertEquals(DetectorArchitecture.Kind.COLUMN_STATISTICS, d.architecture(17, 4).kind());
         assertEquals("column-statistics", d.toMap().get("architecture"));

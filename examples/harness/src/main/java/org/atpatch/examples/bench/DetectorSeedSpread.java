@@ -29,7 +29,7 @@ import org.atpatch.djl.model.VisionTransformer;
  * markdown row per variant.
  *
  * <pre>java ... org.atpatch.examples.bench.DetectorSeedSpread [--variants column-statistics:32,paper-cnn:32]
- *     [--seeds 7]</pre>
+ *     [--seeds 7] [--patience 10]</pre>
  *
  * A variant is {@code architecture:MLP width}.
  */
@@ -44,6 +44,7 @@ public final class DetectorSeedSpread {
         DjlOffline.configure();
         Map<String, String> opt = PairedOverhead.Args.parse(args);
         int seeds = Integer.parseInt(opt.getOrDefault("seeds", "7"));
+        int patience = Integer.parseInt(opt.getOrDefault("patience", Integer.toString(DetectorConfig.defaults().patience())));
         PlantedBackdoor victim = PlantedBackdoor.get();
         LabelledData pool = victim.test.range(0, 300);
         LabelledData eval = victim.test.range(300, victim.test.size());
@@ -62,7 +63,7 @@ public final class DetectorSeedSpread {
             List<String> acc = new ArrayList<>();
             for (int seed = 1; seed <= seeds; seed++) {
                 DetectorConfig config = DetectorConfig.builder().optArchitecture(DetectorArchitecture.Kind.byName(v[0]))
-                        .optHiddenSize(Integer.parseInt(v[1])).optSeed(seed).optProgressBar(false).build();
+                        .optHiddenSize(Integer.parseInt(v[1])).optPatience(patience).optSeed(seed).optProgressBar(false).build();
                 try (PatchedModel patched = AtPatch.builder().setModel(victim.model).optDetectorConfig(config).build()
                         .train(debugSet)) {
                     asr.add(100 * Metrics.attackSuccessRate(Predictions.classes(patched, triggered, 256), triggered.labels(),

@@ -92,6 +92,10 @@ public final class GeneralisationSuite implements Callable<Integer> {
             + " ${DEFAULT-VALUE}).")
     int detectorHiddenSize = DetectorConfig.defaults().hiddenSize();
 
+    @Option(names = "--detector-patience", description = "Epochs without improvement before the detector's training stops,"
+            + " 0 for never (default: the library's, ${DEFAULT-VALUE}).")
+    int detectorPatience = DetectorConfig.defaults().patience();
+
     @Option(names = "--out", description = "Results folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("docs", "results", "generalisation");
 
@@ -115,10 +119,11 @@ public final class GeneralisationSuite implements Callable<Integer> {
         Map<String, ImageSplits> data = new HashMap<>();
         Path scenarios = out.resolve("scenarios");
         Files.createDirectories(scenarios);
-        String settings = String.format(Locale.ROOT, "train=%d,pool=%d,eval=%d,epochs=%d,tau=%s,%s,detector=%s/%d", train, POOL,
-                EVAL, epochs, taus, "search=defaults(confined+unrestricted),atpatch=defaults", detectorArchitecture,
-                detectorHiddenSize);
-        String detectorArgs = "--detector-architecture " + detectorArchitecture + " --detector-hidden-size " + detectorHiddenSize;
+        String settings = String.format(Locale.ROOT, "train=%d,pool=%d,eval=%d,epochs=%d,tau=%s,%s,detector=%s/%d/%d", train,
+                POOL, EVAL, epochs, taus, "search=defaults(confined+unrestricted),atpatch=defaults", detectorArchitecture,
+                detectorHiddenSize, detectorPatience);
+        String detectorArgs = "--detector-architecture " + detectorArchitecture + " --detector-hidden-size " + detectorHiddenSize
+                + " --detector-patience " + detectorPatience;
         for (int i = summaryOnly ? to : from; i < to; i++) {
             SuiteScenario s = SuiteScenario.draw(i);
             if (!half.equals("all") && !s.half().name().equalsIgnoreCase(half)) {
@@ -195,7 +200,8 @@ public final class GeneralisationSuite implements Callable<Integer> {
             return leftAlone(v, tau, "refused", "no inverted trigger fired on the pool");
         }
         DetectorConfig config = DetectorConfig.builder().optSeed(seed).optTauSelection(tauSelection(tau))
-                .optArchitecture(DetectorArchitecture.Kind.byName(detectorArchitecture)).optHiddenSize(detectorHiddenSize).build();
+                .optArchitecture(DetectorArchitecture.Kind.byName(detectorArchitecture)).optHiddenSize(detectorHiddenSize)
+                .optPatience(detectorPatience).build();
         PatchBundle bundle;
         try {
             bundle = AtPatch.builder().setModel(v.model()).optDetectorConfig(config).optQualityGates(gates).build()

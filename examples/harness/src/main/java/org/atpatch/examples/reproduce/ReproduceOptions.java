@@ -41,6 +41,10 @@ public final class ReproduceOptions {
             + " ${DEFAULT-VALUE})")
     private int detectorHiddenSize = DetectorConfig.defaults().hiddenSize();
 
+    @Option(names = "--detector-patience", description = "epochs without validation improvement before the detector's training"
+            + " stops, 0 for never (default: the library's, ${DEFAULT-VALUE})")
+    private int detectorPatience = DetectorConfig.defaults().patience();
+
     @Option(names = "--eval-pairs", description = "most pairs in the balanced detector evaluation set (default ${DEFAULT-VALUE})")
     private int evalPairs = 1000;
 
@@ -94,7 +98,8 @@ public final class ReproduceOptions {
      */
     public DetectorConfig detectorConfig() {
         return DetectorConfig.builder().optArchitecture(DetectorArchitecture.Kind.byName(detectorArchitecture))
-                .optEpochs(detectorEpochs).optHiddenSize(detectorHiddenSize).optSeed(detectorSeed == null ? seed : detectorSeed).build();
+                .optEpochs(detectorEpochs).optHiddenSize(detectorHiddenSize).optPatience(detectorPatience)
+                .optSeed(detectorSeed == null ? seed : detectorSeed).build();
     }
 
     /** @return the most pairs in the balanced evaluation set */
@@ -121,6 +126,7 @@ public final class ReproduceOptions {
         List<String> a = new ArrayList<>(specific);
         a.addAll(List.of("--seed", Long.toString(seed), "--detector-epochs", Integer.toString(detectorEpochs),
                 "--detector-architecture", detectorArchitecture, "--detector-hidden-size", Integer.toString(detectorHiddenSize),
+                "--detector-patience", Integer.toString(detectorPatience),
                 "--eval-pairs", Integer.toString(evalPairs)));
         if (detectorSeed != null) {
             a.addAll(List.of("--detector-seed", Long.toString(detectorSeed)));
