@@ -14,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.atpatch.core.AtomicFiles;
-import org.atpatch.detector.DetectorArchitecture;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.detector.TauSelection;
@@ -30,12 +29,14 @@ import org.atpatch.djl.debugset.NoFlagPolicy;
 import org.atpatch.djl.debugset.TargetSearch;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
+import org.atpatch.examples.reproduce.DetectorOptions;
 import org.atpatch.examples.reproduce.ImageSplits;
 import org.atpatch.examples.scenario.BackdoorVictim;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -84,17 +85,8 @@ public final class GeneralisationSuite implements Callable<Integer> {
             + " validation clean inputs flagged) (default ${DEFAULT-VALUE}).")
     List<String> taus = List.of("max-f1", "clean-0.05");
 
-    @Option(names = "--detector-architecture", description = "column-statistics or paper-cnn (default: the library's,"
-            + " ${DEFAULT-VALUE}).")
-    String detectorArchitecture = DetectorConfig.defaults().architectureKind().label();
-
-    @Option(names = "--detector-hidden-size", description = "Width of the detector's MLP (default: the library's,"
-            + " ${DEFAULT-VALUE}).")
-    int detectorHiddenSize = DetectorConfig.defaults().hiddenSize();
-
-    @Option(names = "--detector-patience", description = "Epochs without improvement before the detector's training stops,"
-            + " 0 for never (default: the library's, ${DEFAULT-VALUE}).")
-    int detectorPatience = DetectorConfig.defaults().patience();
+    @Mixin
+    DetectorOptions detector = new DetectorOptions();
 
     @Option(names = "--out", description = "Results folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("docs", "results", "generalisation");
@@ -119,11 +111,10 @@ public final class GeneralisationSuite implements Callable<Integer> {
         Map<String, ImageSplits> data = new HashMap<>();
         Path scenarios = out.resolve("scenarios");
         Files.createDirectories(scenarios);
-        String settings = String.format(Locale.ROOT, "train=%d,pool=%d,eval=%d,epochs=%d,tau=%s,%s,detector=%s/%d/%d", train,
-                POOL, EVAL, epochs, taus, "search=defaults(confined+unrestricted),atpatch=defaults", detectorArchitecture,
-                detectorHiddenSize, detectorPatience);
-        String detectorArgs = "--detector-architecture " + detectorArchitecture + " --detector-hidden-size " + detectorHiddenSize
-                + " --detector-patience " + detectorPatience;
+        List<String> detectorArgs = detector.args();
+        String settings = String.format(Locale.ROOT, "train=%d,pool=%d,eval=%d,epochs=%d,tau=%s,%s,detector=%s/%s/%s", train,
+                POOL, EVAL, epochs, taus, "search=defaults(confined+unrestricted),atpatch=defaults", detectorArgs.get(1),
+                detectorArgs.get(3), detectorArgs.get(5));
         for (int i = summaryOnly ? to : from; i < to; i++) {
             SuiteScenario s = SuiteScenario.draw(i);
             if (!half.equals("all") && !s.half().name().equalsIgnoreCase(half)) {
@@ -141,9 +132,9 @@ public final class GeneralisationSuite implements Callable<Integer> {
             AtomicFiles.write(file, w -> w.write(json.getBytes(StandardCharsets.UTF_8)));
             LOG.info("{} done in {} s: {}", s.name(), String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e9),
                     o.defences());
-            SuiteSummary.write(out, settings, detectorArgs);
+            SuiteSummary.write(out, settings, String.join(" ", detectorArgs));
         }
-        SuiteSummary.write(out, settings, detectorArgs);
+        SuiteSummary.write(out, settings, String.join(" ", detectorArgs));
         return 0;
     }
 
@@ -199,9 +190,7 @@ public final class GeneralisationSuite implements Callable<Integer> {
         if (debugSet.isEmpty()) {
             return leftAlone(v, tau, "refused", "no inverted trigger fired on the pool");
         }
-        DetectorConfig config = DetectorConfig.builder().optSeed(seed).optTauSelection(tauSelection(tau))
-                .optArchitecture(DetectorArchitecture.Kind.byName(detectorArchitecture)).optHiddenSize(detectorHiddenSize)
-                .optPatience(detectorPatience).build();
+        DetectorConfig config = detector.applyTo(DetectorConfig.builder()).optSeed(seed).optTauSelection(tauSelection(tau)).build();
         PatchBundle bundle;
         try {
             bundle = AtPatch.builder().setModel(v.model()).optDetectorConfig(config).optQualityGates(gates).build()

@@ -3,11 +3,11 @@ package org.atpatch.examples.reproduce;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.atpatch.detector.DetectorArchitecture;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.djl.patch.PatchRules;
 import org.atpatch.examples.data.DataDirectory;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,17 +33,8 @@ public final class ReproduceOptions {
     @Option(names = "--detector-epochs", description = "detector training epochs (default ${DEFAULT-VALUE})")
     private int detectorEpochs = 50;
 
-    @Option(names = "--detector-architecture", description = "the detector network: column-statistics or paper-cnn"
-            + " (default: the library's, ${DEFAULT-VALUE})")
-    private String detectorArchitecture = DetectorConfig.defaults().architectureKind().label();
-
-    @Option(names = "--detector-hidden-size", description = "width of the detector's per-column MLP (default: the library's,"
-            + " ${DEFAULT-VALUE})")
-    private int detectorHiddenSize = DetectorConfig.defaults().hiddenSize();
-
-    @Option(names = "--detector-patience", description = "epochs without validation improvement before the detector's training"
-            + " stops, 0 for never (default: the library's, ${DEFAULT-VALUE})")
-    private int detectorPatience = DetectorConfig.defaults().patience();
+    @Mixin
+    private DetectorOptions detector = new DetectorOptions();
 
     @Option(names = "--eval-pairs", description = "most pairs in the balanced detector evaluation set (default ${DEFAULT-VALUE})")
     private int evalPairs = 1000;
@@ -97,8 +88,7 @@ public final class ReproduceOptions {
      * @throws IllegalArgumentException naming an unknown architecture
      */
     public DetectorConfig detectorConfig() {
-        return DetectorConfig.builder().optArchitecture(DetectorArchitecture.Kind.byName(detectorArchitecture))
-                .optEpochs(detectorEpochs).optHiddenSize(detectorHiddenSize).optPatience(detectorPatience)
+        return detector.applyTo(DetectorConfig.builder()).optEpochs(detectorEpochs)
                 .optSeed(detectorSeed == null ? seed : detectorSeed).build();
     }
 
@@ -124,10 +114,9 @@ public final class ReproduceOptions {
      */
     public String command(String execution, List<String> specific) {
         List<String> a = new ArrayList<>(specific);
-        a.addAll(List.of("--seed", Long.toString(seed), "--detector-epochs", Integer.toString(detectorEpochs),
-                "--detector-architecture", detectorArchitecture, "--detector-hidden-size", Integer.toString(detectorHiddenSize),
-                "--detector-patience", Integer.toString(detectorPatience),
-                "--eval-pairs", Integer.toString(evalPairs)));
+        a.addAll(List.of("--seed", Long.toString(seed), "--detector-epochs", Integer.toString(detectorEpochs)));
+        a.addAll(detector.args());
+        a.addAll(List.of("--eval-pairs", Integer.toString(evalPairs)));
         if (detectorSeed != null) {
             a.addAll(List.of("--detector-seed", Long.toString(detectorSeed)));
         }
