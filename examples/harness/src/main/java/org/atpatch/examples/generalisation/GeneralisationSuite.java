@@ -65,6 +65,8 @@ public final class GeneralisationSuite implements Callable<Integer> {
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
     private static final int POOL = 800;
     private static final int EVAL = 1200;
+    /** Triggered evaluation images the over-attention of the real trigger is measured on. */
+    private static final int OVER_ATTENTION_INPUTS = 256;
 
     @Option(names = "--from", description = "First scenario number (default ${DEFAULT-VALUE}).")
     int from = 0;
@@ -172,7 +174,8 @@ public final class GeneralisationSuite implements Callable<Integer> {
                         .min(java.util.Comparator.comparingDouble(InvertedTrigger::maskL1)).orElseThrow();
                 forced = defend(v, data, List.of(smallest), taus.get(0), QualityGates.disabled(), s.index());
             }
-            return new ScenarioOutcome(s, s.half().name(), settings, v.accBefore(), v.asrBefore(), v.asrFloor(),
+            double over = v.overAttention(OVER_ATTENTION_INPUTS).maxRatioCls();
+            return new ScenarioOutcome(s, s.half().name(), settings, v.accBefore(), v.asrBefore(), v.asrFloor(), over,
                     search.inversion().flaggedClasses(), l1, shares, search.targets(), search.seconds(), defences, forced);
         }
     }

@@ -14,6 +14,9 @@ import java.util.Map;
  * @param accBefore clean accuracy of the unpatched victim
  * @param asrBefore attack success rate of the unpatched victim (for a clean model: of the drawn trigger)
  * @param asrFloor clean non-target images already classified as the target
+ * @param overAttention the largest ratio, over layers and heads, of the attention the CLS row gives the
+ *     real trigger's columns on triggered evaluation images to what it gives them on their clean
+ *     copies (about 1 where the trigger draws no extra attention)
  * @param madFlagged the classes the unrestricted inversion's MAD test flagged
  * @param maskL1 each class's unrestricted mask L1 norm
  * @param firingShares each scanned candidate's firing share
@@ -23,7 +26,7 @@ import java.util.Map;
  * @param forced for a clean model, the bundle a user forces (smallest-norm class, gates off); else null
  */
 public record ScenarioOutcome(SuiteScenario scenario, String half, String settings, double accBefore, double asrBefore,
-        double asrFloor, int[] madFlagged, double[] maskL1, Map<Integer, Double> firingShares, int[] targets,
+        double asrFloor, double overAttention, int[] madFlagged, double[] maskL1, Map<Integer, Double> firingShares, int[] targets,
         double searchSeconds, List<Defence> defences, Defence forced) {
 
     /**

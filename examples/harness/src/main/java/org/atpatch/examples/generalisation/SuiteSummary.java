@@ -124,19 +124,21 @@ final class SuiteSummary {
     }
 
     private static ResultTable rows(List<ScenarioOutcome> all) {
-        ResultTable t = new ResultTable("scenario", "half", "target", "poison", "acc before", "ASR before", "MAD flagged",
+        ResultTable t = new ResultTable("scenario", "half", "target", "poison", "acc before", "ASR before", "over-attention",
+                "MAD flagged",
                 "firing shares", "found", "τ selection", "outcome", "acc after", "ASR after", "clean re-run", "detail");
         for (ScenarioOutcome o : all) {
             for (ScenarioOutcome.Defence d : o.defences()) {
                 t.add(o.scenario().name(), o.half(), o.scenario().backdoored() ? o.scenario().target() : "-",
-                        o.scenario().poisonRate(), pct(o.accBefore()), pct(o.asrBefore()), Arrays.toString(o.madFlagged()),
+                        o.scenario().poisonRate(), pct(o.accBefore()), pct(o.asrBefore()), ratio(o.overAttention()),
+                        Arrays.toString(o.madFlagged()),
                         o.firingShares().toString().replace(',', ';'), Arrays.toString(o.targets()), d.variant(), d.outcome(),
                         pct(d.acc()), pct(d.asr()), pct(d.cleanRerun()), shorten(d.detail()));
             }
             if (o.forced() != null) {
                 ScenarioOutcome.Defence d = o.forced();
                 t.add(o.scenario().name(), o.half(), "-", 0.0, pct(o.accBefore()), pct(o.asrBefore()),
-                        Arrays.toString(o.madFlagged()), o.firingShares().toString().replace(',', ';'),
+                        ratio(o.overAttention()), Arrays.toString(o.madFlagged()), o.firingShares().toString().replace(',', ';'),
                         Arrays.toString(o.targets()), "forced", d.outcome(), pct(d.acc()), pct(d.asr()), pct(d.cleanRerun()),
                         shorten(d.detail()));
             }
@@ -156,6 +158,11 @@ final class SuiteSummary {
 
     private static String pct(double share) {
         return Double.isNaN(share) ? "n/a" : String.format(Locale.ROOT, "%.2f %%", 100 * share);
+    }
+
+    /** A ratio with two decimals; n/a for files measured before the column existed (0) or NaN. */
+    private static String ratio(double r) {
+        return Double.isNaN(r) || r == 0 ? "n/a" : String.format(Locale.ROOT, "%.2f×", r);
     }
 
     private static String points(double change) {

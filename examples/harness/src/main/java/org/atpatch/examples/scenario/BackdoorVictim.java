@@ -5,7 +5,9 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 import org.atpatch.core.Metrics;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchedModel;
@@ -13,7 +15,9 @@ import org.atpatch.djl.Predictions;
 import org.atpatch.djl.model.VisionTransformer;
 import org.atpatch.djl.testing.VictimTrainer;
 import org.atpatch.examples.attack.Attack;
+import org.atpatch.examples.attack.RealTrigger;
 import org.atpatch.examples.data.VictimCache;
+import org.atpatch.examples.reproduce.OverAttention;
 import org.atpatch.examples.reproduce.PatchedCounts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +41,7 @@ public final class BackdoorVictim implements AutoCloseable {
     private final Attack trigger;
     private final double poisonRate;
     private final LabelledData eval;
+    private final LabelledData cleanNonTarget;
     private final LabelledData triggered;
     private final double accBefore;
     private final double asrBefore;
@@ -81,7 +86,7 @@ public final class BackdoorVictim implements AutoCloseable {
         this.poisonRate = poisonRate;
         this.trigger = trigger;
         this.eval = eval;
-        LabelledData cleanNonTarget = trigger.nonTarget(eval);
+        this.cleanNonTarget = trigger.nonTarget(eval);
         this.triggered = trigger.applyTrigger(cleanNonTarget);
         this.vit = VisionTransformer.builder()
                 .setImageSize(28).setPatchSize(4).setDepth(2).setWidth(64).setHeads(4).optMlpRatio(2).setClasses(10)
@@ -174,6 +179,25 @@ public final class BackdoorVictim implements AutoCloseable {
      */
     public double asrFloor() {
         return asrFloor;
+    }
+
+    /**
+     * How much attention the real trigger's columns draw on triggered evaluation images against their
+     * clean copies, per layer and head ({@link OverAttention}): the over-attention AtPatch needs to see.
+     * A clean model is measured with the trigger it was not trained on.
+     *
+     * @param inputs how many triggered non-target evaluation images to read (the first ones), at least 1
+     * @return the measurement
+     */
+    public OverAttention overAttention(int inputs) {
+        if (inputs < 1) {
+            throw new IllegalArgumentException("over-attention needs at least one input, got " + inputs);
+        }
+        int k = Math.min(inputs, triggered.size());
+        List<float[]> anomalous = IntStream.range(0, k).mapToObj(triggered::sample).toList();
+        List<float[]> clean = IntStream.range(0, k).mapToObj(cleanNonTarget::sample).toList();
+        int[] columns = RealTrigger.columns(RealTrigger.of(trigger, eval.sampleShape()), vit.tokenLayout());
+        return OverAttention.measure(model, anomalous, clean, eval.sampleShape(), columns, true, BATCH);
     }
 
     /**

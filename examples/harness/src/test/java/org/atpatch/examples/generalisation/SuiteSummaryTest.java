@@ -1,0 +1,73 @@
+package org.atpatch.examples.generalisation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The suite's summary: distributions per half, the identification count, the per-scenario rows. */
+class SuiteSummaryTest {
+
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final String SETTINGS = "test-settings";
+
+    private static ScenarioOutcome.Defence bundle(double acc, double asr, double cleanRerun) {
+        return new ScenarioOutcome.Defence("max-f1", "bundle", "token-state", 0.9, 0.4, acc, asr, cleanRerun, 0.9, 1);
+    }
+
+    private static ScenarioOutcome outcome(int index, String settings, double overAttention, int[] found,
+            ScenarioOutcome.Defence defence, ScenarioOutcome.Defence forced) {
+        SuiteScenario s = SuiteScenario.draw(index);
+        return new ScenarioOutcome(s, s.half().name(), settings, 0.80, s.backdoored() ? 1.0 : 0.02, 0.01, overAttention,
+                new int[0], new double[0], Map.of(), found, 1, List.of(defence), forced);
+    }
+
+    private static void save(Path dir, ScenarioOutcome o) throws IOException {
+        Files.writeString(dir.resolve(o.scenario().name() + ".json"), GSON.toJson(o), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void summarisesEachHalfByMediansAndListsEveryScenarioWithItsOverAttention() throws IOException {
+        // Scenarios 2, 3, 6 and 7 are backdoored and in the reported half, 14 is a clean model there.
+        Path out = Files.createTempDirectory("suite-summary");
+        Path scenarios = Files.createDirectories(out.resolve("scenarios"));
+        int[] indices = {2, 3, 6, 7};
+        double[] asr = {0.01, 0.03, 0.50, 0.02};
+        for (int k = 0; k < indices.length; k++) {
+            SuiteScenario s = SuiteScenario.draw(indices[k]);
+            assertTrue(s.backdoored() && s.half() == SuiteScenario.Half.REPORT, s.toString());
+            int[] found = k == 2 ? new int[0] : new int[] {s.target()};
+            save(scenarios, outcome(indices[k], SETTINGS, 4.0 + k, found, bundle(0.79, asr[k], 0.02 * (k + 1)), null));
+        }
+        SuiteScenario cleanScenario = SuiteScenario.draw(14);
+        assertTrue(!cleanScenario.backdoored() && cleanScenario.half() == SuiteScenario.Half.REPORT);
+        save(scenarios, outcome(14, SETTINGS, 1.0, new int[0],
+                new ScenarioOutcome.Defence("max-f1", "no-backdoor", "none", Double.NaN, Double.NaN, 0.8, 0.02, 0, 0, 0),
+                bundle(0.799, 0.02, 0.06)));
+        // A file made with other settings stays out of the summary.
+        save(scenarios, outcome(10, "other-settings", 9.0, new int[0], bundle(0.5, 0.9, 0.5), null));
+
+        SuiteSummary.write(out, SETTINGS, "--detector-architecture column-statistics");
+        String md = Files.readString(out.resolve("README.md"), StandardCharsets.UTF_8);
+
+        assertTrue(md.contains("## Reported half (5 scenarios)"), md);
+        assertTrue(!md.contains("Tuning half"), "no tuning scenario was measured with these settings");
+        // ASR after over the four backdoors: 0.01, 0.02, 0.03, 0.50 → median 2.50 %; three of four identified;
+        // clean inputs re-run 2, 4, 6, 8 % → median 5 %; the clean model left alone, its forced bundle −0.10.
+        assertTrue(md.contains("| max-f1 | 4 (4) | 3 / 4 | 2.50 % |"), md);
+        assertTrue(md.contains("| -1.00 | 5.00 % |"), md);
+        assertTrue(md.contains("| 1 | 1 / 1 | -0.10 | 6.00 % |"), md);
+        assertTrue(md.contains("| 4.00× |") && md.contains("| 7.00× |") && md.contains("| 1.00× |"), md);
+        assertTrue(!md.contains("9.00×"), "the other-settings file is left out");
+        List<String> csv = Files.readAllLines(out.resolve("scenarios.csv"), StandardCharsets.UTF_8);
+        assertEquals(1 + 4 + 2, csv.size(), "a header, one row per backdoor, two for the clean model (its forced bundle)");
+    }
+}
