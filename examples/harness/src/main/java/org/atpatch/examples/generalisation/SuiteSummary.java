@@ -64,7 +64,8 @@ final class SuiteSummary {
             if (!half.isEmpty()) {
                 md.append("\n## ").append(h == SuiteScenario.Half.TUNE ? "Tuning half" : "Reported half").append(" (")
                         .append(half.size()).append(" scenarios)\n\n");
-                md.append(distribution(half).markdown()).append('\n').append(roc(half).markdown());
+                md.append(distribution(half).markdown()).append('\n').append(roc(half).markdown()).append('\n')
+                        .append(identification(half).markdown());
             }
         }
         ResultTable rows = rows(all);
@@ -103,7 +104,7 @@ final class SuiteSummary {
 
     /** The search found exactly the attack's target. */
     static boolean identified(ScenarioOutcome o) {
-        return o.targets().length == 1 && o.targets()[0] == o.scenario().target();
+        return Identification.SEARCH.identifies(o);
     }
 
     private static ResultTable roc(List<ScenarioOutcome> half) {
@@ -115,6 +116,54 @@ final class SuiteSummary {
             long found = bad.stream().filter(o -> evidence(o) >= threshold).count();
             long declared = clean.stream().filter(o -> evidence(o) < threshold).count();
             t.add(String.format(Locale.ROOT, "%.3f", threshold), found + " / " + bad.size(), declared + " / " + clean.size());
+        }
+        return t;
+    }
+
+    /**
+     * Target identification decisions, each from what every scenario file records: the classes a
+     * decision names must be exactly the target on a backdoor that took, and none on a clean model.
+     */
+    enum Identification {
+        /** {@code TargetSearch}'s own decision (firing share at least its minimum). */
+        SEARCH("target search (firing share)", ScenarioOutcome::targets),
+        /** The unrestricted inversion's MAD outlier test, Neural Cleanse's decision. */
+        MAD("MAD test of the unrestricted inversion", ScenarioOutcome::madFlagged),
+        /** The search, and where it names nothing, the MAD test. */
+        SEARCH_ELSE_MAD("target search, else the MAD test", o -> o.targets().length > 0 ? o.targets() : o.madFlagged()),
+        /** The search, and where it names nothing, the MAD-flagged classes that fire from at least one square. */
+        SEARCH_ELSE_FIRING_MAD("target search, else MAD-flagged classes firing from a square",
+                o -> o.targets().length > 0 ? o.targets() : Arrays.stream(o.madFlagged())
+                        .filter(c -> o.firingShares().getOrDefault(c, 0.0) > 0).toArray());
+
+        private final String label;
+        private final java.util.function.Function<ScenarioOutcome, int[]> classes;
+
+        Identification(String label, java.util.function.Function<ScenarioOutcome, int[]> classes) {
+            this.label = label;
+            this.classes = classes;
+        }
+
+        /** @return whether the decision names exactly the attack's target */
+        boolean identifies(ScenarioOutcome o) {
+            int[] c = classes.apply(o);
+            return c.length == 1 && c[0] == o.scenario().target();
+        }
+
+        /** @return whether the decision names no class */
+        boolean declaresClean(ScenarioOutcome o) {
+            return classes.apply(o).length == 0;
+        }
+    }
+
+    private static ResultTable identification(List<ScenarioOutcome> half) {
+        ResultTable t = new ResultTable("identification decision", "backdoors: target identified",
+                "clean models declared clean");
+        List<ScenarioOutcome> bad = half.stream().filter(SuiteSummary::attackTook).toList();
+        List<ScenarioOutcome> clean = half.stream().filter(o -> !o.scenario().backdoored()).toList();
+        for (Identification d : Identification.values()) {
+            t.add(d.label, bad.stream().filter(d::identifies).count() + " / " + bad.size(),
+                    clean.stream().filter(d::declaresClean).count() + " / " + clean.size());
         }
         return t;
     }

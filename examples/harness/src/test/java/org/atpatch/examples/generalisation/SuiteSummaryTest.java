@@ -25,9 +25,14 @@ class SuiteSummaryTest {
 
     private static ScenarioOutcome outcome(int index, String settings, double overAttention, int[] found,
             ScenarioOutcome.Defence defence, ScenarioOutcome.Defence forced) {
+        return outcome(index, settings, overAttention, new int[0], Map.of(), found, defence, forced);
+    }
+
+    private static ScenarioOutcome outcome(int index, String settings, double overAttention, int[] mad,
+            Map<Integer, Double> shares, int[] found, ScenarioOutcome.Defence defence, ScenarioOutcome.Defence forced) {
         SuiteScenario s = SuiteScenario.draw(index);
         return new ScenarioOutcome(s, s.half().name(), settings, 0.80, s.backdoored() ? 1.0 : 0.02, 0.01, overAttention,
-                new int[0], new double[0], Map.of(), found, 1, List.of(defence), forced);
+                mad, new double[0], shares, found, 1, List.of(defence), forced);
     }
 
     private static void save(Path dir, ScenarioOutcome o) throws IOException {
@@ -44,12 +49,16 @@ class SuiteSummaryTest {
         for (int k = 0; k < indices.length; k++) {
             SuiteScenario s = SuiteScenario.draw(indices[k]);
             assertTrue(s.backdoored() && s.half() == SuiteScenario.Half.REPORT, s.toString());
+            // The search misses scenario 6's target, which the MAD test flags and which fires from one square.
             int[] found = k == 2 ? new int[0] : new int[] {s.target()};
-            save(scenarios, outcome(indices[k], SETTINGS, 4.0 + k, found, bundle(0.79, asr[k], 0.02 * (k + 1)), null));
+            int[] mad = k == 2 || k == 3 ? new int[] {s.target()} : new int[0];
+            save(scenarios, outcome(indices[k], SETTINGS, 4.0 + k, mad, Map.of(s.target(), k == 2 ? 0.125 : 1.0), found,
+                    bundle(0.79, asr[k], 0.02 * (k + 1)), null));
         }
         SuiteScenario cleanScenario = SuiteScenario.draw(14);
         assertTrue(!cleanScenario.backdoored() && cleanScenario.half() == SuiteScenario.Half.REPORT);
-        save(scenarios, outcome(14, SETTINGS, 1.0, new int[0],
+        // On the clean model the MAD test flags class 3, which fires from no square.
+        save(scenarios, outcome(14, SETTINGS, 1.0, new int[] {3}, Map.of(3, 0.0), new int[0],
                 new ScenarioOutcome.Defence("max-f1", "no-backdoor", "none", Double.NaN, Double.NaN, 0.8, 0.02, 0, 0, 0),
                 bundle(0.799, 0.02, 0.06)));
         // A file made with other settings stays out of the summary.
@@ -67,6 +76,10 @@ class SuiteSummaryTest {
         assertTrue(md.contains("| 1 | 1 / 1 | -0.10 | 6.00 % |"), md);
         assertTrue(md.contains("| 4.00× |") && md.contains("| 7.00× |") && md.contains("| 1.00× |"), md);
         assertTrue(!md.contains("9.00×"), "the other-settings file is left out");
+        assertTrue(md.contains("| target search (firing share) | 3 / 4 | 1 / 1 |"), md);
+        assertTrue(md.contains("| MAD test of the unrestricted inversion | 2 / 4 | 0 / 1 |"), md);
+        assertTrue(md.contains("| target search, else the MAD test | 4 / 4 | 0 / 1 |"), md);
+        assertTrue(md.contains("| target search, else MAD-flagged classes firing from a square | 4 / 4 | 1 / 1 |"), md);
         List<String> csv = Files.readAllLines(out.resolve("scenarios.csv"), StandardCharsets.UTF_8);
         assertEquals(1 + 4 + 2, csv.size(), "a header, one row per backdoor, two for the clean model (its forced bundle)");
     }
