@@ -41,6 +41,9 @@ public final class BackdoorReport {
     private final ResultTable victims = new ResultTable("configuration", "family", "target", "clean_acc", "asr",
             "train_images", "train_seconds", "cached", "clean_model_acc", "attack_bar");
     private final Map<String, Object> victimJson = new LinkedHashMap<>();
+    private final ResultTable noBackdoor = new ResultTable("dataset", "family", "clean_acc", "mad_flagged", "mad_path",
+            "target_search", "firing_shares", "forced_class", "forced_quality_gates", "forced_acc", "forced_acc_change_points",
+            "forced_patched", "seconds");
 
     /**
      * @param dir the results folder (created when needed)
@@ -82,6 +85,17 @@ public final class BackdoorReport {
         o.put("clean_model_acc", cleanAcc);
         o.put("attack_bar", bar);
         victimJson.put(config.name(), o);
+    }
+
+    /**
+     * Records what the pipeline did on a dataset's clean model.
+     *
+     * @param row the check's result
+     */
+    public void noBackdoor(NoBackdoorCheck.Row row) {
+        noBackdoor.add(row.dataset(), row.family(), row.accuracy(), java.util.Arrays.toString(row.madFlagged()),
+                row.madPath(), row.searchPath(), row.firing(), row.forcedClass(), row.gates(), row.forcedAccuracy(),
+                100 * (row.forcedAccuracy() - row.accuracy()), row.forcedPatched(), row.seconds());
     }
 
     /**
@@ -219,6 +233,9 @@ public final class BackdoorReport {
         debugging.writeCsv(dir.resolve("debugging-sets.csv"));
         common.write(dir);
         victims.writeCsv(dir.resolve("victims.csv"));
+        if (noBackdoor.size() > 0) {
+            noBackdoor.writeCsv(dir.resolve("no-backdoor.csv"));
+        }
         Charts.bars(dir.resolve("acc.png"), "Clean accuracy (Table 2)", "Acc (%)", acc,
                 paperValues(results, true));
         Charts.bars(dir.resolve("asr.png"), "Attack success rate (Table 2)", "ASR (%)", asr,
@@ -232,6 +249,10 @@ public final class BackdoorReport {
                 debugging);
         if (baselines.size() > 0) {
             sections.put("Baselines beside AtPatch (its default rule): Acc, ASR, wall seconds, settings", baselines);
+        }
+        if (noBackdoor.size() > 0) {
+            sections.put("No backdoor: the pipeline on each dataset's clean model (the forced bundle: the smallest inverted "
+                    + "mask, applied with the gates off)", noBackdoor);
         }
         sections.put("RQ3 ablation", ablation);
         sections.put("Efficiency", common.efficiency);

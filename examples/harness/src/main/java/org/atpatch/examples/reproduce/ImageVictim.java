@@ -231,17 +231,51 @@ public final class ImageVictim implements AutoCloseable {
      * @throws IOException when the cache cannot be written
      */
     public static CleanModel cleanModel(BackdoorConfig config, ImageSplits data, Settings s, Path cache) throws IOException {
+        long t0 = System.nanoTime();
+        try (Opened opened = openCleanModel(config, data, s, cache)) {
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            LabelledData eval = data.eval();
+            return new CleanModel(Metrics.accuracy(Predictions.classes(opened.model(), eval, 256), eval.labels()),
+                    opened.cached(), seconds);
+        }
+    }
+
+    /**
+     * The clean model of {@link #cleanModel}, trained or loaded and left open.
+     *
+     * @param config the configuration (only its dataset matters)
+     * @param data its splits
+     * @param s the schedule
+     * @param cache the victim cache folder
+     * @return the open model (close it) and whether it came from the cache
+     * @throws IOException when the cache cannot be written
+     */
+    public static Opened openCleanModel(BackdoorConfig config, ImageSplits data, Settings s, Path cache) throws IOException {
         ImageFamily family = ImageFamily.forDataset(config.dataset());
         InterceptableTransformer block = family.build();
-        try (Model model = Model.newInstance(config.dataset() + "-clean")) {
+        Model model = Model.newInstance(config.dataset() + "-clean");
+        try {
             model.setBlock(block);
             VictimTrainer.initialize(model, family.sampleShape(), s.seed());
             LabelledData train = data.train();
-            long t0 = System.nanoTime();
             boolean cached = trainOrLoadClean(new VictimCache(cache), model, baseKey(block, config, train, s), train, s);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            LabelledData eval = data.eval();
-            return new CleanModel(Metrics.accuracy(Predictions.classes(model, eval, 256), eval.labels()), cached, seconds);
+            return new Opened(model, cached);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * An open clean model.
+     *
+     * @param model the model (closed with this)
+     * @param cached whether its weights came from the cache
+     */
+    public record Opened(Model model, boolean cached) implements AutoCloseable {
+        @Override
+        public void close() {
+            model.close();
         }
     }
 

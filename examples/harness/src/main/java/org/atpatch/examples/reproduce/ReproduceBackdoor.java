@@ -117,6 +117,11 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "accuracy at most 2 points below the clean model's (default ${DEFAULT-VALUE})")
     private boolean cleanModel = true;
 
+    @Option(names = "--no-backdoor", arity = "1", description = "also run the pipeline a user runs on each dataset's clean "
+            + "model: target search, the README's MAD path, and the bundle a user would force, with its accuracy change "
+            + "and share of inputs re-run (the 'no backdoor' rows; default ${DEFAULT-VALUE})")
+    private boolean noBackdoor = false;
+
     /** @return τ's selection from {@code --tau-fpr} or {@code --tau-clean-inputs}; the best F1 without either */
     private TauSelection tauSelection() {
         if (tauFpr != null && tauCleanInputs != null) {
@@ -187,7 +192,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Double.toString(overAttentionRatio), "--augment", Integer.toString(augment), "--detector-layer-embedding",
                 Boolean.toString(detectorLayerEmbedding), "--hidden-alpha", Double.toString(hiddenAlpha), "--poison-rate",
                 Double.toString(poisonRate), "--trojan-epochs", Integer.toString(trojanEpochs), "--clean-model",
-                Boolean.toString(cleanModel)));
+                Boolean.toString(cleanModel), "--no-backdoor", Boolean.toString(noBackdoor)));
         if (tauFpr != null) {
             args.addAll(List.of("--tau-fpr", Double.toString(tauFpr)));
         }
@@ -197,6 +202,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
         BackdoorReport report = new BackdoorReport(out, common.command("reproduce-backdoor", args));
         List<BackdoorExperiment.Result> results = new ArrayList<>();
         java.util.Map<String, ImageVictim.CleanModel> cleanModels = new java.util.HashMap<>();
+        java.util.Set<String> checkedClean = new java.util.HashSet<>();
         ImageSplits splits = null;
         for (BackdoorConfig c : selected) {
             System.out.printf(Locale.ROOT, "== %s (%s) ==%n", c.name(), ImageFamily.forDataset(c.dataset()));
@@ -221,6 +227,11 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                     }
                     report.victim(c, victim, r.outcomes().get(0), splits.train().size(), clean);
                     results.add(r);
+                }
+                if (noBackdoor && checkedClean.add(c.dataset())) {
+                    try (ImageVictim.Opened m = ImageVictim.openCleanModel(c, splits, schedule, common.cache())) {
+                        report.noBackdoor(NoBackdoorCheck.run(c.dataset(), m.model(), splits, settings));
+                    }
                 }
             }
             System.out.printf(Locale.ROOT, "%s done in %.1f s%n", c.name(), (System.nanoTime() - c0) / 1e9);

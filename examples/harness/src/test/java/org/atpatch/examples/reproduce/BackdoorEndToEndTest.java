@@ -51,6 +51,21 @@ class BackdoorEndToEndTest {
                 dir.resolve("cache"));
         assertTrue(again.cached(), "the clean model comes from the cache the second time");
         assertEquals(clean.accuracy(), again.accuracy());
+        // The pipeline a user runs, on the clean model: a search, the README's MAD path, a forced bundle.
+        NoBackdoorCheck.Row none;
+        try (ImageVictim.Opened m = ImageVictim.openCleanModel(config, splits, ImageVictim.Settings.of(3, 42),
+                dir.resolve("cache"))) {
+            assertTrue(m.cached());
+            none = NoBackdoorCheck.run("mnist", m.model(), splits, settings);
+        }
+        assertEquals(clean.accuracy(), none.accuracy(), "the same clean model");
+        assertTrue(none.forcedClass() >= 0 && none.forcedClass() < 10 && none.forcedPatched() >= 0
+                && none.forcedPatched() <= 1 && none.forcedAccuracy() >= 0 && none.forcedAccuracy() <= 1, none.toString());
+        assertTrue(none.gates().equals("passed") || none.gates().startsWith("refused (")
+                || none.gates().startsWith("no pairs"), none.gates());
+        assertTrue(none.firing().split("; ").length >= 3, "a firing share per scanned candidate: " + none.firing());
+        assertEquals(none.madFlagged().length == 0, none.madPath().equals("left alone"), none.madPath());
+        report.noBackdoor(none);
         List<String> methods = r.outcomes().stream().map(Outcome::method).toList();
         assertEquals(List.of("original", "gamma", "token-state (default)", "IDNN", "w/o Det", "w/o Rec"), methods);
         assertEquals(1, r.baselines().size());
@@ -108,5 +123,9 @@ class BackdoorEndToEndTest {
                 && victims.get(1).endsWith(BackdoorReport.attackBar(r.outcomes().get(0), clean)), victims.get(1));
         String readme = Files.readString(out.resolve("README.md"));
         assertTrue(readme.contains("| mnist-badnets |"), readme.lines().limit(20).collect(Collectors.joining("\n")));
+        assertTrue(readme.contains("## No backdoor: the pipeline on each dataset's clean model"), "no-backdoor section");
+        List<String> noBackdoor = Files.readAllLines(out.resolve("no-backdoor.csv"));
+        assertEquals(2, noBackdoor.size(), "a header and the MNIST clean model: " + noBackdoor);
+        assertTrue(noBackdoor.get(1).startsWith("mnist,VisionTransformer,"), noBackdoor.get(1));
     }
 }
