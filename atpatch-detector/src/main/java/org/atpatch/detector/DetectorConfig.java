@@ -40,6 +40,7 @@ public final class DetectorConfig {
     private final long seed;
     private final double validationFraction;
     private final int patience;
+    private final KeptEpoch keptEpoch;
     private final double positiveWeight;
     private final double weightDecay;
     private final TauSelection tauSelection;
@@ -66,6 +67,7 @@ public final class DetectorConfig {
         seed = b.seed;
         validationFraction = b.validationFraction;
         patience = b.patience;
+        keptEpoch = b.keptEpoch;
         positiveWeight = b.positiveWeight;
         weightDecay = b.weightDecay;
         tauSelection = b.tauSelection;
@@ -91,8 +93,9 @@ public final class DetectorConfig {
     }
 
     /**
-     * @return the paper's CNN trained with AdamW at learning rate 3e-3 and cosine decay over 50 epochs,
-     *     τ by the best F1 on the validation pairs; the other settings as in {@link #paper()}
+     * @return column statistics ({@link DetectorArchitecture.Kind#COLUMN_STATISTICS}) trained with AdamW at
+     *     learning rate 3e-3 and cosine decay over all 50 epochs, keeping the best validation epoch, τ by the
+     *     best F1 on the validation pairs; the other settings as in {@link #paper()}
      */
     public static DetectorConfig smallDebuggingSet() {
         return new Builder().optArchitecture(DetectorArchitecture.Kind.COLUMN_STATISTICS).optLearningRate(3e-3).optCosineDecay(true)
@@ -116,6 +119,7 @@ public final class DetectorConfig {
         b.seed = seed;
         b.validationFraction = validationFraction;
         b.patience = patience;
+        b.keptEpoch = keptEpoch;
         b.positiveWeight = positiveWeight;
         b.weightDecay = weightDecay;
         b.tauSelection = tauSelection;
@@ -170,6 +174,45 @@ public final class DetectorConfig {
     /** @return epochs without validation improvement before stopping; 0 = never stop early */
     public int patience() {
         return patience;
+    }
+
+    /** @return which epoch's parameters the trained detector keeps */
+    public KeptEpoch keptEpoch() {
+        return keptEpoch;
+    }
+
+    /** Which epoch's parameters training keeps. */
+    public enum KeptEpoch {
+        /**
+         * The epoch with the best strict map-level validation F1 at its τ (ties: the lowest validation
+         * loss): the choice that fits the validation pairs, at the price of their noise.
+         */
+        BEST_VALIDATION,
+        /**
+         * The last epoch run: with the cosine schedule the learning rate has decayed to 0 there, so the
+         * parameters have settled; validation still chooses τ. Does not pick a noisy early epoch whose
+         * validation F1 happened to peak.
+         */
+        LAST;
+
+        /** @return the lower-case, dash-separated name, e.g. {@code best-validation} */
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+
+        /**
+         * @param label a {@link #label()}
+         * @return the kept epoch of that label
+         * @throws IllegalArgumentException naming the labels there are
+         */
+        public static KeptEpoch byLabel(String label) {
+            for (KeptEpoch k : values()) {
+                if (k.label().equals(label)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown kept epoch '" + label + "': use best-validation or last");
+        }
     }
 
     /** @return the BCE weight of anomalous columns, or NaN for automatic */
@@ -276,6 +319,7 @@ public final class DetectorConfig {
         m.put("seed", seed);
         m.put("validationFraction", validationFraction);
         m.put("patience", patience);
+        m.put("keptEpoch", keptEpoch.label());
         m.put("positiveWeight", Double.isNaN(positiveWeight) ? "auto" : positiveWeight);
         m.put("weightDecay", weightDecay);
         m.put("tauSelection", tauSelection.describe());
@@ -308,6 +352,7 @@ public final class DetectorConfig {
         private long seed = 42;
         private double validationFraction = 0.2;
         private int patience = 10;
+        private KeptEpoch keptEpoch = KeptEpoch.BEST_VALIDATION;
         private double positiveWeight = Double.NaN;
         private double weightDecay = 0.01;
         private TauSelection tauSelection = TauSelection.fixed(0.1);
@@ -406,6 +451,15 @@ public final class DetectorConfig {
          */
         public Builder optPatience(int epochs) {
             this.patience = epochs;
+            return this;
+        }
+
+        /**
+         * @param v which epoch's parameters to keep (default {@link KeptEpoch#BEST_VALIDATION})
+         * @return this builder
+         */
+        public Builder optKeptEpoch(KeptEpoch v) {
+            this.keptEpoch = java.util.Objects.requireNonNull(v, "keptEpoch");
             return this;
         }
 

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>Per epoch: the clean/anomalous pairs (of one layer each) are shuffled with the seed and packed
  * into batches without splitting a pair; each batch takes one gradient step. After the epoch the
  * validation pairs are scored; the epoch with the highest strict map-level validation F1 at the
- * current τ (ties: lowest validation loss) is kept, and training stops after {@link
+ * current τ (ties: lowest validation loss) is kept ({@link DetectorConfig.KeptEpoch#BEST_VALIDATION};
+ * {@link DetectorConfig.KeptEpoch#LAST} keeps the last epoch run), and training stops after {@link
  * DetectorConfig#patience()} epochs without improvement. Each epoch logs one INFO line (training
  * loss and its two terms, validation loss, F1 and FPR); a DJL progress bar shows the batches.
  *
@@ -184,6 +185,7 @@ public final class DetectorTrainer {
         int bestEpoch = 0;
         int sinceBest = 0;
         double lastTrainLoss = Double.NaN;
+        double lastMonitorLoss = Double.NaN;
         int epoch = 0;
         boolean stoppedEarly = false;
         while (epoch < epochs) {
@@ -224,6 +226,7 @@ public final class DetectorTrainer {
                     epoch, epochs, lastTrainLoss, sumBce / steps, sumCon / steps, valText, trainSeconds,
                     (System.nanoTime() - epochStart) / 1e9 - trainSeconds));
             double monitorLoss = validation != null ? valLoss : lastTrainLoss;
+            lastMonitorLoss = monitorLoss;
             boolean better = f1 > bestF1 + 1e-12 || (Math.abs(f1 - bestF1) <= 1e-12 && monitorLoss < bestValLoss);
             if (better) {
                 bestF1 = f1;
@@ -240,6 +243,11 @@ public final class DetectorTrainer {
         }
         if (bar != null) {
             bar.end();
+        }
+        if (config.keptEpoch() == DetectorConfig.KeptEpoch.LAST) {
+            best = Snapshot.of(net);
+            bestEpoch = epoch;
+            bestValLoss = lastMonitorLoss;
         }
         return new Outcome(best, epoch, bestEpoch, lastTrainLoss, validation != null ? bestValLoss : Double.NaN,
                 stoppedEarly);

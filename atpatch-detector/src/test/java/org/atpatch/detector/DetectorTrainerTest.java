@@ -85,6 +85,28 @@ class DetectorTrainerTest {
     }
 
     @Test
+    void keepsTheLastEpochOrTheBestValidationEpochAsConfigured() throws java.io.IOException {
+        DetectorTrainingData data = new SyntheticAttention(9, 2, SyntheticAttention.DEFAULT).pairs(40, 5);
+        DetectorConfig.Builder base = DetectorConfig.defaults().toBuilder().optEpochs(4).optBatchSize(8).optSeed(3)
+                .optDevice(ai.djl.Device.cpu()).optProgressBar(false);
+        try (AttentionDetector best = new DetectorTrainer(base.build()).train(data);
+                AttentionDetector last = new DetectorTrainer(base.optKeptEpoch(DetectorConfig.KeptEpoch.LAST).build())
+                        .train(data)) {
+            assertEquals(4, last.provenance().training().epochsRun());
+            assertEquals(4, last.provenance().training().bestEpoch(), "the last epoch is kept");
+            assertEquals("last", last.provenance().config().get("keptEpoch"));
+            assertEquals("best-validation", best.provenance().config().get("keptEpoch"));
+            // Both runs take the same steps; they keep the same parameters exactly when the best epoch is the last.
+            boolean same = java.util.Arrays.equals(best.parameterBytes(), last.parameterBytes());
+            assertEquals(best.provenance().training().bestEpoch() == 4, same, best.provenance().training().toString());
+        }
+        assertEquals(DetectorConfig.KeptEpoch.LAST, DetectorConfig.KeptEpoch.byLabel("last"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DetectorConfig.KeptEpoch.byLabel("first"));
+        assertTrue(e.getMessage().contains("best-validation or last"), e.getMessage());
+    }
+
+    @Test
     void refusesDataWithNothingToLearn() {
         DetectorTrainingData.Builder b = DetectorTrainingData.builder();
         for (int i = 0; i < 4; i++) {

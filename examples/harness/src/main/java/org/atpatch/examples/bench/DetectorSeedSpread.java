@@ -9,6 +9,7 @@ import org.atpatch.core.ImagePatchLayout;
 import org.atpatch.core.Metrics;
 import org.atpatch.detector.DetectorArchitecture;
 import org.atpatch.detector.DetectorConfig;
+import org.atpatch.examples.reproduce.DetectorOptions;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.DebuggingSet;
@@ -31,7 +32,9 @@ import org.atpatch.djl.model.VisionTransformer;
  * <pre>java ... org.atpatch.examples.bench.DetectorSeedSpread [--variants column-statistics:32,paper-cnn:32]
  *     [--seeds 7] [--patience 10]</pre>
  *
- * A variant is {@code architecture:MLP width}.
+ * A variant is {@code architecture:MLP width}, optionally followed by {@code :kept epoch} ({@code
+ * best-validation} or {@code last}) and {@code :τ selection} ({@code max-f1} or {@code clean-R}), e.g.
+ * {@code column-statistics:32:last:clean-0.05}; what a variant leaves out is the library's default.
  */
 public final class DetectorSeedSpread {
 
@@ -62,8 +65,15 @@ public final class DetectorSeedSpread {
             List<Double> asr = new ArrayList<>();
             List<String> acc = new ArrayList<>();
             for (int seed = 1; seed <= seeds; seed++) {
-                DetectorConfig config = DetectorConfig.builder().optArchitecture(DetectorArchitecture.Kind.byName(v[0]))
-                        .optHiddenSize(Integer.parseInt(v[1])).optPatience(patience).optSeed(seed).optProgressBar(false).build();
+                DetectorConfig.Builder b = DetectorConfig.builder().optArchitecture(DetectorArchitecture.Kind.byName(v[0]))
+                        .optHiddenSize(Integer.parseInt(v[1])).optPatience(patience).optSeed(seed).optProgressBar(false);
+                if (v.length > 2) {
+                    b.optKeptEpoch(DetectorConfig.KeptEpoch.byLabel(v[2]));
+                }
+                if (v.length > 3) {
+                    b.optTauSelection(DetectorOptions.tauSelection(v[3]));
+                }
+                DetectorConfig config = b.build();
                 try (PatchedModel patched = AtPatch.builder().setModel(victim.model).optDetectorConfig(config).build()
                         .train(debugSet)) {
                     asr.add(100 * Metrics.attackSuccessRate(Predictions.classes(patched, triggered, 256), triggered.labels(),

@@ -16,7 +16,6 @@ import java.util.concurrent.Callable;
 import org.atpatch.core.AtomicFiles;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DjlOffline;
-import org.atpatch.detector.TauSelection;
 import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.PatchBundle;
@@ -114,9 +113,13 @@ public final class GeneralisationSuite implements Callable<Integer> {
         Path scenarios = out.resolve("scenarios");
         Files.createDirectories(scenarios);
         List<String> detectorArgs = detector.args();
-        String settings = String.format(Locale.ROOT, "train=%d,pool=%d,eval=%d,epochs=%d,tau=%s,%s,detector=%s/%s/%s", train,
+        // The kept epoch joins the detector's settings only where it is not the best validation epoch, which files
+        // made before the option existed used.
+        String kept = detector.keptEpoch().equals(DetectorConfig.KeptEpoch.BEST_VALIDATION.label()) ? ""
+                : "/" + detector.keptEpoch();
+        String settings = String.format(Locale.ROOT, "train=%d,pool=%d,eval=%d,epochs=%d,tau=%s,%s,detector=%s/%s/%s%s", train,
                 POOL, EVAL, epochs, taus, "search=defaults(confined+unrestricted),atpatch=defaults", detectorArgs.get(1),
-                detectorArgs.get(3), detectorArgs.get(5));
+                detectorArgs.get(3), detectorArgs.get(5), kept);
         for (int i = summaryOnly ? to : from; i < to; i++) {
             SuiteScenario s = SuiteScenario.draw(i);
             if (!half.equals("all") && !s.half().name().equalsIgnoreCase(half)) {
@@ -193,7 +196,7 @@ public final class GeneralisationSuite implements Callable<Integer> {
         if (debugSet.isEmpty()) {
             return leftAlone(v, tau, "refused", "no inverted trigger fired on the pool");
         }
-        DetectorConfig config = detector.applyTo(DetectorConfig.builder()).optSeed(seed).optTauSelection(tauSelection(tau)).build();
+        DetectorConfig config = detector.applyTo(DetectorConfig.builder()).optSeed(seed).optTauSelection(DetectorOptions.tauSelection(tau)).build();
         PatchBundle bundle;
         try {
             bundle = AtPatch.builder().setModel(v.model()).optDetectorConfig(config).optQualityGates(gates).build()
@@ -212,15 +215,5 @@ public final class GeneralisationSuite implements Callable<Integer> {
             return new ScenarioOutcome.Defence(tau, "bundle", detail, f1, bundleTau, e.acc(), e.asr(), e.cleanFlagged(),
                     e.triggeredFlagged(), seconds);
         }
-    }
-
-    static TauSelection tauSelection(String name) {
-        if (name.equals("max-f1")) {
-            return TauSelection.maxF1();
-        }
-        if (name.startsWith("clean-")) {
-            return TauSelection.targetCleanInputRate(Double.parseDouble(name.substring("clean-".length())));
-        }
-        throw new IllegalArgumentException("unknown τ selection '" + name + "': use max-f1 or clean-R, e.g. clean-0.05");
     }
 }
