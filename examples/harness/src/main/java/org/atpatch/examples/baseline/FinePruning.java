@@ -67,7 +67,10 @@ public final class FinePruning implements Repair {
         try (HeadRepair r = HeadRepair.prepare(in, "fine-pruning", maxClean)) {
             Pruned pruned = prune(r);
             r.head().apply(pruned.edit());
-            if (fineTuneEpochs > 0) {
+            // With every unit pruned the head reads a constant: no gradient reaches the layers below, so there is
+            // nothing to fine-tune (and DJL's trainer refuses a step whose gradients are all zero).
+            boolean everyUnit = pruned.units().length == r.head().units();
+            if (fineTuneEpochs > 0 && !everyUnit) {
                 Parameter[] head = r.head().parameters();
                 for (Parameter p : head) {
                     p.freeze(true);
@@ -90,8 +93,8 @@ public final class FinePruning implements Repair {
             s.put("pruned", pruned.units().length + " units " + Arrays.toString(pruned.units()));
             s.put("clean accuracy unpruned / pruned", String.format(Locale.ROOT, "%.4f / %.4f", pruned.before(),
                     pruned.after()));
-            s.put("fine-tuning", fineTuneEpochs + " epochs, lr " + learningRate + ", batch " + batchSize
-                    + ", head frozen");
+            s.put("fine-tuning", everyUnit && fineTuneEpochs > 0 ? "skipped: every unit pruned, the head reads a constant"
+                    : fineTuneEpochs + " epochs, lr " + learningRate + ", batch " + batchSize + ", head frozen");
             return new Repaired(r.release(), (System.nanoTime() - t0) / 1e9, s);
         }
     }

@@ -41,6 +41,19 @@ class FinePruningTest {
     }
 
     @Test
+    void pruningEveryUnitSkipsFineTuningInsteadOfFailing() {
+        // A floor of 1 % of the clean accuracy lets pruning remove every unit; the head then reads a constant.
+        try (Model victim = PlantedModels.backdoored();
+                Repaired repaired = FinePruning.builder().optMaxRelativeDrop(0.99).optFineTuning(1, 1e-3f, 32).build()
+                        .repair(BaselineFixture.backdoorInput(victim))) {
+            int units = HeadLayer.of(victim).units();
+            assertTrue(repaired.settings().get("pruned").startsWith(units + " units"), repaired.settings().toString());
+            assertEquals("skipped: every unit pruned, the head reads a constant", repaired.settings().get("fine-tuning"));
+            assertTrue(BaselineFixture.accuracy(repaired.model()) >= 0, "the repaired model still predicts");
+        }
+    }
+
+    @Test
     void badSettingsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> FinePruning.builder().optMaxRelativeDrop(0).build());
         assertThrows(IllegalArgumentException.class, () -> FinePruning.builder().optStepShare(0).build());
