@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
 import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.TargetSearch;
 import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
@@ -39,8 +41,9 @@ import picocli.CommandLine.Option;
  * to another dataset's victim of the same architecture and token layout. Two victims, small ViTs
  * ({@link BackdoorVictim}: 28 × 28, patch 4, depth 2, width 64) on MNIST and Fashion-MNIST, each
  * backdoored with the same BadNets trigger (a 4 × 4 checkerboard in the bottom-right corner). Each
- * is defended as the README does, without being told the trigger: trigger inversion with the MAD test
- * on the defender's pool, a debugging set from what it flags, {@link AtPatch} with its defaults. Then
+ * is defended without being told the trigger: {@link TargetSearch} on the defender's pool (or, with
+ * {@code --identification mad}, the README's trigger inversion and MAD test), a debugging set from
+ * what it selects, {@link AtPatch} with its defaults. Then
  * every detector is applied to every victim: the detector, its τ and its patch rule from the source
  * victim's bundle, Q and the token states from the target victim's own clean pool ({@link #transplant}).
  * The diagonal is the in-domain defence; the off-diagonal cells are the paper's OOD rows.
@@ -69,6 +72,10 @@ public final class OutOfDomain implements Callable<Integer> {
 
     @Option(names = "--target", description = "The backdoor's target class (default ${DEFAULT-VALUE}).")
     int target = 1;
+
+    @Option(names = "--identification", description = "how each victim's debugging set finds its trigger: search"
+            + " (TargetSearch) or mad (trigger inversion and the MAD test, the README's path) (default ${DEFAULT-VALUE}).")
+    String identification = "search";
 
     @Option(names = "--seed", description = "Seed of victims, inversion, debugging sets and detectors (default ${DEFAULT-VALUE}).")
     long seed = 42;
@@ -114,11 +121,15 @@ public final class OutOfDomain implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (!identification.equals("search") && !identification.equals("mad")) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--identification: search or mad, got "
+                    + identification);
+        }
         DataDirectory dir = DataDirectory.fromEnvironment();
         Path bundles = Files.createTempDirectory("atpatch-ood");
         Map<String, BackdoorVictim> victims = new LinkedHashMap<>();
         Map<String, Path> saved = new HashMap<>();
-        Map<String, InversionReport> inversions = new HashMap<>();
+        Map<String, String> found = new HashMap<>();
         PatchTrigger trigger = new PatchTrigger(24, 24, 4, 1f, true, target);
         try {
             for (String d : DOMAINS) {
@@ -126,10 +137,17 @@ public final class OutOfDomain implements Callable<Integer> {
                 BackdoorVictim v = new BackdoorVictim("ood-" + d, data.train(), data.eval(), trigger, poisonRate, epochs, seed,
                         cache);
                 victims.put(d, v);
-                InversionReport inversion = TriggerInversion.builder().optSeed(seed).build().invert(v.model(), data.pool());
-                inversions.put(d, inversion);
-                DebuggingSet debugSet = BackdoorDebuggingSetBuilder.of(v.model(), data.pool()).optSeed(seed)
-                        .addTriggers(inversion).build();
+                BackdoorDebuggingSetBuilder builder = BackdoorDebuggingSetBuilder.of(v.model(), data.pool()).optSeed(seed);
+                if (identification.equals("mad")) {
+                    InversionReport inversion = TriggerInversion.builder().optSeed(seed).build().invert(v.model(), data.pool());
+                    found.put(d, "MAD " + Arrays.toString(inversion.flaggedClasses()));
+                    builder.addTriggers(inversion);
+                } else {
+                    TargetSearch.Result search = TargetSearch.builder().optSeed(seed).build().search(v.model(), data.pool());
+                    found.put(d, "search " + Arrays.toString(search.targets()));
+                    builder.addTriggers(search);
+                }
+                DebuggingSet debugSet = builder.build();
                 DetectorConfig config = detector.applyTo(DetectorConfig.builder()).optSeed(seed).build();
                 try (PatchBundle bundle = AtPatch.builder().setModel(v.model()).optDetectorConfig(config).build()
                         .trainBundle(debugSet)) {
@@ -138,7 +156,7 @@ public final class OutOfDomain implements Callable<Integer> {
                     saved.put(d, file);
                 }
             }
-            ResultTable table = new ResultTable("detector trained on", "applied to", "MAD flagged (target victim)",
+            ResultTable table = new ResultTable("detector trained on", "applied to", "target identified (target victim)",
                     "acc before", "acc after", "ASR before", "ASR after", "clean inputs re-run", "triggered inputs re-run");
             for (String from : DOMAINS) {
                 for (String to : DOMAINS) {
@@ -152,7 +170,7 @@ public final class OutOfDomain implements Callable<Integer> {
                     try (PatchedModel patched = PatchedModel.fromBundle(moved, v.model())) {
                         BackdoorVictim.Evaluation e = v.evaluate(patched);
                         LOG.info("detector of {} on {}: {}", from, to, e);
-                        table.add(from, to, java.util.Arrays.toString(inversions.get(to).flaggedClasses()), pct(v.accBefore()),
+                        table.add(from, to, found.get(to), pct(v.accBefore()),
                                 pct(e.acc()), pct(v.asrBefore()), pct(e.asr()), pct(e.cleanFlagged()),
                                 pct(e.triggeredFlagged()));
                     }
@@ -170,8 +188,8 @@ public final class OutOfDomain implements Callable<Integer> {
         table.writeCsv(out.resolve("ood.csv"));
         String md = "# Out of domain (paper §5.2)\n\nMade by:\n\n```bash\nmvn -B -ntp -q install -DskipTests\n"
                 + "mvn -pl examples/harness exec:exec@ood -Datpatch.data=DIR -Dood.args=\"" + String.format(Locale.ROOT,
-                "--train %d --epochs %d --poison-rate %s --target %d --seed %d %s", train, epochs, poisonRate, target, seed,
-                String.join(" ", detector.args())) + "\"\n```\n\n"
+                "--train %d --epochs %d --poison-rate %s --target %d --identification %s --seed %d %s", train, epochs,
+                poisonRate, target, identification, seed, String.join(" ", detector.args())) + "\"\n```\n\n"
                 + "Victims: small ViTs (28 × 28, patch 4, depth 2, width 64) on the first " + train + " training images, "
                 + epochs + " epochs, BadNets 4 × 4 checkerboard at (24, 24) → class " + target + " at poison rate "
                 + poisonRate + "; defender's pool: the first " + POOL + " test images; evaluation: the next " + EVAL
