@@ -106,6 +106,15 @@ public abstract sealed class TauSelection {
         return true;
     }
 
+    /**
+     * @return whether this selection bounds the share of clean inputs flagged ({@link #targetCleanInputRate}),
+     *     which presumes that the data's clean inputs are benign: true of a backdoor debugging set, not of a
+     *     fairness one, whose clean sides are people the protected attribute may also sway
+     */
+    public boolean boundsCleanInputs() {
+        return false;
+    }
+
     /** @return a short description, e.g. {@code maxF1} or {@code targetFpr(0.05)} */
     public abstract String describe();
 
@@ -280,6 +289,11 @@ public abstract sealed class TauSelection {
         /** @return the share of inputs whose largest probability is above τ, as the strict metrics compare */
         private static double flaggedShare(double[] largest, double tau) {
             return Arrays.stream(largest).filter(m -> m > tau).count() / (double) largest.length;
+        }
+
+        @Override
+        public boolean boundsCleanInputs() {
+            return true;
         }
 
         @Override

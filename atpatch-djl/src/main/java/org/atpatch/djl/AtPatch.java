@@ -9,6 +9,7 @@ import java.util.Map;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.detector.AttentionDetector;
 import org.atpatch.detector.DetectorConfig;
+import org.atpatch.detector.TauSelection;
 import org.atpatch.detector.DetectorTrainer;
 import org.atpatch.detector.DetectorTrainingData;
 import org.atpatch.detector.DjlOffline;
@@ -148,7 +149,7 @@ public final class AtPatch {
 
         long t1 = System.nanoTime();
         DetectorTrainingData trainingData = data.build();
-        AttentionDetector detector = new DetectorTrainer(detectorConfig).train(trainingData);
+        AttentionDetector detector = new DetectorTrainer(configFor(debugSet)).train(trainingData);
         double trainSeconds = (System.nanoTime() - t1) / 1e9;
         LOG.info("AtPatch: trained the detector in {} s (τ = {})", String.format(Locale.ROOT, "%.1f", trainSeconds), detector.tau());
         try {
@@ -157,6 +158,20 @@ public final class AtPatch {
             detector.close();
             throw e;
         }
+    }
+
+    /**
+     * The detector configuration for this debugging set: as configured, except that on a fairness set a τ
+     * selection that bounds the clean inputs flagged becomes the best F1. A fairness pair's clean side is a
+     * person whose prediction the attribute may also sway: flagging it is no false alarm to bound.
+     */
+    private DetectorConfig configFor(DebuggingSet debugSet) {
+        if (debugSet.kind() == DebuggingSet.Kind.FAIRNESS && detectorConfig.tauSelection().boundsCleanInputs()) {
+            LOG.info("AtPatch: τ by the best F1 on this fairness debugging set; {} bounds the clean inputs of backdoor"
+                    + " debugging sets only", detectorConfig.tauSelection());
+            return detectorConfig.toBuilder().optTauSelection(TauSelection.maxF1()).build();
+        }
+        return detectorConfig;
     }
 
     /** Gates the detector, chooses the rule, and assembles the bundle. */

@@ -79,6 +79,26 @@ class AtPatchBundleTest {
     }
 
     @Test
+    void aCleanInputBoundChoosesTauOnBackdoorSetsAndTheBestF1DoesOnFairnessSets() {
+        // A bound on the clean inputs flagged, on the same pairs labelled once as a backdoor and once as a fairness set.
+        DebuggingSet.Builder f = DebuggingSet.builder(DebuggingSet.Kind.FAIRNESS, new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE),
+                Fixtures.N);
+        debugSet.pairs().forEach(p -> f.addPair(p.clean(), p.anomalous(), p.columns()));
+        DebuggingSet fairness = f.build();
+        DetectorConfig defaults = DetectorConfig.defaults().toBuilder().optEpochs(2).optProgressBar(false)
+                .optTauSelection(org.atpatch.detector.TauSelection.targetCleanInputRate(0.05))
+                .optValidationFraction(0.25).optSeed(5).build();
+        assertTrue(defaults.tauSelection().boundsCleanInputs(), defaults.tauSelection().describe());
+        AtPatch atPatch = AtPatch.builder().setModel(model).optPatchRule(PatchRules.tokenStateAndGamma())
+                .optQualityGates(QualityGates.disabled()).optDetectorConfig(defaults).build();
+        try (PatchBundle backdoor = atPatch.trainBundle(debugSet); PatchBundle fair = atPatch.trainBundle(fairness)) {
+            assertTrue(backdoor.detector().provenance().tauMethod().startsWith("targetCleanInputRate(0.05)"),
+                    backdoor.detector().provenance().tauMethod());
+            assertTrue(fair.detector().provenance().tauMethod().startsWith("maxF1"), fair.detector().provenance().tauMethod());
+        }
+    }
+
+    @Test
     void trainSaveLoadReproducesPredictionsExactly() throws IOException {
         NDArray x = Fixtures.images(manager, 8, 11);
         Path file = dir.resolve("victim.atpatch");

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.atpatch.detector.DjlOffline;
+import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.TauSelection;
 import org.atpatch.djl.testing.CropFlipAugmentation;
 import org.atpatch.examples.attack.HiddenTrigger;
@@ -104,13 +105,17 @@ public final class ReproduceBackdoor implements Callable<Integer> {
 
     @Option(names = "--tau-fpr", description = "choose the detector's tau as the best F1 among those whose map-level "
             + "false positive rate on the debugging set's validation split is at most this, in [0, 1) (default: the "
-            + "best F1 at any false positive rate)")
+            + "library's tau selection)")
     private Double tauFpr;
 
     @Option(names = "--tau-clean-inputs", description = "choose the detector's tau as the best F1 among those at which "
             + "at most this share of the clean inputs of the debugging set's validation split has a column above tau, "
-            + "in [0, 1); not with --tau-fpr (default: the best F1 at any false positive rate)")
+            + "in [0, 1); not with --tau-fpr (default: the library's tau selection)")
     private Double tauCleanInputs;
+
+    @Option(names = "--tau-max-f1", description = "choose the detector's tau as the best F1 at any false positive rate;"
+            + " not with --tau-fpr or --tau-clean-inputs (default: the library's tau selection)")
+    private boolean tauMaxF1;
 
     @Option(names = "--clean-model", arity = "1", description = "also train (or load) each dataset's clean model, the "
             + "Trojan victim's starting point, and report whether each attack meets the bar: ASR >= 95 %% with clean "
@@ -122,13 +127,18 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "and share of inputs re-run (the 'no backdoor' rows; default ${DEFAULT-VALUE})")
     private boolean noBackdoor = false;
 
-    /** @return τ's selection from {@code --tau-fpr} or {@code --tau-clean-inputs}; the best F1 without either */
+    /** @return τ's selection from {@code --tau-fpr}, {@code --tau-clean-inputs} or {@code --tau-max-f1}; the library's without any */
     private TauSelection tauSelection() {
-        if (tauFpr != null && tauCleanInputs != null) {
-            throw new IllegalArgumentException("--tau-fpr and --tau-clean-inputs each choose tau: give one of them");
+        int given = (tauFpr != null ? 1 : 0) + (tauCleanInputs != null ? 1 : 0) + (tauMaxF1 ? 1 : 0);
+        if (given > 1) {
+            throw new IllegalArgumentException("--tau-fpr, --tau-clean-inputs and --tau-max-f1 each choose tau: give one of"
+                    + " them");
+        }
+        if (tauMaxF1) {
+            return TauSelection.maxF1();
         }
         if (tauFpr == null && tauCleanInputs == null) {
-            return TauSelection.maxF1();
+            return DetectorConfig.defaults().tauSelection();
         }
         try {
             return tauFpr != null ? TauSelection.targetFpr(tauFpr) : TauSelection.targetCleanInputRate(tauCleanInputs);
@@ -198,6 +208,9 @@ public final class ReproduceBackdoor implements Callable<Integer> {
         }
         if (tauCleanInputs != null) {
             args.addAll(List.of("--tau-clean-inputs", Double.toString(tauCleanInputs)));
+        }
+        if (tauMaxF1) {
+            args.add("--tau-max-f1");
         }
         BackdoorReport report = new BackdoorReport(out, common.command("reproduce-backdoor", args));
         List<BackdoorExperiment.Result> results = new ArrayList<>();

@@ -93,8 +93,9 @@ class BackdoorSettingsTest {
             assertRefused("--tau-clean-inputs: target share of clean inputs flagged must lie in [0, 1), got "
                     + Double.parseDouble(share), "--configs", "mnist-badnets", "--tau-clean-inputs", share);
         }
-        assertRefused("--tau-fpr and --tau-clean-inputs each choose tau: give one of them", "--configs", "mnist-badnets",
-                "--tau-fpr", "0.05", "--tau-clean-inputs", "0.05");
+        String twice = "--tau-fpr, --tau-clean-inputs and --tau-max-f1 each choose tau: give one of them";
+        assertRefused(twice, "--configs", "mnist-badnets", "--tau-fpr", "0.05", "--tau-clean-inputs", "0.05");
+        assertRefused(twice, "--configs", "mnist-badnets", "--tau-max-f1", "--tau-clean-inputs", "0.05");
     }
 
     @Test
