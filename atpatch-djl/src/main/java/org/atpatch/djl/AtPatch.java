@@ -16,6 +16,7 @@ import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.interception.AttentionCapture;
 import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.interception.InterceptableTransformer;
+import org.atpatch.djl.patch.FlagDilation;
 import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.djl.patch.PatchRuleSelection;
 import org.atpatch.djl.patch.PatchRules;
@@ -54,6 +55,7 @@ public final class AtPatch {
     private final DetectorConfig detectorConfig;
     private final PatchRule rule;
     private final PatchMode mode;
+    private final int flagDilation;
     private final int captureBatchSize;
     private final double overAttentionRatio;
     private final List<PatchRule> candidates;
@@ -68,6 +70,7 @@ public final class AtPatch {
                 : b.detectorConfig.toBuilder().optDevice(model.getNDManager().getDevice()).build();
         this.rule = b.rule;
         this.mode = b.mode;
+        this.flagDilation = b.flagDilation;
         this.captureBatchSize = b.captureBatchSize;
         this.candidates = b.candidates;
         this.selectionMargin = b.selectionMargin;
@@ -199,7 +202,8 @@ public final class AtPatch {
                 debugSet.provenance().getOrDefault("seconds", "?"), String.format(Locale.ROOT, "%.1f", captureSeconds),
                 String.format(Locale.ROOT, "%.1f", trainSeconds));
         PatchRule chosen = chooseRule(debugSet, detector, stats, layers, states, provenance);
-        return new PatchBundle(detector, stats, detector.tau(), chosen.name(), mode, ModelFingerprint.of(model.getBlock()),
+        return new PatchBundle(detector, stats, detector.tau(), chosen.name(), mode, flagDilation,
+                ModelFingerprint.of(model.getBlock()),
                 ModelFingerprint.weightsOf(model.getBlock()), provenance);
     }
 
@@ -260,6 +264,7 @@ public final class AtPatch {
         private DetectorConfig detectorConfig = DetectorConfig.defaults();
         private PatchRule rule;
         private PatchMode mode = PatchMode.TWO_PASS;
+        private int flagDilation;
         private int captureBatchSize = 64;
         private double overAttentionRatio = DetectorTrainingData.DEFAULT_OVER_ATTENTION_RATIO;
         private List<PatchRule> candidates;
@@ -322,6 +327,16 @@ public final class AtPatch {
         }
 
         /**
+         * @param radius the bundle's flag dilation ({@link PatchedModel.Builder#optFlagDilation}): patch the
+         *     flagged columns' neighbours within this radius on the patch grid too; default 0, off
+         * @return this
+         */
+        public Builder optFlagDilation(int radius) {
+            this.flagDilation = radius;
+            return this;
+        }
+
+        /**
          * @param config every detector setting (architecture, optimiser, epochs, λ, seed, τ selection);
          *     default {@link DetectorConfig#defaults()}. Without a device of its own, the detector
          *     trains on the model's device.
@@ -357,6 +372,13 @@ public final class AtPatch {
             AttentionLayers.of(model.getBlock()); // refuses a model without interceptable attention now, not after capture
             if (mode == null) {
                 throw new IllegalArgumentException("mode must not be null");
+            }
+            if (flagDilation < 0) {
+                throw new IllegalArgumentException("flag dilation must be >= 0 (0 = off), got " + flagDilation);
+            }
+            if (flagDilation > 0) {
+                // Refuses a model whose tokens form no patch grid now, not after the detector has trained.
+                FlagDilation.of(flagDilation, model.getBlock() instanceof InterceptableTransformer t ? t.tokenLayout() : null);
             }
             DetectorTrainingData.requireOverAttentionRatio(overAttentionRatio);
             PatchRuleSelection.requireMargin(selectionMargin);

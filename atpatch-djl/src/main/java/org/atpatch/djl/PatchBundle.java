@@ -59,6 +59,9 @@ import org.atpatch.djl.patch.PatchRules;
  * @param tau τ
  * @param patchRule the patch rule's name ({@link PatchRules#byName})
  * @param mode two-pass or streaming
+ * @param flagDilation the radius on the patch grid within which the neighbours of a flagged column
+ *     are patched with it ({@link PatchedModel.Builder#optFlagDilation}); 0, the default, patches the
+ *     flagged columns alone
  * @param modelFingerprint {@link ModelFingerprint#of} of the victim
  * @param weightsDigest {@link ModelFingerprint#weightsOf} of the victim, or {@code null} where none
  *     was recorded (format version 1)
@@ -70,6 +73,7 @@ public record PatchBundle(
         double tau,
         String patchRule,
         PatchMode mode,
+        int flagDilation,
         String modelFingerprint,
         String weightsDigest,
         Map<String, String> provenance) implements AutoCloseable {
@@ -94,8 +98,28 @@ public record PatchBundle(
         Checks.requireTau(tau);
         PatchRules.byName(patchRule);
         Objects.requireNonNull(mode, "mode");
+        if (flagDilation < 0) {
+            throw new IllegalArgumentException("flag dilation must be >= 0 (0 = off), got " + flagDilation);
+        }
         Objects.requireNonNull(modelFingerprint, "modelFingerprint");
         provenance = Map.copyOf(provenance);
+    }
+
+    /**
+     * A bundle that patches the flagged columns alone (flag dilation 0).
+     *
+     * @param detector the trained detector
+     * @param benign Q and token states
+     * @param tau τ
+     * @param patchRule the patch rule's name
+     * @param mode two-pass or streaming
+     * @param modelFingerprint the victim's architecture fingerprint
+     * @param weightsDigest the victim's weights digest, or null
+     * @param provenance how the bundle was made
+     */
+    public PatchBundle(AttentionDetector detector, BenignStatistics benign, double tau, String patchRule, PatchMode mode,
+            String modelFingerprint, String weightsDigest, Map<String, String> provenance) {
+        this(detector, benign, tau, patchRule, mode, 0, modelFingerprint, weightsDigest, provenance);
     }
 
     /**
@@ -103,7 +127,8 @@ public record PatchBundle(
      * @return this bundle with that τ (the same detector object: one of the two bundles owns it)
      */
     public PatchBundle withTau(double newTau) {
-        return new PatchBundle(detector, benign, newTau, patchRule, mode, modelFingerprint, weightsDigest, provenance);
+        return new PatchBundle(detector, benign, newTau, patchRule, mode, flagDilation, modelFingerprint, weightsDigest,
+                provenance);
     }
 
     /**
@@ -129,6 +154,7 @@ public record PatchBundle(
         manifest.addProperty("tau", tau);
         manifest.addProperty("patchRule", patchRule);
         manifest.addProperty("mode", mode.name());
+        manifest.addProperty("flagDilation", flagDilation);
         JsonObject sums = new JsonObject();
         for (Map.Entry<String, byte[]> e : parts.entrySet()) {
             sums.addProperty(e.getKey(), sha256(e.getValue()));
@@ -207,6 +233,11 @@ public record PatchBundle(
         double tau = fields.number("tau");
         String rule = fields.string("patchRule");
         PatchMode mode = fields.constant("mode", PatchMode.class);
+        // Bundles written before the field existed patch the flagged columns alone.
+        int dilation = m.has("flagDilation") ? fields.integer("flagDilation") : 0;
+        if (dilation < 0) {
+            throw new BundleFormatException(path, MANIFEST, "flagDilation must be >= 0, got " + dilation, null);
+        }
         String fingerprint = fields.string("modelFingerprint");
         String weights = version >= 2 ? fields.string("weightsSha256") : null;
         Map<String, String> provenance = fields.strings("provenance");
@@ -228,7 +259,7 @@ public record PatchBundle(
         } catch (DetectorFileException e) {
             throw new BundleFormatException(path, DETECTOR, e.getMessage(), e);
         }
-        return new PatchBundle(detector, benign, tau, rule, mode, fingerprint, weights, provenance);
+        return new PatchBundle(detector, benign, tau, rule, mode, dilation, fingerprint, weights, provenance);
     }
 
     private static Map<String, byte[]> readParts(Path path) throws IOException {

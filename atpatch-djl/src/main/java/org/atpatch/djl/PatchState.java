@@ -7,11 +7,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.atpatch.core.BenignStatistics;
 import org.atpatch.detector.ColumnDetector;
 import org.atpatch.djl.patch.BenignOnDevice;
+import org.atpatch.djl.patch.FlagDilation;
 import org.atpatch.djl.patch.PatchRule;
 
 /**
  * One immutable configuration of a patched model (detector, benign statistics on the device, τ,
- * patch rule, mode), reference-counted so a live model can swap it atomically: each call holds a
+ * patch rule, mode, flag dilation), reference-counted so a live model can swap it atomically: each call holds a
  * reference for its whole duration, and a retired state frees its device arrays (and the detector,
  * if it owns it) when its last call ends.
  */
@@ -22,6 +23,8 @@ final class PatchState {
     final double tau;
     final PatchRule rule;
     final PatchMode mode;
+    /** Widens the flagged columns to their grid neighbours before patching, or null for none. */
+    final FlagDilation dilation;
     final NDArray eligible;
     /** {@link #eligible} on the host, for pass 1's decision ({@link PassOneReadout}). */
     final boolean[] flaggable;
@@ -36,12 +39,13 @@ final class PatchState {
     private final AtomicInteger refs = new AtomicInteger(1); // the owner's reference
 
     PatchState(ColumnDetector detector, boolean ownsDetector, BenignStatistics stats, double tau, PatchRule rule,
-            PatchMode mode, boolean[] flaggable, NDManager parent, String modelFingerprint,
+            PatchMode mode, FlagDilation dilation, boolean[] flaggable, NDManager parent, String modelFingerprint,
             java.util.Map<String, String> provenance) {
         this.detector = detector;
         this.tau = tau;
         this.rule = rule;
         this.mode = mode;
+        this.dilation = dilation;
         this.modelFingerprint = modelFingerprint;
         this.provenance = java.util.Map.copyOf(provenance);
         this.manager = parent; // owned: closed with the state
@@ -51,6 +55,19 @@ final class PatchState {
         this.eligibleMass = eligible.toType(DataType.FLOAT32, false);
         this.benign = new BenignOnDevice(stats, manager, manager.getDevice());
         this.ownedDetector = ownsDetector && detector instanceof AutoCloseable c ? c : null;
+    }
+
+    /** @return the flag dilation's radius, 0 without one */
+    int dilationRadius() {
+        return dilation == null ? 0 : dilation.radius();
+    }
+
+    /**
+     * @param union {@code (B, N)} flagged columns per sample
+     * @return them widened by the dilation, restricted to the eligible columns; unchanged without one
+     */
+    NDArray dilate(NDArray union) {
+        return dilation == null ? union : dilation.apply(union).logicalAnd(eligible);
     }
 
     /** @return whether a reference was taken; false once the state is fully released */

@@ -28,6 +28,7 @@ import org.atpatch.djl.interception.AttentionLayers;
 import org.atpatch.djl.interception.InterceptableTransformer;
 import org.atpatch.djl.interception.Interception;
 import org.atpatch.djl.model.SwinTransformer;
+import org.atpatch.djl.patch.FlagDilation;
 import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.djl.patch.PatchRules;
 import org.slf4j.Logger;
@@ -91,13 +92,20 @@ public final class PatchedModel implements AutoCloseable {
         this.tokens = family != null ? family.tokenLayout().size() : b.benign.tokens();
         PatchRule rule = b.rule != null ? b.rule
                 : PatchRules.productDefaultFor(layers, b.benign.tokenStates().isPresent(), b.mode == PatchMode.STREAMING);
-        this.state = newState(b.detector, b.ownsDetector, b.benign, b.resolvedTau(), rule, b.mode, b.flaggable, b.provenance);
+        this.state = newState(b.detector, b.ownsDetector, b.benign, b.resolvedTau(), rule, b.mode, b.flagDilation, b.flaggable,
+                b.provenance);
     }
 
     /** Checks a configuration against the model and puts it on the device. */
     private PatchState newState(ColumnDetector detector, boolean ownsDetector, BenignStatistics stats, double tau,
-            PatchRule rule, PatchMode mode, boolean[] flaggableOverride, java.util.Map<String, String> provenance) {
+            PatchRule rule, PatchMode mode, int flagDilation, boolean[] flaggableOverride,
+            java.util.Map<String, String> provenance) {
         Checks.requireTau(tau);
+        if (flagDilation < 0) {
+            throw new IllegalArgumentException("flag dilation must be >= 0 (0 = off), got " + flagDilation);
+        }
+        FlagDilation dilation = flagDilation == 0 ? null
+                : FlagDilation.of(flagDilation, family == null ? null : family.tokenLayout());
         if (windowed != null && mode == PatchMode.STREAMING) {
             throw new IllegalArgumentException("streaming mode is not available for a model with several attention maps "
                     + "(windows) per sample; use the two-pass mode");
@@ -151,7 +159,7 @@ public final class PatchedModel implements AutoCloseable {
         } else {
             flaggable = family != null ? family.tokenLayout().flaggable() : allTrue(n);
         }
-        return new PatchState(detector, ownsDetector, stats, tau, rule, mode, flaggable,
+        return new PatchState(detector, ownsDetector, stats, tau, rule, mode, dilation, flaggable,
                 model.getNDManager().newSubManager(device), fingerprint, provenance);
     }
 
@@ -236,7 +244,7 @@ public final class PatchedModel implements AutoCloseable {
         checkBinding(bundle, model, binding, what);
         Builder b = builder().setModel(model).setDetector(bundle.detector()).setBenignStatistics(bundle.benign())
                 .optTau(bundle.tau()).optPatchRule(PatchRules.byName(bundle.patchRule())).optMode(bundle.mode())
-                .optProvenance(bundle.provenance());
+                .optFlagDilation(bundle.flagDilation()).optProvenance(bundle.provenance());
         b.ownsDetector = true;
         return b.build();
     }
@@ -282,7 +290,7 @@ public final class PatchedModel implements AutoCloseable {
                 throw new IllegalStateException("only a trained AttentionDetector can be saved in a bundle, this model uses "
                         + s.detector.getClass().getName());
             }
-            new PatchBundle(d, s.benign.source(), s.tau, s.rule.name(), s.mode, s.modelFingerprint,
+            new PatchBundle(d, s.benign.source(), s.tau, s.rule.name(), s.mode, s.dilationRadius(), s.modelFingerprint,
                     ModelFingerprint.weightsOf(block), s.provenance).save(path);
         } finally {
             s.release();
@@ -315,7 +323,7 @@ public final class PatchedModel implements AutoCloseable {
         Objects.requireNonNull(bundle, "bundle");
         checkBinding(bundle, model, binding, "the bundle");
         PatchState next = newState(bundle.detector(), true, bundle.benign(), bundle.tau(),
-                PatchRules.byName(bundle.patchRule()), bundle.mode(), null, bundle.provenance());
+                PatchRules.byName(bundle.patchRule()), bundle.mode(), bundle.flagDilation(), null, bundle.provenance());
         PatchState old;
         synchronized (this) {
             if (closed) {
@@ -670,6 +678,7 @@ public final class PatchedModel implements AutoCloseable {
             // A column flagged at any layer; without a report the flags per layer are never built.
             union = windowed == null ? probs.mul(s.eligibleMass).max(new int[] {1}).gt(s.tau)
                     : flags.toType(DataType.FLOAT32, false).max(new int[] {1}).gt(0); // (B, N)
+            union = s.dilate(union);
         }
         return new Pass1(logits, probs, flags, union, readout);
     }
@@ -1040,7 +1049,7 @@ public final class PatchedModel implements AutoCloseable {
                 p = p.mul(eligible);
             }
             probs.add(p);
-            NDArray f = flag(s, p);
+            NDArray f = s.dilate(flag(s, p));
             union = union == null ? f : union.logicalOr(f);
             return patchMaps(s, s.rule, layer, map, union, ownsMaps);
         }
@@ -1054,6 +1063,7 @@ public final class PatchedModel implements AutoCloseable {
         private Double tau;
         private PatchRule rule;
         private PatchMode mode = PatchMode.TWO_PASS;
+        private int flagDilation;
         private boolean[] flaggable;
         private boolean ownsDetector;
         private java.util.Map<String, String> provenance = java.util.Map.of();
@@ -1117,6 +1127,20 @@ public final class PatchedModel implements AutoCloseable {
         /** @param mode two-pass (default) or streaming @return this */
         public Builder optMode(PatchMode mode) {
             this.mode = mode;
+            return this;
+        }
+
+        /**
+         * @param radius patch, with each flagged column, its neighbours within this many rows and columns of
+         *     a ViT's patch grid ({@link FlagDilation}); default 0, the flagged columns alone. A trigger
+         *     that straddles patches is flagged where it draws the most attention, while its pieces in
+         *     the neighbouring patches still carry it; widening the flags patches them too, at the price
+         *     of more neutralised tokens on every flagged input (measured in the reproduction guide,
+         *     "Generalisation"). Only for models whose tokens form a patch grid ({@code ImagePatchLayout})
+         * @return this
+         */
+        public Builder optFlagDilation(int radius) {
+            this.flagDilation = radius;
             return this;
         }
 

@@ -79,6 +79,34 @@ class AtPatchBundleTest {
     }
 
     @Test
+    void theFlagDilationTravelsWithTheBundle() throws IOException {
+        AtPatch dilated = AtPatch.builder().setModel(model).optPatchRule(PatchRules.tokenStateAndGamma())
+                .optQualityGates(QualityGates.disabled()).optFlagDilation(1)
+                .optDetectorConfig(DetectorConfig.defaults().toBuilder().optEpochs(2).optProgressBar(false)
+                        .optValidationFraction(0.25).optSeed(6).build())
+                .build();
+        Path file = dir.resolve("dilated.atpatch");
+        try (PatchBundle bundle = dilated.trainBundle(debugSet)) {
+            assertEquals(1, bundle.flagDilation());
+            bundle.save(file);
+        }
+        try (PatchBundle loaded = PatchBundle.load(file, model.getNDManager().getDevice())) {
+            assertEquals(1, loaded.flagDilation());
+            assertEquals(1, loaded.withTau(0.3).flagDilation());
+        }
+        try (PatchedModel patched = PatchedModel.load(file, model)) {
+            Path again = dir.resolve("again.atpatch");
+            patched.save(again);
+            try (PatchBundle reloaded = PatchBundle.load(again, model.getNDManager().getDevice())) {
+                assertEquals(1, reloaded.flagDilation(), "a patched model saves its dilation");
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AtPatch.builder().setModel(model).optFlagDilation(-1).build());
+        assertTrue(e.getMessage().contains("flag dilation"), e.getMessage());
+    }
+
+    @Test
     void aCleanInputBoundChoosesTauOnBackdoorSetsAndTheBestF1DoesOnFairnessSets() {
         // A bound on the clean inputs flagged, on the same pairs labelled once as a backdoor and once as a fairness set.
         DebuggingSet.Builder f = DebuggingSet.builder(DebuggingSet.Kind.FAIRNESS, new Shape(1, Fixtures.IMAGE, Fixtures.IMAGE),

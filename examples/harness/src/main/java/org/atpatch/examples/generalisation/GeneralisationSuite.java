@@ -89,6 +89,10 @@ public final class GeneralisationSuite implements Callable<Integer> {
     @Mixin
     DetectorOptions detector = new DetectorOptions();
 
+    @Option(names = "--flag-dilation", description = "patch the flagged columns' grid neighbours within this radius too"
+            + " (AtPatch.Builder.optFlagDilation; default ${DEFAULT-VALUE}, off).")
+    int flagDilation = 0;
+
     @Option(names = "--out", description = "Results folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("docs", "results", "generalisation");
 
@@ -119,7 +123,7 @@ public final class GeneralisationSuite implements Callable<Integer> {
                 : "/" + detector.keptEpoch();
         String settings = String.format(Locale.ROOT, "train=%d,pool=%d,eval=%d,epochs=%d,tau=%s,%s,detector=%s/%s/%s%s", train,
                 POOL, EVAL, epochs, taus, "search=defaults(confined+unrestricted),atpatch=defaults", detectorArgs.get(1),
-                detectorArgs.get(3), detectorArgs.get(5), kept);
+                detectorArgs.get(3), detectorArgs.get(5), kept) + (flagDilation > 0 ? ",dilation=" + flagDilation : "");
         for (int i = summaryOnly ? to : from; i < to; i++) {
             SuiteScenario s = SuiteScenario.draw(i);
             if (!half.equals("all") && !s.half().name().equalsIgnoreCase(half)) {
@@ -137,10 +141,14 @@ public final class GeneralisationSuite implements Callable<Integer> {
             AtomicFiles.write(file, w -> w.write(json.getBytes(StandardCharsets.UTF_8)));
             LOG.info("{} done in {} s: {}", s.name(), String.format(Locale.ROOT, "%.0f", (System.nanoTime() - t0) / 1e9),
                     o.defences());
-            SuiteSummary.write(out, settings, String.join(" ", detectorArgs));
+            SuiteSummary.write(out, settings, commandArgs(detectorArgs));
         }
-        SuiteSummary.write(out, settings, String.join(" ", detectorArgs));
+        SuiteSummary.write(out, settings, commandArgs(detectorArgs));
         return 0;
+    }
+
+    private String commandArgs(List<String> detectorArgs) {
+        return String.join(" ", detectorArgs) + (flagDilation > 0 ? " --flag-dilation " + flagDilation : "");
     }
 
     private ImageSplits load(DataDirectory dir, String dataset) {
@@ -199,8 +207,8 @@ public final class GeneralisationSuite implements Callable<Integer> {
         DetectorConfig config = detector.applyTo(DetectorConfig.builder()).optSeed(seed).optTauSelection(DetectorOptions.tauSelection(tau)).build();
         PatchBundle bundle;
         try {
-            bundle = AtPatch.builder().setModel(v.model()).optDetectorConfig(config).optQualityGates(gates).build()
-                    .trainBundle(debugSet);
+            bundle = AtPatch.builder().setModel(v.model()).optDetectorConfig(config).optQualityGates(gates)
+                    .optFlagDilation(flagDilation).build().trainBundle(debugSet);
         } catch (QualityGateException e) {
             LOG.info("bundle refused: {}", e.getMessage());
             return leftAlone(v, tau, "refused", e.gate() + ": " + e.getMessage());

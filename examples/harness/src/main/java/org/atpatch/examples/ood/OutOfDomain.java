@@ -98,7 +98,7 @@ public final class OutOfDomain implements Callable<Integer> {
     }
 
     /**
-     * A bundle that applies {@code source}'s detector, τ and patch rule to {@code target}'s model: Q,
+     * A bundle that applies {@code source}'s detector, τ, patch rule and flag dilation to {@code target}'s model: Q,
      * the token states and the model's identity come from {@code target}. The result owns
      * {@code source}'s detector; {@code target}'s stays with {@code target}.
      *
@@ -116,7 +116,7 @@ public final class OutOfDomain implements Callable<Integer> {
         // The source model, by its weights: the detector, τ and rule were made on it.
         provenance.put("detector.fromWeights", String.valueOf(source.weightsDigest()));
         return new PatchBundle(source.detector(), target.benign(), source.tau(), source.patchRule(), source.mode(),
-                target.modelFingerprint(), target.weightsDigest(), provenance);
+                source.flagDilation(), target.modelFingerprint(), target.weightsDigest(), provenance);
     }
 
     @Override
