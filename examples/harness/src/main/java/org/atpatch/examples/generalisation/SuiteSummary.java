@@ -175,21 +175,22 @@ final class SuiteSummary {
     private static ResultTable rows(List<ScenarioOutcome> all) {
         ResultTable t = new ResultTable("scenario", "half", "target", "poison", "acc before", "ASR before", "over-attention",
                 "MAD flagged",
-                "firing shares", "found", "τ selection", "outcome", "acc after", "ASR after", "clean re-run", "detail");
+                "firing shares", "found", "τ selection", "outcome", "acc after", "ASR after", "clean re-run", "triggered re-run",
+                "detail");
         for (ScenarioOutcome o : all) {
             for (ScenarioOutcome.Defence d : o.defences()) {
                 t.add(o.scenario().name(), o.half(), o.scenario().backdoored() ? o.scenario().target() : "-",
                         o.scenario().poisonRate(), pct(o.accBefore()), pct(o.asrBefore()), ratio(o.overAttention()),
                         Arrays.toString(o.madFlagged()),
                         o.firingShares().toString().replace(',', ';'), Arrays.toString(o.targets()), d.variant(), d.outcome(),
-                        pct(d.acc()), pct(d.asr()), pct(d.cleanRerun()), shorten(d.detail()));
+                        pct(d.acc()), pct(d.asr()), pct(d.cleanRerun()), pct(d.triggeredRerun()), shorten(d.detail()));
             }
             if (o.forced() != null) {
                 ScenarioOutcome.Defence d = o.forced();
                 t.add(o.scenario().name(), o.half(), "-", 0.0, pct(o.accBefore()), pct(o.asrBefore()),
                         ratio(o.overAttention()), Arrays.toString(o.madFlagged()), o.firingShares().toString().replace(',', ';'),
                         Arrays.toString(o.targets()), "forced", d.outcome(), pct(d.acc()), pct(d.asr()), pct(d.cleanRerun()),
-                        shorten(d.detail()));
+                        pct(d.triggeredRerun()), shorten(d.detail()));
             }
         }
         return t;

@@ -76,6 +76,8 @@ class SuiteSummaryTest {
         assertTrue(md.contains("| 1 | 1 / 1 | -0.10 | 6.00 % |"), md);
         assertTrue(md.contains("| 4.00× |") && md.contains("| 7.00× |") && md.contains("| 1.00× |"), md);
         assertTrue(!md.contains("9.00×"), "the other-settings file is left out");
+        assertTrue(md.contains("| clean re-run | triggered re-run | detail |") && md.contains("| 2.00 % | 90.00 % | token-state |"),
+                "each row shows the triggered inputs re-run beside the clean ones");
         assertTrue(md.contains("| target search (firing share) | 3 / 4 | 1 / 1 |"), md);
         assertTrue(md.contains("| MAD test of the unrestricted inversion | 2 / 4 | 0 / 1 |"), md);
         assertTrue(md.contains("| target search, else the MAD test | 4 / 4 | 0 / 1 |"), md);
