@@ -20,6 +20,7 @@ import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
 import org.atpatch.djl.debugset.InversionReport;
+import org.atpatch.djl.debugset.NoFlagPolicy;
 import org.atpatch.djl.debugset.TargetSearch;
 import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.examples.data.DataDirectory;
@@ -41,9 +42,10 @@ import picocli.CommandLine.Option;
  * to another dataset's victim of the same architecture and token layout. Two victims, small ViTs
  * ({@link BackdoorVictim}: 28 × 28, patch 4, depth 2, width 64) on MNIST and Fashion-MNIST, each
  * backdoored with the same BadNets trigger (a 4 × 4 checkerboard in the bottom-right corner). Each
- * is defended without being told the trigger: {@link TargetSearch} on the defender's pool (or, with
- * {@code --identification mad}, the README's trigger inversion and MAD test), a debugging set from
- * what it selects, {@link AtPatch} with its defaults. Then
+ * is defended without being told the trigger: {@link TargetSearch} on the defender's pool, and where
+ * it finds nothing, the MAD test of its unrestricted inversion ({@code --identification search} or
+ * {@code mad} for one of the two alone), a debugging set from what it selects, {@link AtPatch} with its
+ * defaults. Then
  * every detector is applied to every victim: the detector, its τ and its patch rule from the source
  * victim's bundle, Q and the token states from the target victim's own clean pool ({@link #transplant}).
  * The diagonal is the in-domain defence; the off-diagonal cells are the paper's OOD rows.
@@ -74,8 +76,9 @@ public final class OutOfDomain implements Callable<Integer> {
     int target = 1;
 
     @Option(names = "--identification", description = "how each victim's debugging set finds its trigger: search"
-            + " (TargetSearch) or mad (trigger inversion and the MAD test, the README's path) (default ${DEFAULT-VALUE}).")
-    String identification = "search";
+            + " (TargetSearch), mad (trigger inversion and the MAD test, the README's path) or search-else-mad (the"
+            + " search, and where it finds nothing, the MAD test of its inversion) (default ${DEFAULT-VALUE}).")
+    String identification = "search-else-mad";
 
     @Option(names = "--seed", description = "Seed of victims, inversion, debugging sets and detectors (default ${DEFAULT-VALUE}).")
     long seed = 42;
@@ -121,9 +124,9 @@ public final class OutOfDomain implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!identification.equals("search") && !identification.equals("mad")) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--identification: search or mad, got "
-                    + identification);
+        if (!List.of("search", "mad", "search-else-mad").contains(identification)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--identification: search, mad or"
+                    + " search-else-mad, got " + identification);
         }
         DataDirectory dir = DataDirectory.fromEnvironment();
         Path bundles = Files.createTempDirectory("atpatch-ood");
@@ -143,9 +146,18 @@ public final class OutOfDomain implements Callable<Integer> {
                     found.put(d, "MAD " + Arrays.toString(inversion.flaggedClasses()));
                     builder.addTriggers(inversion);
                 } else {
-                    TargetSearch.Result search = TargetSearch.builder().optSeed(seed).build().search(v.model(), data.pool());
-                    found.put(d, "search " + Arrays.toString(search.targets()));
-                    builder.addTriggers(search);
+                    boolean fallBack = identification.equals("search-else-mad");
+                    TargetSearch.Result search = TargetSearch.builder().optSeed(seed)
+                            .optNoFlagPolicy(fallBack ? NoFlagPolicy.EMPTY : NoFlagPolicy.FAIL).build().search(v.model(), data.pool());
+                    if (search.backdoorFound()) {
+                        found.put(d, "search " + Arrays.toString(search.targets()));
+                        builder.addTriggers(search);
+                    } else if (search.inversion().flaggedClasses().length > 0) {
+                        found.put(d, "MAD " + Arrays.toString(search.inversion().flaggedClasses()) + " (search: none)");
+                        builder.addTriggers(search.inversion());
+                    } else {
+                        throw new IllegalStateException(d + ": neither the target search nor the MAD test found a target");
+                    }
                 }
                 DebuggingSet debugSet = builder.build();
                 DetectorConfig config = detector.applyTo(DetectorConfig.builder()).optSeed(seed).build();
