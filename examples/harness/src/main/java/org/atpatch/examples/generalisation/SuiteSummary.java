@@ -54,11 +54,12 @@ final class SuiteSummary {
         }
         all.sort(Comparator.comparingInt(o -> o.scenario().index()));
         StringBuilder md = new StringBuilder("# Generalisation suite\n\nMade by:\n\n```bash\n"
-                + "mvn -B -ntp -q install -DskipTests\n"
-                + "mvn -pl examples/harness exec:exec@generalisation -Datpatch.data=DIR -Dsuite.args=\"--from 0 --to "
-                + (all.isEmpty() ? 0 : all.get(all.size() - 1).scenario().index() + 1) + " " + detectorArgs
-                + "\"\n```\n\nSettings: `" + settings
-                + "`.\n");
+                + "mvn -B -ntp -q install -DskipTests\n");
+        for (int[] range : ranges(all.stream().mapToInt(o -> o.scenario().index()).toArray())) {
+            md.append("mvn -pl examples/harness exec:exec@generalisation -Datpatch.data=DIR -Dsuite.args=\"--from ")
+                    .append(range[0]).append(" --to ").append(range[1]).append(' ').append(detectorArgs).append("\"\n");
+        }
+        md.append("```\n\nSettings: `").append(settings).append("`.\n");
         for (SuiteScenario.Half h : SuiteScenario.Half.values()) {
             List<ScenarioOutcome> half = all.stream().filter(o -> o.half().equals(h.name())).toList();
             if (!half.isEmpty()) {
@@ -73,6 +74,25 @@ final class SuiteSummary {
         rows.writeCsv(out.resolve("scenarios.csv"));
         byte[] text = md.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out.resolve("README.md"), w -> w.write(text));
+    }
+
+    /**
+     * @param indices measured scenario numbers, ascending
+     * @return the runs of consecutive numbers as {@code [from, to)} ranges ({@code [0, 0)} when none)
+     */
+    static List<int[]> ranges(int[] indices) {
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < indices.length; i++) {
+            int start = indices[i];
+            while (i + 1 < indices.length && indices[i + 1] == indices[i] + 1) {
+                i++;
+            }
+            out.add(new int[] {start, indices[i] + 1});
+        }
+        if (out.isEmpty()) {
+            out.add(new int[] {0, 0});
+        }
+        return out;
     }
 
     private static ResultTable distribution(List<ScenarioOutcome> half) {

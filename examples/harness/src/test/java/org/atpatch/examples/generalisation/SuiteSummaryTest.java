@@ -40,6 +40,14 @@ class SuiteSummaryTest {
     }
 
     @Test
+    void rangesAreTheRunsOfConsecutiveScenarioNumbers() {
+        List<int[]> r = SuiteSummary.ranges(new int[] {0, 1, 2, 5, 7, 8});
+        assertEquals(3, r.size());
+        assertEquals(List.of("0-3", "5-6", "7-9"), r.stream().map(a -> a[0] + "-" + a[1]).toList());
+        assertEquals(List.of("0-0"), SuiteSummary.ranges(new int[0]).stream().map(a -> a[0] + "-" + a[1]).toList());
+    }
+
+    @Test
     void summarisesEachHalfByMediansAndListsEveryScenarioWithItsOverAttention() throws IOException {
         // Scenarios 2, 3, 6 and 7 are backdoored and in the reported half, 14 is a clean model there.
         Path out = Files.createTempDirectory("suite-summary");
@@ -68,6 +76,9 @@ class SuiteSummaryTest {
         String md = Files.readString(out.resolve("README.md"), StandardCharsets.UTF_8);
 
         assertTrue(md.contains("## Reported half (5 scenarios)"), md);
+        // The recorded commands cover exactly the scenarios measured: 2-3, 6-7 and 14.
+        assertTrue(md.contains("-Dsuite.args=\"--from 2 --to 4 --detector-architecture column-statistics\"")
+                && md.contains("--from 6 --to 8 ") && md.contains("--from 14 --to 15 ") && !md.contains("--from 0 "), md);
         assertTrue(!md.contains("Tuning half"), "no tuning scenario was measured with these settings");
         // ASR after over the four backdoors: 0.01, 0.02, 0.03, 0.50 → median 2.50 %; three of four identified;
         // clean inputs re-run 2, 4, 6, 8 % → median 5 %; the clean model left alone, its forced bundle −0.10.
