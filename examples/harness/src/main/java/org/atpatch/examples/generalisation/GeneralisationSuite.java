@@ -63,6 +63,7 @@ public final class GeneralisationSuite implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(GeneralisationSuite.class);
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
     private static final int POOL = 800;
+    private static final Path DEFAULT_OUT = Path.of("docs", "results", "generalisation");
     private static final int EVAL = 1200;
     /** Triggered evaluation images the over-attention of the real trigger is measured on. */
     private static final int OVER_ATTENTION_INPUTS = 256;
@@ -94,7 +95,7 @@ public final class GeneralisationSuite implements Callable<Integer> {
     int flagDilation = 0;
 
     @Option(names = "--out", description = "Results folder (default ${DEFAULT-VALUE}).")
-    Path out = Path.of("docs", "results", "generalisation");
+    Path out = DEFAULT_OUT;
 
     @Option(names = "--summary-only", description = "Rewrite the summary from the scenario files and stop.")
     boolean summaryOnly;
@@ -148,7 +149,8 @@ public final class GeneralisationSuite implements Callable<Integer> {
     }
 
     private String commandArgs(List<String> detectorArgs) {
-        return String.join(" ", detectorArgs) + (flagDilation > 0 ? " --flag-dilation " + flagDilation : "");
+        return String.join(" ", detectorArgs) + (flagDilation > 0 ? " --flag-dilation " + flagDilation : "")
+                + (out.equals(DEFAULT_OUT) ? "" : " --out " + out.toString().replace('\\', '/'));
     }
 
     private ImageSplits load(DataDirectory dir, String dataset) {
