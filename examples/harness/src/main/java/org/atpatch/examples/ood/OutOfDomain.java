@@ -1,5 +1,7 @@
 package org.atpatch.examples.ood;
 
+import static org.atpatch.examples.reproduce.ResultTable.percentWithSign;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -182,15 +184,20 @@ public final class OutOfDomain implements Callable<Integer> {
                     try (PatchedModel patched = PatchedModel.fromBundle(moved, v.model())) {
                         BackdoorVictim.Evaluation e = v.evaluate(patched);
                         LOG.info("detector of {} on {}: {}", from, to, e);
-                        table.add(from, to, found.get(to), pct(v.accBefore()),
-                                pct(e.acc()), pct(v.asrBefore()), pct(e.asr()), pct(e.cleanFlagged()),
-                                pct(e.triggeredFlagged()));
+                        table.add(from, to, found.get(to), percentWithSign(v.accBefore()),
+                                percentWithSign(e.acc()), percentWithSign(v.asrBefore()), percentWithSign(e.asr()), percentWithSign(e.cleanFlagged()),
+                                percentWithSign(e.triggeredFlagged()));
                     }
                 }
             }
             write(table);
         } finally {
             victims.values().forEach(BackdoorVictim::close);
+            // The bundles only carry detectors from one victim's cell to another's within this run.
+            for (Path f : saved.values()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(bundles);
         }
         return 0;
     }
@@ -209,9 +216,5 @@ public final class OutOfDomain implements Callable<Integer> {
                 + " from the victim in the second.\n\n" + table.markdown();
         byte[] text = md.getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(out.resolve("README.md"), w -> w.write(text));
-    }
-
-    private static String pct(double share) {
-        return String.format(Locale.ROOT, "%.2f %%", 100 * share);
     }
 }

@@ -1,5 +1,7 @@
 package org.atpatch.examples.reproduce;
 
+import static org.atpatch.examples.reproduce.ResultTable.percentWithSign;
+
 import ai.djl.Model;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -119,14 +121,10 @@ public final class NoBackdoorCheck {
                 search.targets(), firing.toString(), smallest.target(), gates, forcedAccuracy, forcedPatched,
                 (System.nanoTime() - t0) / 1e9);
         LOG.info("{} clean model (accuracy {}): MAD path {}, target search {} (firing shares {}); forced bundle for class {}:"
-                + " quality gates {}, accuracy {}, {} of inputs re-run ({} s)", dataset, pct(accuracy), row.madPath(),
-                row.searchPath(), row.firing(), row.forcedClass(), gates, pct(forcedAccuracy), pct(forcedPatched),
+                + " quality gates {}, accuracy {}, {} of inputs re-run ({} s)", dataset, percentWithSign(accuracy), row.madPath(),
+                row.searchPath(), row.firing(), row.forcedClass(), gates, percentWithSign(forcedAccuracy), percentWithSign(forcedPatched),
                 String.format(Locale.ROOT, "%.0f", row.seconds()));
         return row;
-    }
-
-    private static String pct(double share) {
-        return String.format(Locale.ROOT, "%.2f %%", 100 * share);
     }
 
     private static AtPatch atPatch(Model model, BackdoorExperiment.Settings s, QualityGates gates) {

@@ -75,6 +75,14 @@ public final class ResultTable {
     }
 
     /**
+     * @param fraction a share in [0, 1], or NaN
+     * @return it as a percentage with two decimals and the sign, e.g. {@code 81.25 %}; n/a for NaN
+     */
+    public static String percentWithSign(double fraction) {
+        return Double.isNaN(fraction) ? "n/a" : percent(fraction) + " %";
+    }
+
+    /**
      * @param file the CSV file to write
      * @throws IOException when it cannot be written
      */
