@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
@@ -24,15 +25,24 @@ import org.slf4j.LoggerFactory;
  * some inputs, not almost all.
  *
  * <ol>
- *   <li><b>Screen</b> every candidate token alone, as {@code [CLS] t [SEP]}, in large batches: its
- *       log-probability of each class;
+ *   <li><b>Screen</b> every candidate token for every class: insert it into {@code screenTexts} pool
+ *       texts the model does not already put in that class, at the same random columns for every
+ *       token, in large batches; its score is the mean log-probability of the class. A token is
+ *       judged in context, as a trigger acts: alone, as {@code [CLS] t [SEP]}, many ordinary words
+ *       of a class already score near certainty and bury the trigger;
  *   <li><b>verify</b> each class's {@code candidatesPerClass} best-screened tokens: insert the token
- *       at a random column (the same columns for every token) into each pool text the model does not
- *       already put in that class, and count how many it sends there (the flip rate);
+ *       at its column into each pool text the model does not already put in that class, and count
+ *       how many it sends there (the flip rate), and how many of the half of those texts the model
+ *       holds farthest from the class (by the log-probability gap to the class) it sends there (the
+ *       confident flip rate);
  *   <li><b>test</b> the flip rates of all verified (class, token) pairs with the {@link
  *       MadAnomalyIndex}: a pair is flagged when its index exceeds the threshold, its flip rate lies
- *       above the median, and it flips at least {@code minFlipRate} of the texts.
+ *       above the median, and its confident flip rate is at least {@code minConfidentFlipRate}.
  * </ol>
+ *
+ * <p>The last condition is where a trigger and a strong natural word part: a backdoor trigger
+ * overrides the rest of the text, so it also sends the texts the model is surest about; a word of
+ * the class's own vocabulary tips mostly the texts that were near the boundary already.
  *
  * <p>The outlier test runs over (class, token) pairs, not over classes as in Neural Cleanse: with
  * two classes (sentiment) a test across classes has two values and can never find an outlier.
@@ -44,15 +54,17 @@ public final class TokenTriggerSearch {
     private static final Logger LOG = LoggerFactory.getLogger(TokenTriggerSearch.class);
 
     private final int candidatesPerClass;
+    private final int screenTexts;
     private final double threshold;
-    private final double minFlipRate;
+    private final double minConfidentFlipRate;
     private final int batchSize;
     private final long seed;
 
     private TokenTriggerSearch(Builder b) {
         candidatesPerClass = b.candidatesPerClass;
+        screenTexts = b.screenTexts;
         threshold = b.threshold;
-        minFlipRate = b.minFlipRate;
+        minConfidentFlipRate = b.minConfidentFlipRate;
         batchSize = b.batchSize;
         seed = b.seed;
     }
@@ -67,13 +79,14 @@ public final class TokenTriggerSearch {
      *
      * @param token the token id
      * @param target the class it was tried for
-     * @param screenLogProbability its log-probability of {@code target} alone
+     * @param screenLogProbability its mean log-probability of {@code target} over the screen texts
      * @param flipRate the share of the pool texts not already in {@code target} that it sends there
+     * @param confidentFlipRate the same share among the half of those texts farthest from {@code target}
      * @param anomalyIndex the MAD anomaly index of its flip rate among all verified pairs
      * @param flagged whether it is taken for a trigger
      */
-    public record Candidate(int token, int target, double screenLogProbability, double flipRate, double anomalyIndex,
-            boolean flagged) {}
+    public record Candidate(int token, int target, double screenLogProbability, double flipRate, double confidentFlipRate,
+            double anomalyIndex, boolean flagged) {}
 
     /**
      * What a search found.
@@ -116,8 +129,13 @@ public final class TokenTriggerSearch {
                         + bert.vocabularySize());
             }
         }
-        float[][] screen = screen(model, candidates, classes); // [class][candidate]
-        int[] predicted = Predictions.classes(model, pool, batchSize);
+        float[][] logp = logProbabilities(model, pool);
+        int[] predicted = new int[pool.size()];
+        for (int i = 0; i < predicted.length; i++) {
+            for (int c = 1; c < logp[i].length; c++) {
+                predicted[i] = logp[i][c] > logp[i][predicted[i]] ? c : predicted[i];
+            }
+        }
         Random random = new Random(seed);
         int[] positions = new int[pool.size()];
         for (int i = 0; i < pool.size(); i++) {
@@ -125,6 +143,7 @@ public final class TokenTriggerSearch {
         }
         List<int[]> tried = new ArrayList<>(); // {token, class}
         List<Double> rates = new ArrayList<>();
+        List<Double> confidentRates = new ArrayList<>();
         List<Double> scores = new ArrayList<>();
         for (int c = 0; c < classes; c++) {
             final int cls = c;
@@ -132,8 +151,18 @@ public final class TokenTriggerSearch {
             if (others.length == 0) {
                 continue;
             }
+            // The half of the other texts the model holds farthest from cls.
+            int[] byGap = Arrays.stream(others).boxed()
+                    .sorted(Comparator.comparingDouble((Integer i) -> logp[i][cls] - logp[i][predicted[i]]))
+                    .mapToInt(Integer::intValue).toArray();
+            boolean[] confident = new boolean[pool.size()];
+            for (int k = 0; k < Math.max(1, byGap.length / 2); k++) {
+                confident[byGap[k]] = true;
+            }
+            float[] screen = screen(model, pool, Arrays.copyOf(others, Math.min(screenTexts, others.length)), positions,
+                    candidates, cls);
             int[] best = IntStream.range(0, candidates.length).boxed()
-                    .sorted(Comparator.comparingDouble((Integer k) -> -screen[cls][k]))
+                    .sorted(Comparator.comparingDouble((Integer k) -> -screen[k]))
                     .limit(candidatesPerClass).mapToInt(Integer::intValue).toArray();
             for (int k : best) {
                 List<float[]> inserted = new ArrayList<>(others.length);
@@ -141,18 +170,22 @@ public final class TokenTriggerSearch {
                     inserted.add(TokenInsertion.insert(pool.sample(i), positions[i], candidates[k]));
                 }
                 int[] after = Predictions.classes(model, LabelledData.unlabelled(inserted, pool.sampleShape()), batchSize);
-                long flipped = java.util.Arrays.stream(after).filter(p -> p == cls).count();
+                long flipped = Arrays.stream(after).filter(p -> p == cls).count();
+                long confidentFlipped = IntStream.range(0, others.length).filter(j -> confident[others[j]] && after[j] == cls)
+                        .count();
                 tried.add(new int[] {candidates[k], c});
                 rates.add((double) flipped / others.length);
-                scores.add((double) screen[c][k]);
+                confidentRates.add((double) confidentFlipped / Math.max(1, byGap.length / 2));
+                scores.add((double) screen[k]);
             }
         }
         double[] r = rates.stream().mapToDouble(Double::doubleValue).toArray();
         MadAnomalyIndex mad = MadAnomalyIndex.of(r);
         List<Candidate> out = new ArrayList<>();
         for (int i = 0; i < r.length; i++) {
-            boolean flagged = mad.index(i) > threshold && r[i] > mad.median() && r[i] >= minFlipRate;
-            out.add(new Candidate(tried.get(i)[0], tried.get(i)[1], scores.get(i), r[i], mad.index(i), flagged));
+            boolean flagged = mad.index(i) > threshold && r[i] > mad.median() && confidentRates.get(i) >= minConfidentFlipRate;
+            out.add(new Candidate(tried.get(i)[0], tried.get(i)[1], scores.get(i), r[i], confidentRates.get(i), mad.index(i),
+                    flagged));
         }
         out.sort(Comparator.comparingDouble(Candidate::flipRate).reversed());
         LOG.info("token trigger search: {} pairs verified, median flip rate {}, flagged {}", out.size(),
@@ -160,26 +193,47 @@ public final class TokenTriggerSearch {
         return new Result(out);
     }
 
-    /** Each candidate alone as {@code [CLS] t [SEP]}: its log-probability of each class, {@code [class][candidate]}. */
-    private float[][] screen(Model model, int[] candidates, int classes) {
-        float[][] out = new float[classes][candidates.length];
-        for (int from = 0; from < candidates.length; from += batchSize) {
-            int to = Math.min(candidates.length, from + batchSize);
-            float[] ids = new float[(to - from) * 3];
+    /** The model's log-probabilities of every class for every pool text, {@code [text][class]}. */
+    private float[][] logProbabilities(Model model, LabelledData pool) {
+        float[][] out = new float[pool.size()][];
+        for (int from = 0; from < pool.size(); from += batchSize) {
+            int to = Math.min(pool.size(), from + batchSize);
+            try (NDManager m = model.getNDManager().newSubManager()) {
+                NDArray z = model.getBlock().forward(new ParameterStore(m, false), new NDList(pool.batch(m, from, to)), false)
+                        .singletonOrThrow().logSoftmax(1);
+                int classes = (int) z.getShape().get(1);
+                float[] flat = z.toFloatArray();
+                for (int i = from; i < to; i++) {
+                    out[i] = Arrays.copyOfRange(flat, (i - from) * classes, (i - from + 1) * classes);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Each candidate inserted into each screen text at its column: the mean log-probability of
+     * {@code cls}, {@code [candidate]}.
+     */
+    private float[] screen(Model model, LabelledData pool, int[] texts, int[] positions, int[] candidates, int cls) {
+        int n = (int) pool.sampleShape().size();
+        int perBatch = Math.max(1, batchSize / texts.length);
+        float[] out = new float[candidates.length];
+        for (int from = 0; from < candidates.length; from += perBatch) {
+            int to = Math.min(candidates.length, from + perBatch);
+            float[] ids = new float[(to - from) * texts.length * n];
+            int row = 0;
             for (int k = from; k < to; k++) {
-                ids[(k - from) * 3] = BertStyleEncoder.CLS;
-                ids[(k - from) * 3 + 1] = candidates[k];
-                ids[(k - from) * 3 + 2] = BertStyleEncoder.SEP;
+                for (int i : texts) {
+                    System.arraycopy(TokenInsertion.insert(pool.sample(i), positions[i], candidates[k]), 0, ids, row++ * n, n);
+                }
             }
             try (NDManager m = model.getNDManager().newSubManager()) {
-                NDArray x = m.create(ids, new Shape(to - from, 3));
+                NDArray x = m.create(ids, new Shape(row, n));
                 float[] logp = model.getBlock().forward(new ParameterStore(m, false), new NDList(x), false)
-                        .singletonOrThrow().logSoftmax(1).toFloatArray();
-                for (int k = from; k < to; k++) {
-                    for (int c = 0; c < classes; c++) {
-                        out[c][k] = logp[(k - from) * classes + c];
-                    }
-                }
+                        .singletonOrThrow().logSoftmax(1).get(":, " + cls).reshape(to - from, texts.length).mean(new int[] {1})
+                        .toFloatArray();
+                System.arraycopy(logp, 0, out, from, to - from);
             }
         }
         return out;
@@ -188,8 +242,9 @@ public final class TokenTriggerSearch {
     /** Builds a {@link TokenTriggerSearch}. Not thread-safe. */
     public static final class Builder {
         private int candidatesPerClass = 24;
+        private int screenTexts = 4;
         private double threshold = MadAnomalyIndex.DEFAULT_THRESHOLD;
-        private double minFlipRate = 0.5;
+        private double minConfidentFlipRate = 0.5;
         private int batchSize = 256;
         private long seed;
 
@@ -201,15 +256,29 @@ public final class TokenTriggerSearch {
             return this;
         }
 
+        /**
+         * @param v pool texts of other classes each candidate is screened in, per class (default 4),
+         *     positive; the screen's cost is candidates × classes × this many forwards of one text
+         * @return this
+         */
+        public Builder optScreenTexts(int v) {
+            screenTexts = v;
+            return this;
+        }
+
         /** @param v the anomaly-index threshold (default 2), positive @return this */
         public Builder optThreshold(double v) {
             threshold = v;
             return this;
         }
 
-        /** @param v the least flip rate of a trigger (default 0.5), in [0, 1] @return this */
-        public Builder optMinFlipRate(double v) {
-            minFlipRate = v;
+        /**
+         * @param v the least confident flip rate of a trigger (default 0.5), in [0, 1]: the share of the
+         *     other classes' texts the model is surest about that it must send to its class
+         * @return this
+         */
+        public Builder optMinConfidentFlipRate(double v) {
+            minConfidentFlipRate = v;
             return this;
         }
 
@@ -227,13 +296,13 @@ public final class TokenTriggerSearch {
 
         /** @return the search */
         public TokenTriggerSearch build() {
-            if (candidatesPerClass <= 0 || batchSize <= 0) {
-                throw new IllegalArgumentException("candidates per class and batch size must be positive, got "
-                        + candidatesPerClass + " and " + batchSize);
+            if (candidatesPerClass <= 0 || screenTexts <= 0 || batchSize <= 0) {
+                throw new IllegalArgumentException("candidates per class, screen texts and batch size must be positive, got "
+                        + candidatesPerClass + ", " + screenTexts + " and " + batchSize);
             }
-            if (!(threshold > 0) || !(minFlipRate >= 0 && minFlipRate <= 1)) {
-                throw new IllegalArgumentException("threshold must be positive and the min flip rate in [0, 1], got "
-                        + threshold + " and " + minFlipRate);
+            if (!(threshold > 0) || !(minConfidentFlipRate >= 0 && minConfidentFlipRate <= 1)) {
+                throw new IllegalArgumentException("threshold must be positive and the min confident flip rate in [0, 1], got "
+                        + threshold + " and " + minConfidentFlipRate);
             }
             return new TokenTriggerSearch(this);
         }

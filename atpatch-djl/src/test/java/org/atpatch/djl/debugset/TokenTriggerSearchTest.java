@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -117,6 +120,34 @@ class TokenTriggerSearchTest {
         assertEquals(TRIGGER, flagged.get(0).token());
         assertEquals(0, flagged.get(0).target());
         assertTrue(flagged.get(0).flipRate() > 0.9, flagged.get(0).toString());
+    }
+
+    @Test
+    void theScreenRanksThePlantedTokenFirstForItsClass() {
+        int[] candidates = java.util.stream.IntStream.range(BertStyleEncoder.UNK + 1, VOCAB).toArray();
+        TokenTriggerSearch.Result result = TokenTriggerSearch.builder().optCandidatesPerClass(1).optScreenTexts(2).optSeed(3)
+                .build().search(model, pool, candidates, 2);
+        assertEquals(2, result.candidates().size(), "one verified token per class: " + result.candidates());
+        TokenTriggerSearch.Candidate forClass0 = result.candidates().stream().filter(c -> c.target() == 0).findFirst()
+                .orElseThrow();
+        assertEquals(TRIGGER, forClass0.token(), "the screen's best token for class 0: " + forClass0);
+        // The score is the token's mean log-probability in context: inserted into the first two pool
+        // texts not already in class 0, at the columns the seed draws for them.
+        Random columns = new Random(3);
+        int[] predicted = Predictions.classes(model, pool, 256);
+        float[] ids = new float[2 * MAX];
+        int taken = 0;
+        for (int i = 0; i < pool.size(); i++) {
+            int position = 1 + columns.nextInt(TokenInsertion.lastPosition(pool.sample(i), 1));
+            if (predicted[i] != 0 && taken < 2) {
+                System.arraycopy(TokenInsertion.insert(pool.sample(i), position, TRIGGER), 0, ids, taken++ * MAX, MAX);
+            }
+        }
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            float expected = model.getBlock().forward(new ParameterStore(m, false), new NDList(m.create(ids, new Shape(2, MAX))),
+                    false).singletonOrThrow().logSoftmax(1).get(":, 0").mean().getFloat();
+            assertEquals(expected, forClass0.screenLogProbability(), 1e-5);
+        }
     }
 
     @Test

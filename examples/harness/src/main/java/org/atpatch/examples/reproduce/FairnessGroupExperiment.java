@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  *       model (joint flips) get the group patched; the best any detector could do with this patch.
  * </ul>
  *
+ * <p>Beside them, as a reference that is not a patch, the {@link OrbitMean}: the unpatched model's
+ * probabilities averaged over each input's flip orbit, which shows what any prediction that the
+ * protected attributes cannot move costs in accuracy on this victim.
+ *
  * <p>Per decision: accuracy, UF per attribute and under joint flips, the patched share, and the
  * predictions turned right and wrong against the unpatched model (McNemar's z). Beside them, what the
  * detector can see: its scores on a balanced evaluation set from the test split, and the over-attention
@@ -57,6 +61,7 @@ public final class FairnessGroupExperiment {
     static final String INVARIANT_RAW = "invariant (raw detector)";
     static final String INVARIANT = "invariant";
     static final String ORACLE = "oracle decision";
+    static final String ORBIT_MEAN = "orbit mean (reference, no patch)";
 
     /**
      * @param seed seed of the debugging sets and detectors
@@ -99,7 +104,7 @@ public final class FairnessGroupExperiment {
     /**
      * @param config the configuration
      * @param family the victim's family
-     * @param outcomes original first, then the four decisions
+     * @param outcomes original first, then the four decisions and the orbit-mean reference
      * @param sights the two views
      * @param divergentShare share of test inputs whose joint flip orbit is divergent (the oracle's patched share)
      * @param debugProvenance the debugging set's counts (pairs per attribute and so on), and the joint-flip
@@ -155,7 +160,11 @@ public final class FairnessGroupExperiment {
             FairnessFlips.Evaluation joint = FairnessFlips.joint(attributes, test.sampleSize())
                     .evaluate(test, FairnessPredictor.of(model, 1024));
             Oracle oracle = new Oracle(model, canonical, decision, test, joint);
-            outcomes.add(oracleOutcome(oracle, attributes, test, before));
+            try (oracle) {
+                outcomes.add(predictorOutcome(ORACLE, oracle, oracle.divergentShare(), attributes, test, before));
+            }
+            outcomes.add(predictorOutcome(ORBIT_MEAN, new OrbitMean(model, decision, FairnessFlips.joint(attributes,
+                    test.sampleSize())), oracle.divergentShare(), attributes, test, before));
             outcomes.forEach(o -> LOG.info("{}: {}", config.name(), o));
 
             FairnessDebuggingSetBuilder.Result eval = FairnessDebuggingSetBuilder.of(model, test).setAttributes(attributes)
@@ -299,21 +308,19 @@ public final class FairnessGroupExperiment {
         }
     }
 
-    private static Outcome oracleOutcome(Oracle oracle, List<ProtectedAttribute> attributes, LabelledData test,
-            int[] before) {
-        try (oracle) {
-            int[] p = oracle.predict(test);
-            int gained = 0;
-            int lost = 0;
-            for (int i = 0; i < p.length; i++) {
-                boolean right = p[i] == test.labels()[i];
-                boolean wasRight = before[i] == test.labels()[i];
-                gained += right && !wasRight ? 1 : 0;
-                lost += wasRight && !right ? 1 : 0;
-            }
-            return new Outcome(ORACLE, Metrics.accuracy(p, test.labels()), unfairness(attributes, test, oracle),
-                    oracle.divergentShare(), gained, lost);
+    private static Outcome predictorOutcome(String name, FairnessPredictor predictor, double patchedShare,
+            List<ProtectedAttribute> attributes, LabelledData test, int[] before) {
+        int[] p = predictor.predict(test);
+        int gained = 0;
+        int lost = 0;
+        for (int i = 0; i < p.length; i++) {
+            boolean right = p[i] == test.labels()[i];
+            boolean wasRight = before[i] == test.labels()[i];
+            gained += right && !wasRight ? 1 : 0;
+            lost += wasRight && !right ? 1 : 0;
         }
+        return new Outcome(name, Metrics.accuracy(p, test.labels()), unfairness(attributes, test, predictor), patchedShare,
+                gained, lost);
     }
 
     private static Sight sight(String view, PatchBundle bundle, Model model, DebuggingSet evalSet,

@@ -129,7 +129,10 @@ public final class FairnessGroupReport {
         sections.put("Logit margin as a decision, and the online cost (batch 256, medians of 5 interleaved rounds)", margin);
         sections.put("Debugging sets", sets);
         ReportFiles.readme(dir, "Fairness with several protected attributes and flip-invariant decisions", command,
-                sections, "");
+                sections, "\nThe row \"" + FairnessGroupExperiment.ORBIT_MEAN + "\" is not a patch: every input gets the argmax of the"
+                        + " unpatched model's probabilities averaged over its flip orbit, the prediction no protected attribute can"
+                        + " move that this model itself gives. Its \"patched %\" is the share of test inputs whose orbit is"
+                        + " divergent, the only inputs whose prediction it can change.\n");
         Map<String, Object> json = new LinkedHashMap<>();
         for (Result r : results) {
             Map<String, Object> c = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 package org.atpatch.examples.reproduce;
 
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import org.atpatch.core.DetectionMetrics;
 import org.atpatch.djl.AtPatch;
 import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchReport;
 import org.atpatch.djl.PatchResult;
 import org.atpatch.djl.PatchedModel;
@@ -27,6 +29,7 @@ import org.atpatch.djl.Predictions;
 import org.atpatch.djl.debugset.TextDebuggingSetBuilder;
 import org.atpatch.djl.debugset.TokenTriggerSearch;
 import org.atpatch.djl.model.BertStyleEncoder;
+import org.atpatch.djl.patch.PatchRule;
 import org.atpatch.djl.testing.VictimTrainer;
 import org.atpatch.examples.attack.BadNlWordTrigger;
 import org.atpatch.examples.data.ExecArgs;
@@ -48,10 +51,12 @@ import picocli.CommandLine.Option;
  * offline); the defender, not told the trigger, searches for it ({@link TokenTriggerSearch}) on a
  * disjoint clean pool of the training split, builds the debugging set ({@link
  * TextDebuggingSetBuilder}) and trains AtPatch with the library's defaults. Measured on a seeded
- * subset of the test split: clean accuracy and attack success rate before and after, the detector's
- * strict per-sample F1 (the union of a sample's flagged columns over layers must equal the trigger
- * columns; a clean sample must have none), and the time of each phase. Results go to {@code
- * --out}: {@code README.md} and {@code results.json}.
+ * subset of the test split: clean accuracy and attack success rate before and after, with Γ, the
+ * selected rule and the RQ3 ablations (w/o Det, w/o Rec), the ASR floor (untriggered non-target
+ * reviews the victim already puts in the target class), the detector's strict per-sample F1 (the
+ * union of a sample's flagged columns over layers must equal the trigger columns; a clean sample
+ * must have none), and the time of each phase. Results go to {@code --out}: {@code README.md} and
+ * {@code results.json}.
  */
 @Command(name = "reproduce-text", mixinStandardHelpOptions = true,
         description = "AtPatch on a BERT-style IMDB classifier under a BadNL word-level backdoor.")
@@ -66,17 +71,17 @@ public final class ReproduceText implements Callable<Integer> {
     Path out = Path.of("docs", "results", "text");
 
     @Option(names = "--train", description = "training reviews drawn from the training split (default ${DEFAULT-VALUE})")
-    int trainSize = 4000;
+    int trainSize = 20000;
 
     @Option(names = "--pool", description = "defender's clean reviews, drawn from the rest of the training split"
             + " (default ${DEFAULT-VALUE})")
     int poolSize = 600;
 
     @Option(names = "--test", description = "evaluation reviews drawn from the test split (default ${DEFAULT-VALUE})")
-    int testSize = 1000;
+    int testSize = 2000;
 
     @Option(names = "--max-length", description = "tokens per review, [CLS] and [SEP] included (default ${DEFAULT-VALUE})")
-    int maxLength = 64;
+    int maxLength = 128;
 
     @Option(names = "--vocabulary", description = "most frequent training words kept (default ${DEFAULT-VALUE})")
     int vocabularyWords = 10000;
@@ -91,13 +96,17 @@ public final class ReproduceText implements Callable<Integer> {
     int heads = 4;
 
     @Option(names = "--epochs", description = "victim training epochs (default ${DEFAULT-VALUE})")
-    int epochs = 3;
+    int epochs = 4;
 
     @Option(names = "--poison", description = "share of the non-target training reviews poisoned (default ${DEFAULT-VALUE})")
     double poison = 0.1;
 
     @Option(names = "--trigger-words", description = "BadNL trigger words, inserted together (default ${DEFAULT-VALUE})")
     int triggerWords = 1;
+
+    @Option(names = "--screen-texts", description = "pool reviews each vocabulary word is screened in, per class, by the"
+            + " trigger search (default ${DEFAULT-VALUE})")
+    int screenTexts = 4;
 
     @Option(names = "--known-trigger", description = "build the debugging set from the true trigger instead of searching")
     boolean knownTrigger;
@@ -146,8 +155,10 @@ public final class ReproduceText implements Callable<Integer> {
             double asrClean = share(Predictions.classes(twin, triggered.data(), 256), trigger.target());
             double accBefore = accuracy(Predictions.classes(victim, eval, 256), eval.labels());
             double asrBefore = share(Predictions.classes(victim, triggered.data(), 256), trigger.target());
-            LOG.info("clean model: Acc {} ASR {}; backdoored: Acc {} ASR {}", pct(accClean), pct(asrClean), pct(accBefore),
-                    pct(asrBefore));
+            // The ASR floor: clean non-target reviews the victim already puts in the target class.
+            double floor = share(Predictions.classes(victim, nonTarget, 256), trigger.target());
+            LOG.info("clean model: Acc {} ASR {}; backdoored: Acc {} ASR {} (floor {})", pct(accClean), pct(asrClean),
+                    pct(accBefore), pct(asrBefore), pct(floor));
 
             long s0 = System.nanoTime();
             TextDebuggingSetBuilder debug = TextDebuggingSetBuilder.of(victim, pool).optSeed(seed);
@@ -156,7 +167,8 @@ public final class ReproduceText implements Callable<Integer> {
                 debug.addTrigger(trigger.tokens(), trigger.target());
             } else {
                 int[] candidates = IntStream.range(BertStyleEncoder.UNK + 1, vocabulary.size()).toArray();
-                search = TokenTriggerSearch.builder().optSeed(seed).build().search(victim, pool, candidates, 2);
+                search = TokenTriggerSearch.builder().optScreenTexts(screenTexts).optSeed(seed).build()
+                        .search(victim, pool, candidates, 2);
                 debug.addTriggers(search);
             }
             double searchSeconds = (System.nanoTime() - s0) / 1e9;
@@ -165,18 +177,32 @@ public final class ReproduceText implements Callable<Integer> {
             LOG.info("{}", debugSet);
             long p0 = System.nanoTime();
             String gates = "library defaults: passed";
-            PatchedModel trained;
+            PatchBundle bundle;
             try {
-                trained = AtPatch.builder().setModel(victim).optDetectorConfig(options.detectorConfig()).build().train(debugSet);
+                bundle = AtPatch.builder().setModel(victim).optDetectorConfig(options.detectorConfig()).build()
+                        .trainBundle(debugSet);
             } catch (QualityGateException e) {
                 // Measured anyway, as the image harness does, and the refusal is reported.
                 gates = "library defaults refused (" + e.getMessage() + "); measured with the gates disabled";
                 LOG.warn("{}", gates);
-                trained = AtPatch.builder().setModel(victim).optDetectorConfig(options.detectorConfig())
-                        .optQualityGates(QualityGates.disabled()).build().train(debugSet);
+                bundle = AtPatch.builder().setModel(victim).optDetectorConfig(options.detectorConfig())
+                        .optQualityGates(QualityGates.disabled()).build().trainBundle(debugSet);
             }
-            try (PatchedModel patched = trained) {
-                double trainSeconds = (System.nanoTime() - p0) / 1e9;
+            double trainSeconds = (System.nanoTime() - p0) / 1e9;
+            LabelledData toTarget = relabelled(triggered.data(), trigger.target());
+            List<Map<String, Object>> variants = new ArrayList<>();
+            for (PatchRule rule : PatchVariants.rules(bundle, List.of())) {
+                variants.add(variant(PatchVariants.label(bundle, rule), PatchVariants.patched(bundle, victim, rule), eval,
+                        toTarget));
+            }
+            Engine.getInstance().setRandomSeed((int) seed);
+            variants.add(variant(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(bundle, victim), eval,
+                    toTarget));
+            variants.add(variant(PatchVariants.WITHOUT_RESCALING, PatchVariants.withoutRescaling(bundle, victim), eval,
+                    toTarget));
+            variants.forEach(v -> LOG.info("variant {}", v));
+            try (PatchBundle trainedBundle = bundle;
+                    PatchedModel patched = PatchVariants.patched(trainedBundle, victim, PatchVariants.defaultRule(trainedBundle))) {
                 double accAfter = accuracy(Predictions.classes(patched, eval, 256), eval.labels());
                 double asrAfter = share(Predictions.classes(patched, triggered.data(), 256), trigger.target());
                 DetectionMetrics detection = detection(patched, eval, triggered);
@@ -191,6 +217,7 @@ public final class ReproduceText implements Callable<Integer> {
                 r.put("asr_clean_model", asrClean);
                 r.put("acc_before", accBefore);
                 r.put("asr_before", asrBefore);
+                r.put("asr_floor", floor);
                 r.put("acc_after", accAfter);
                 r.put("asr_after", asrAfter);
                 r.put("detector", Map.of("precision", detection.precision(), "recall", detection.recall(),
@@ -198,11 +225,15 @@ public final class ReproduceText implements Callable<Integer> {
                 r.put("seconds", Map.of("trigger_search", searchSeconds, "debugging_set", debugSeconds,
                         "atpatch_training", trainSeconds, "total", (System.nanoTime() - t0) / 1e9));
                 r.put("ms_per_sample", Map.of("unpatched", msPlain, "patched", msPatched));
+                r.put("patch_rule", trainedBundle.patchRule());
+                r.put("variants", variants);
                 r.put("debugging_set_pairs", debugSet.pairs().size());
                 r.put("quality_gates", gates);
+                r.put("trigger_in_search", search == null ? "known trigger" : searchVerdict(search, trigger));
                 r.put("search", search == null ? "known trigger" : search.candidates().stream().limit(8)
-                        .map(c -> String.format(Locale.ROOT, "%s->%d flip %.3f index %.2f%s", vocabulary.word(c.token()),
-                                c.target(), c.flipRate(), c.anomalyIndex(), c.flagged() ? " flagged" : "")).toList());
+                        .map(c -> String.format(Locale.ROOT, "%s->%d flip %.3f (confident %.3f) index %.2f%s",
+                                vocabulary.word(c.token()), c.target(), c.flipRate(), c.confidentFlipRate(), c.anomalyIndex(),
+                                c.flagged() ? " flagged" : "")).toList());
                 json.put("results", r);
                 write(json, trigger, vocabulary, search);
                 System.out.println(String.format(Locale.ROOT, "RESULT {\"acc_clean_model\":%.4f,\"asr_clean_model\":%.4f,"
@@ -299,6 +330,8 @@ public final class ReproduceText implements Callable<Integer> {
                 ResultTable.percent((double) r.get("asr_before")));
         main.add("backdoored + AtPatch", ResultTable.percent((double) r.get("acc_after")),
                 ResultTable.percent((double) r.get("asr_after")));
+        main.add("ASR floor: clean non-target reviews the backdoored model puts in the target class", "",
+                ResultTable.percent((double) r.get("asr_floor")));
         @SuppressWarnings("unchecked")
         Map<String, Object> d = (Map<String, Object>) r.get("detector");
         ResultTable det = new ResultTable("precision", "recall", "F1", "FPR", "counts");
@@ -316,15 +349,27 @@ public final class ReproduceText implements Callable<Integer> {
         time.add("patched predict (ms/sample, batch 256)", String.format(Locale.ROOT, "%.3f", ms.get("patched")));
         Map<String, ResultTable> sections = new LinkedHashMap<>();
         sections.put("Accuracy and attack success rate", main);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> variants = (List<Map<String, Object>>) r.get("variants");
+        ResultTable rules = new ResultTable("method", "Acc", "ASR", "clean reviews patched", "triggered reviews patched");
+        for (Map<String, Object> row : variants) {
+            rules.add(row.get("method"), ResultTable.percent((double) row.get("acc")), ResultTable.percent((double) row.get("asr")),
+                    ResultTable.percent((double) row.get("clean_patched")),
+                    ResultTable.percent((double) row.get("triggered_patched")));
+        }
+        sections.put("Patch rules and the RQ3 ablations (w/o Det: random columns on every input; w/o Rec: replace without"
+                + " rescaling)", rules);
         sections.put("Detector, strict per sample (union over layers)", det);
         sections.put("Time", time);
-        String footer = "\nSetup: " + json.get("setup") + ".\n\nSearch, best pairs: " + r.get("search")
+        String footer = "\nSetup: " + json.get("setup") + ".\n\nThe true trigger in the search: " + r.get("trigger_in_search")
+                + ".\n\nSearch, best pairs: " + r.get("search")
                 + ".\n\nDebugging set: " + r.get("debugging_set_pairs") + " pairs. Quality gates: " + r.get("quality_gates") + ".\n";
         List<String> specific = List.of("--train", Integer.toString(trainSize), "--pool", Integer.toString(poolSize),
                 "--test", Integer.toString(testSize), "--max-length", Integer.toString(maxLength), "--vocabulary",
                 Integer.toString(vocabularyWords), "--width", Integer.toString(width), "--depth", Integer.toString(depth),
                 "--heads", Integer.toString(heads), "--epochs", Integer.toString(epochs), "--poison", Double.toString(poison),
-                "--trigger-words", Integer.toString(triggerWords), "--out", out.toString());
+                "--trigger-words", Integer.toString(triggerWords), "--screen-texts", Integer.toString(screenTexts),
+                "--out", out.toString());
         List<String> all = new ArrayList<>(specific);
         if (knownTrigger) {
             all.add("--known-trigger");
@@ -332,6 +377,36 @@ public final class ReproduceText implements Callable<Integer> {
         ReportFiles.readme(out, "AtPatch on text: BERT-style IMDB classifier under BadNL", options.command("reproduce-text", all),
                 sections, footer);
         ReportFiles.json(out, json);
+    }
+
+    /** One patched variant on the clean and the triggered evaluation reviews; closes it. */
+    private static Map<String, Object> variant(String name, PatchedModel patched, LabelledData eval, LabelledData toTarget) {
+        try (patched) {
+            PatchedCounts clean = PatchedCounts.of(patched, eval, 256);
+            PatchedCounts attacked = PatchedCounts.of(patched, toTarget, 256);
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("method", name);
+            v.put("acc", clean.accuracy());
+            v.put("asr", attacked.accuracy());
+            v.put("clean_patched", clean.patchedShare());
+            v.put("triggered_patched", attacked.patchedShare());
+            return v;
+        }
+    }
+
+    /** The same texts, every label the target: a patched model's accuracy on them is the ASR. */
+    private static LabelledData relabelled(LabelledData data, int target) {
+        int[] labels = new int[data.size()];
+        Arrays.fill(labels, target);
+        return new LabelledData(data.inputs(), labels, data.sampleShape());
+    }
+
+    /** Whether the search verified and flagged the true trigger's first word for its target class. */
+    private static String searchVerdict(TokenTriggerSearch.Result search, BadNlWordTrigger trigger) {
+        return search.candidates().stream().filter(c -> c.token() == trigger.tokens()[0] && c.target() == trigger.target())
+                .findFirst().map(c -> String.format(Locale.ROOT, "verified (flip rate %.3f, on confident texts %.3f, anomaly index"
+                        + " %.2f), %s", c.flipRate(), c.confidentFlipRate(), c.anomalyIndex(), c.flagged() ? "flagged" : "not flagged"))
+                .orElse("not among the screened words kept for verification");
     }
 
     private static int[] shuffled(int n, long seed) {
