@@ -1,6 +1,8 @@
 package org.atpatch.djl.debugset;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.util.Objects;
 import org.atpatch.djl.Predictions;
 import org.atpatch.detector.DjlOffline;
@@ -65,6 +67,34 @@ public interface FairnessPredictor {
         checkBatch(batchSize);
         DjlOffline.configure();
         return data -> Predictions.classes(patched, decision, data, batchSize);
+    }
+
+    /**
+     * The argmax classes of {@link OrbitAveraging#predict}: the model's own class where an input's
+     * flip orbit agrees, the class of the orbit's mean probabilities where it diverges.
+     *
+     * @param model an initialised model
+     * @param repair the orbit averaging of the protected attributes
+     * @param batchSize inputs per call (each costs {@link OrbitAveraging#orbitSize()} + 1 rows of forward)
+     * @return the predictor
+     */
+    static FairnessPredictor of(Model model, OrbitAveraging repair, int batchSize) {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(repair, "repair");
+        checkBatch(batchSize);
+        DjlOffline.configure();
+        return data -> {
+            int[] out = new int[data.size()];
+            for (int from = 0; from < data.size(); from += batchSize) {
+                int to = Math.min(data.size(), from + batchSize);
+                try (NDManager sub = model.getNDManager().newSubManager()) {
+                    int[] classes = repair.predict(model, data.batch(sub, from, to)).argMax(1).toType(DataType.INT32, false)
+                            .toIntArray();
+                    System.arraycopy(classes, 0, out, from, classes.length);
+                }
+            }
+            return out;
+        };
     }
 
     private static void checkBatch(int batchSize) {

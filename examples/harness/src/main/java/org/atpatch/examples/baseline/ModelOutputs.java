@@ -8,7 +8,7 @@ import ai.djl.training.ParameterStore;
 import org.atpatch.djl.LabelledData;
 
 /** A model's logits on the host, in batches. */
-public final class ModelOutputs {
+final class ModelOutputs {
 
     private ModelOutputs() {}
 
@@ -18,7 +18,7 @@ public final class ModelOutputs {
      * @param batchSize samples per forward
      * @return {@code [sample][class]} logits
      */
-    public static float[][] logits(Model model, LabelledData data, int batchSize) {
+    static float[][] logits(Model model, LabelledData data, int batchSize) {
         float[][] out = new float[data.size()][];
         for (int from = 0; from < data.size(); from += batchSize) {
             int to = Math.min(data.size(), from + batchSize);
@@ -39,7 +39,7 @@ public final class ModelOutputs {
      * @param logits one sample's logits
      * @return their softmax
      */
-    public static double[] softmax(float[] logits) {
+    static double[] softmax(float[] logits) {
         double max = Double.NEGATIVE_INFINITY;
         for (float z : logits) {
             max = Math.max(max, z);

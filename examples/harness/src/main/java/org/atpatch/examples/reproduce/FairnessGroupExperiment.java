@@ -22,6 +22,7 @@ import org.atpatch.djl.debugset.FairnessDebuggingSetBuilder;
 import org.atpatch.djl.debugset.FairnessFlips;
 import org.atpatch.djl.debugset.FairnessPredictor;
 import org.atpatch.djl.debugset.FlipInvariantDecision;
+import org.atpatch.djl.debugset.OrbitAveraging;
 import org.atpatch.djl.debugset.ProtectedAttribute;
 import org.atpatch.djl.interception.AttentionCapture;
 import org.slf4j.Logger;
@@ -41,9 +42,9 @@ import org.slf4j.LoggerFactory;
  *       model (joint flips) get the group patched; the best any detector could do with this patch.
  * </ul>
  *
- * <p>Beside them, as a reference that is not a patch, the {@link OrbitMean}: the unpatched model's
- * probabilities averaged over each input's flip orbit, which shows what any prediction that the
- * protected attributes cannot move costs in accuracy on this victim.
+ * <p>Beside them, the library's {@link OrbitAveraging}, which needs no detector: where an input's flip
+ * orbit is divergent it gets the unpatched model's probabilities averaged over the orbit, otherwise
+ * its own output.
  *
  * <p>Per decision: accuracy, UF per attribute and under joint flips, the patched share, and the
  * predictions turned right and wrong against the unpatched model (McNemar's z). Beside them, what the
@@ -61,7 +62,7 @@ public final class FairnessGroupExperiment {
     static final String INVARIANT_RAW = "invariant (raw detector)";
     static final String INVARIANT = "invariant";
     static final String ORACLE = "oracle decision";
-    static final String ORBIT_MEAN = "orbit mean (reference, no patch)";
+    static final String ORBIT = "orbit averaging";
 
     /**
      * @param seed seed of the debugging sets and detectors
@@ -104,7 +105,7 @@ public final class FairnessGroupExperiment {
     /**
      * @param config the configuration
      * @param family the victim's family
-     * @param outcomes original first, then the four decisions and the orbit-mean reference
+     * @param outcomes original first, then the four decisions and orbit averaging
      * @param sights the two views
      * @param divergentShare share of test inputs whose joint flip orbit is divergent (the oracle's patched share)
      * @param debugProvenance the debugging set's counts (pairs per attribute and so on), and the joint-flip
@@ -163,8 +164,9 @@ public final class FairnessGroupExperiment {
             try (oracle) {
                 outcomes.add(predictorOutcome(ORACLE, oracle, oracle.divergentShare(), attributes, test, before));
             }
-            outcomes.add(predictorOutcome(ORBIT_MEAN, new OrbitMean(model, decision, FairnessFlips.joint(attributes,
-                    test.sampleSize())), oracle.divergentShare(), attributes, test, before));
+            OrbitAveraging orbit = OrbitAveraging.of(attributes, test.sampleSize());
+            outcomes.add(predictorOutcome(ORBIT, FairnessPredictor.of(model, orbit, BATCH), oracle.divergentShare(), attributes,
+                    test, before));
             outcomes.forEach(o -> LOG.info("{}: {}", config.name(), o));
 
             FairnessDebuggingSetBuilder.Result eval = FairnessDebuggingSetBuilder.of(model, test).setAttributes(attributes)
@@ -176,7 +178,7 @@ public final class FairnessGroupExperiment {
             jointSet.provenance().forEach((k, v) -> provenance.put("jointSet." + k, v));
             MarginProbe margin = MarginProbe.measure(model, test, joint);
             LOG.info("{}: {}", config.name(), margin);
-            Map<String, Double> ms = timings(model, raw, canonical, decision, test);
+            Map<String, Double> ms = timings(model, raw, canonical, decision, orbit, test);
             LOG.info("{}: ms per sample {}", config.name(), ms);
             return new Result(config, victim.family().name(), outcomes, sights, oracle.divergentShare(), provenance, margin,
                     ms, (System.nanoTime() - t0) / 1e9);
@@ -188,7 +190,7 @@ public final class FairnessGroupExperiment {
 
     /** Online ms per sample over at most 2,048 test inputs at batch 256: a warm-up, then medians of 5 interleaved rounds. */
     private static Map<String, Double> timings(Model model, PatchBundle raw, PatchBundle canonical,
-            FlipInvariantDecision decision, LabelledData test) {
+            FlipInvariantDecision decision, OrbitAveraging orbit, LabelledData test) {
         LabelledData inputs = test.subset(java.util.stream.IntStream.range(0, Math.min(2048, test.size())).toArray());
         try (PatchedModel perInput = PatchVariants.patched(raw, model, PatchVariants.defaultRule(raw));
                 PatchedModel invariant = PatchVariants.patched(canonical, model, PatchVariants.defaultRule(canonical))) {
@@ -196,6 +198,8 @@ public final class FairnessGroupExperiment {
             runs.put("unpatched", () -> Predictions.classes(model, inputs, BATCH));
             runs.put(PER_INPUT, () -> Predictions.classes(perInput, inputs, BATCH));
             runs.put(INVARIANT, () -> Predictions.classes(invariant, decision, inputs, BATCH));
+            FairnessPredictor averaged = FairnessPredictor.of(model, orbit, BATCH);
+            runs.put(ORBIT, () -> averaged.predict(inputs));
             Map<String, double[]> times = new LinkedHashMap<>();
             runs.forEach((k, r) -> {
                 r.run();

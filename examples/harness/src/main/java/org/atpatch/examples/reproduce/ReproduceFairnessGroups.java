@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 /**
  * Fairness with one or several protected attributes in one bundle ({@link FairnessGroupExperiment}):
  * UF per attribute and under joint flips, accuracy, patched share and McNemar's z for the per-input,
- * flip-invariant and oracle decisions, and what the detector can see. Results under {@code --out}
+ * flip-invariant and oracle decisions and for orbit averaging, and what the detector can see. Results under {@code --out}
  * ({@link FairnessGroupReport}), rewritten after every configuration.
  */
 @Command(name = "reproduce-fairness-groups", mixinStandardHelpOptions = true,
