@@ -23,6 +23,7 @@ import org.atpatch.djl.debugset.FairnessDebuggingSetBuilder;
 import org.atpatch.djl.debugset.FairnessFlips;
 import org.atpatch.djl.debugset.FairnessPredictor;
 import org.atpatch.djl.debugset.FlipInvariantDecision;
+import org.atpatch.djl.debugset.OrbitAveraging;
 import org.atpatch.djl.debugset.ProtectedAttribute;
 import org.atpatch.djl.render.AttentionPicture;
 import org.atpatch.examples.data.DataDirectory;
@@ -44,7 +45,9 @@ import picocli.CommandLine.Option;
  * attribute is flipped) before and after. Several attributes ({@code --attribute sex,race}) share one
  * debugging set and one bundle; UF is then reported per attribute and under joint flips (any change
  * of the protected values). {@code --flip-invariant} decides what to patch with a {@link
- * FlipInvariantDecision}, the same for an input and all of its flips. The last output line is
+ * FlipInvariantDecision}, the same for an input and all of its flips. {@code --orbit-averaging}
+ * repairs with {@link OrbitAveraging} instead of AtPatch (no debugging set, no detector: every
+ * input runs on every combination of its protected values). The last output line is
  * {@code RESULT {...}}; its UF is the joint one. Into {@code --out} goes a picture of the attention of a
  * patched row, the same row with its first attribute flipped and an unpatched row, before and after the
  * patch (per-input decisions only).
@@ -65,6 +68,10 @@ public final class FairnessQuickstart implements Callable<Integer> {
     @Option(names = "--flip-invariant", description = "Decide the patch on the canonical view and patch the whole protected "
             + "group (FlipInvariantDecision).")
     boolean flipInvariant;
+
+    @Option(names = "--orbit-averaging", description = "Repair with OrbitAveraging instead of AtPatch: no debugging set and no "
+            + "detector; a row whose prediction some protected value changes gets the mean over all of them.")
+    boolean orbitAveraging;
 
     @Option(names = "--seed", description = "Seed for victim training, the debugging set and the detector (default ${DEFAULT-VALUE}).")
     long seed = 7;
@@ -100,6 +107,18 @@ public final class FairnessQuickstart implements Callable<Integer> {
             FairnessPredictor unpatched = FairnessPredictor.of(victim, 1024);
             double ufBefore = flips.unfairness(test, unpatched);
             LOG.info("victim: accuracy {}, UF {}", pct(accBefore), perAttribute(protectedAttributes, test, unpatched));
+            if (orbitAveraging) {
+                // Online, no offline phase: every prediction runs on the row's whole flip orbit.
+                OrbitAveraging repair = OrbitAveraging.of(protectedAttributes, test.sampleSize());
+                FairnessPredictor averaged = FairnessPredictor.of(victim, repair, 256);
+                double accAfter = Metrics.accuracy(averaged.predict(test), test.labels());
+                double ufAfter = flips.unfairness(test, averaged);
+                System.out.println(String.format(Locale.ROOT, "%s: accuracy %s -> %s, UF %s, joint %s -> %s", repair,
+                        pct(accBefore), pct(accAfter), perAttribute(protectedAttributes, test, averaged), pct(ufBefore),
+                        pct(ufAfter)));
+                printResult(accBefore, ufBefore, accAfter, ufAfter, start);
+                return 0;
+            }
 
             // Offline, once: the debugging set from attribute flips on the defender's rows, then AtPatch.
             DebuggingSet debugSet = FairnessDebuggingSetBuilder.of(victim, census.debug())
@@ -133,10 +152,7 @@ public final class FairnessQuickstart implements Callable<Integer> {
                     drawAttention(patched, trained.block().tokenLayout(), test, protectedAttributes.get(0), picture);
                     LOG.info("picture: {}", picture.toAbsolutePath());
                 }
-                System.err.flush();
-                System.out.println(String.format(Locale.ROOT,
-                        "RESULT {\"acc_before\":%.4f,\"uf_before\":%.4f,\"acc_after\":%.4f,\"uf_after\":%.4f,\"seconds\":%.1f}",
-                        accBefore, ufBefore, accAfter, ufAfter, (System.nanoTime() - start) / 1e9));
+                printResult(accBefore, ufBefore, accAfter, ufAfter, start);
             }
         }
         return 0;
@@ -184,6 +200,13 @@ public final class FairnessQuickstart implements Callable<Integer> {
     private static String perAttribute(List<ProtectedAttribute> attributes, LabelledData test, FairnessPredictor f) {
         return attributes.stream().map(a -> a.name() + " " + pct(FairnessFlips.of(List.of(a), test.sampleSize())
                 .unfairness(test, f))).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    private static void printResult(double accBefore, double ufBefore, double accAfter, double ufAfter, long start) {
+        System.err.flush();
+        System.out.println(String.format(Locale.ROOT,
+                "RESULT {\"acc_before\":%.4f,\"uf_before\":%.4f,\"acc_after\":%.4f,\"uf_after\":%.4f,\"seconds\":%.1f}",
+                accBefore, ufBefore, accAfter, ufAfter, (System.nanoTime() - start) / 1e9));
     }
 
     private static String pct(double v) {
