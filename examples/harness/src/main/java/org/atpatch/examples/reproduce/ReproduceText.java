@@ -189,56 +189,57 @@ public final class ReproduceText implements Callable<Integer> {
                         .optQualityGates(QualityGates.disabled()).build().trainBundle(debugSet);
             }
             double trainSeconds = (System.nanoTime() - p0) / 1e9;
-            LabelledData toTarget = relabelled(triggered.data(), trigger.target());
-            List<Map<String, Object>> variants = new ArrayList<>();
-            for (PatchRule rule : PatchVariants.rules(bundle, List.of())) {
-                variants.add(variant(PatchVariants.label(bundle, rule), PatchVariants.patched(bundle, victim, rule), eval,
+            try (PatchBundle trainedBundle = bundle) {
+                LabelledData toTarget = relabelled(triggered.data(), trigger.target());
+                List<Map<String, Object>> variants = new ArrayList<>();
+                for (PatchRule rule : PatchVariants.rules(trainedBundle, List.of())) {
+                    variants.add(variant(PatchVariants.label(trainedBundle, rule), PatchVariants.patched(trainedBundle, victim, rule), eval,
+                            toTarget));
+                }
+                Engine.getInstance().setRandomSeed((int) seed);
+                variants.add(variant(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(trainedBundle, victim), eval,
                         toTarget));
-            }
-            Engine.getInstance().setRandomSeed((int) seed);
-            variants.add(variant(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(bundle, victim), eval,
-                    toTarget));
-            variants.add(variant(PatchVariants.WITHOUT_RESCALING, PatchVariants.withoutRescaling(bundle, victim), eval,
-                    toTarget));
-            variants.forEach(v -> LOG.info("variant {}", v));
-            try (PatchBundle trainedBundle = bundle;
-                    PatchedModel patched = PatchVariants.patched(trainedBundle, victim, PatchVariants.defaultRule(trainedBundle))) {
-                double accAfter = accuracy(Predictions.classes(patched, eval, 256), eval.labels());
-                double asrAfter = share(Predictions.classes(patched, triggered.data(), 256), trigger.target());
-                DetectionMetrics detection = detection(patched, eval, triggered);
-                int timed = Math.min(256, eval.size());
-                LabelledData batch = eval.range(0, timed);
-                double msPlain = Timing.msPerSample(() -> Predictions.classes(victim, batch, timed), timed);
-                double msPatched = Timing.msPerSample(() -> Predictions.classes(patched, batch, timed), timed);
-                LOG.info("AtPatch: Acc {} -> {}, ASR {} -> {}; detector {}", pct(accBefore), pct(accAfter), pct(asrBefore),
-                        pct(asrAfter), detection);
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("acc_clean_model", accClean);
-                r.put("asr_clean_model", asrClean);
-                r.put("acc_before", accBefore);
-                r.put("asr_before", asrBefore);
-                r.put("asr_floor", floor);
-                r.put("acc_after", accAfter);
-                r.put("asr_after", asrAfter);
-                r.put("detector", Map.of("precision", detection.precision(), "recall", detection.recall(),
-                        "f1", detection.f1(), "fpr", detection.fpr(), "counts", detection.toString()));
-                r.put("seconds", Map.of("trigger_search", searchSeconds, "debugging_set", debugSeconds,
-                        "atpatch_training", trainSeconds, "total", (System.nanoTime() - t0) / 1e9));
-                r.put("ms_per_sample", Map.of("unpatched", msPlain, "patched", msPatched));
-                r.put("patch_rule", trainedBundle.patchRule());
-                r.put("variants", variants);
-                r.put("debugging_set_pairs", debugSet.pairs().size());
-                r.put("quality_gates", gates);
-                r.put("trigger_in_search", search == null ? "known trigger" : searchVerdict(search, trigger));
-                r.put("search", search == null ? "known trigger" : search.candidates().stream().limit(8)
-                        .map(c -> String.format(Locale.ROOT, "%s->%d flip %.3f (confident %.3f) index %.2f%s",
-                                vocabulary.word(c.token()), c.target(), c.flipRate(), c.confidentFlipRate(), c.anomalyIndex(),
-                                c.flagged() ? " flagged" : "")).toList());
-                json.put("results", r);
-                write(json, trigger, vocabulary, search);
-                System.out.println(String.format(Locale.ROOT, "RESULT {\"acc_clean_model\":%.4f,\"asr_clean_model\":%.4f,"
-                        + "\"acc_before\":%.4f,\"asr_before\":%.4f,\"acc_after\":%.4f,\"asr_after\":%.4f,\"f1\":%.4f}",
-                        accClean, asrClean, accBefore, asrBefore, accAfter, asrAfter, detection.f1()));
+                variants.add(variant(PatchVariants.WITHOUT_RESCALING, PatchVariants.withoutRescaling(trainedBundle, victim), eval,
+                        toTarget));
+                variants.forEach(v -> LOG.info("variant {}", v));
+                try (PatchedModel patched = PatchVariants.patched(trainedBundle, victim, PatchVariants.defaultRule(trainedBundle))) {
+                    double accAfter = accuracy(Predictions.classes(patched, eval, 256), eval.labels());
+                    double asrAfter = share(Predictions.classes(patched, triggered.data(), 256), trigger.target());
+                    DetectionMetrics detection = detection(patched, eval, triggered);
+                    int timed = Math.min(256, eval.size());
+                    LabelledData batch = eval.range(0, timed);
+                    double msPlain = Timing.msPerSample(() -> Predictions.classes(victim, batch, timed), timed);
+                    double msPatched = Timing.msPerSample(() -> Predictions.classes(patched, batch, timed), timed);
+                    LOG.info("AtPatch: Acc {} -> {}, ASR {} -> {}; detector {}", pct(accBefore), pct(accAfter), pct(asrBefore),
+                            pct(asrAfter), detection);
+                    Map<String, Object> r = new LinkedHashMap<>();
+                    r.put("acc_clean_model", accClean);
+                    r.put("asr_clean_model", asrClean);
+                    r.put("acc_before", accBefore);
+                    r.put("asr_before", asrBefore);
+                    r.put("asr_floor", floor);
+                    r.put("acc_after", accAfter);
+                    r.put("asr_after", asrAfter);
+                    r.put("detector", Map.of("precision", detection.precision(), "recall", detection.recall(),
+                            "f1", detection.f1(), "fpr", detection.fpr(), "counts", detection.toString()));
+                    r.put("seconds", Map.of("trigger_search", searchSeconds, "debugging_set", debugSeconds,
+                            "atpatch_training", trainSeconds, "total", (System.nanoTime() - t0) / 1e9));
+                    r.put("ms_per_sample", Map.of("unpatched", msPlain, "patched", msPatched));
+                    r.put("patch_rule", trainedBundle.patchRule());
+                    r.put("variants", variants);
+                    r.put("debugging_set_pairs", debugSet.pairs().size());
+                    r.put("quality_gates", gates);
+                    r.put("trigger_in_search", search == null ? "known trigger" : searchVerdict(search, trigger));
+                    r.put("search", search == null ? "known trigger" : search.candidates().stream().limit(8)
+                            .map(c -> String.format(Locale.ROOT, "%s->%d flip %.3f (confident %.3f) index %.2f%s",
+                                    vocabulary.word(c.token()), c.target(), c.flipRate(), c.confidentFlipRate(), c.anomalyIndex(),
+                                    c.flagged() ? " flagged" : "")).toList());
+                    json.put("results", r);
+                    write(json, trigger, vocabulary, search);
+                    System.out.println(String.format(Locale.ROOT, "RESULT {\"acc_clean_model\":%.4f,\"asr_clean_model\":%.4f,"
+                            + "\"acc_before\":%.4f,\"asr_before\":%.4f,\"acc_after\":%.4f,\"asr_after\":%.4f,\"f1\":%.4f}",
+                            accClean, asrClean, accBefore, asrBefore, accAfter, asrAfter, detection.f1()));
+                }
             }
         }
         return 0;
