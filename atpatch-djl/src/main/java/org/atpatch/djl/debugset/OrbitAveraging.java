@@ -125,7 +125,6 @@ public final class OrbitAveraging {
         NDManager m = input.getManager();
         try (NDManager sub = m.newSubManager()) {
             ParameterStore ps = new ParameterStore(sub, false);
-            NDArray own = model.getBlock().forward(ps, new NDList(input), false).singletonOrThrow();
             Shape rows = new Shape(orbit, b, sampleSize);
             NDArray keep = sub.create(kept).reshape(1, 1, sampleSize).broadcast(rows);
             NDArray values = sub.create(combinations, new Shape(orbit, 1, sampleSize)).toType(input.getDataType(), false)
@@ -141,6 +140,7 @@ public final class OrbitAveraging {
             if (divergentOnly) {
                 out = divergent;
             } else {
+                NDArray own = model.getBlock().forward(ps, new NDList(input), false).singletonOrThrow();
                 NDArray averaged = perMember.softmax(2).mean(new int[] {0}).log(); // (B, classes)
                 out = NDArrays.where(divergent.expandDims(1).broadcast(own.getShape()), averaged.toType(own.getDataType(), false),
                         own);

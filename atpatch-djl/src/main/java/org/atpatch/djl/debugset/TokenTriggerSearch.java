@@ -155,8 +155,9 @@ public final class TokenTriggerSearch {
             int[] byGap = Arrays.stream(others).boxed()
                     .sorted(Comparator.comparingDouble((Integer i) -> logp[i][cls] - logp[i][predicted[i]]))
                     .mapToInt(Integer::intValue).toArray();
+            int half = Math.max(1, byGap.length / 2);
             boolean[] confident = new boolean[pool.size()];
-            for (int k = 0; k < Math.max(1, byGap.length / 2); k++) {
+            for (int k = 0; k < half; k++) {
                 confident[byGap[k]] = true;
             }
             float[] screen = screen(model, pool, Arrays.copyOf(others, Math.min(screenTexts, others.length)), positions,
@@ -175,7 +176,7 @@ public final class TokenTriggerSearch {
                         .count();
                 tried.add(new int[] {candidates[k], c});
                 rates.add((double) flipped / others.length);
-                confidentRates.add((double) confidentFlipped / Math.max(1, byGap.length / 2));
+                confidentRates.add((double) confidentFlipped / half);
                 scores.add((double) screen[k]);
             }
         }

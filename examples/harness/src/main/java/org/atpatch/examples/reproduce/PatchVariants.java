@@ -62,7 +62,7 @@ public final class PatchVariants {
      * @param bundle the trained bundle
      * @param model the victim
      * @param rule the patch rule
-     * @return AtPatch with the bundle's detector, Q, τ and mode and this rule
+     * @return AtPatch with the bundle's detector, Q, τ, mode and flag dilation and this rule
      */
     public static PatchedModel patched(PatchBundle bundle, Model model, PatchRule rule) {
         return base(bundle, model, rule).setDetector(bundle.detector()).build();
@@ -90,6 +90,6 @@ public final class PatchVariants {
 
     private static PatchedModel.Builder base(PatchBundle bundle, Model model, PatchRule rule) {
         return PatchedModel.builder().setModel(model).setBenignStatistics(bundle.benign()).optTau(bundle.tau())
-                .optPatchRule(rule).optMode(bundle.mode());
+                .optPatchRule(rule).optMode(bundle.mode()).optFlagDilation(bundle.flagDilation());
     }
 }

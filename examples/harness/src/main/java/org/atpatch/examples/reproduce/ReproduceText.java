@@ -192,9 +192,11 @@ public final class ReproduceText implements Callable<Integer> {
             try (PatchBundle trainedBundle = bundle) {
                 LabelledData toTarget = relabelled(triggered.data(), trigger.target());
                 List<Map<String, Object>> variants = new ArrayList<>();
+                Map<String, Object> chosen = null; // the bundle's own rule: AtPatch's numbers
                 for (PatchRule rule : PatchVariants.rules(trainedBundle, List.of())) {
                     variants.add(variant(PatchVariants.label(trainedBundle, rule), PatchVariants.patched(trainedBundle, victim, rule), eval,
                             toTarget));
+                    chosen = rule.name().equals(trainedBundle.patchRule()) ? variants.get(variants.size() - 1) : chosen;
                 }
                 Engine.getInstance().setRandomSeed((int) seed);
                 variants.add(variant(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(trainedBundle, victim), eval,
@@ -203,8 +205,8 @@ public final class ReproduceText implements Callable<Integer> {
                         toTarget));
                 variants.forEach(v -> LOG.info("variant {}", v));
                 try (PatchedModel patched = PatchVariants.patched(trainedBundle, victim, PatchVariants.defaultRule(trainedBundle))) {
-                    double accAfter = accuracy(Predictions.classes(patched, eval, 256), eval.labels());
-                    double asrAfter = share(Predictions.classes(patched, triggered.data(), 256), trigger.target());
+                    double accAfter = (double) chosen.get("acc");
+                    double asrAfter = (double) chosen.get("asr");
                     DetectionMetrics detection = detection(patched, eval, triggered);
                     int timed = Math.min(256, eval.size());
                     LabelledData batch = eval.range(0, timed);
