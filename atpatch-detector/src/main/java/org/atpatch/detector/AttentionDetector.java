@@ -336,36 +336,33 @@ public final class AttentionDetector implements ColumnDetector, AutoCloseable {
         long n = first.getShape().get(1);
         NDManager caller = first.getManager();
         try (NDManager scope = caller.newSubManager(first.getDevice())) {
-            NDList views = new NDList(l);
-            for (NDArray a : headAveragedPerLayer) {
-                views.add(inScope(a, scope));
-            }
-            NDArray oneHot = scope.eye(l).tile(new long[] {b, 1});
-            NDArray p;
-            if (network.parameterFreeFeatures()) {
-                // Column statistics. Small batches: the maps are stacked first and reduced in one set of
-                // ops, since per-op dispatch dominates there. Large ones: each layer's maps are reduced
-                // where they lie and only the small (B, L, F, N) features are stacked, since a stacked
-                // copy of all maps costs more than it saves.
-                ParameterStore ps = store(first.getDevice());
-                NDArray f;
-                if ((long) l * b * n * n <= STACKED_FEATURES_MAX_FLOATS) {
-                    f = network.features(ps, NDArrays.stack(views, 1).reshape(b * l, n, n), false)
-                            .reshape(b, l, -1, n);
-                } else {
-                    NDList features = new NDList(l);
-                    for (NDArray a : views) {
-                        features.add(network.features(ps, a, false));
+            ParameterStore ps = store(first.getDevice());
+            NDArray f;
+            if (network.parameterFreeFeatures() && (long) l * b * n * n > STACKED_FEATURES_MAX_FLOATS) {
+                // Column statistics of a large batch: each layer's maps are reduced where they lie and
+                // only the small (B, L, F, N) features are stacked, since a stacked copy of all maps costs
+                // more than it saves.
+                try (NDList features = new NDList(l)) {
+                    for (NDArray a : headAveragedPerLayer) {
+                        try (NDArray view = inScope(a, scope)) {
+                            features.add(network.features(ps, view, false));
+                        }
                     }
                     f = NDArrays.stack(features, 1);
                 }
-                requireFinite(f, "maps"); // a NaN or Inf in a map shows in its column's mean
-                NDArray logits = network.fromFeatures(ps, f.reshape(b * l, f.getShape().get(2), n), oneHot, false).get(0);
-                p = Activation.sigmoid(logits).reshape(b, l, n);
             } else {
-                NDArray x = NDArrays.stack(views, 1).reshape(b * l, n, n);
-                requireFinite(x, "maps");
-                p = forward(x, oneHot).reshape(b, l, n);
+                // Small batches (and the paper's CNN): the maps are stacked and run through one set of
+                // ops, since per-op dispatch dominates there.
+                NDArray stacked = NDArrays.stack(new NDList(headAveragedPerLayer), 1); // in the caller's manager
+                stacked.attach(scope);
+                try (NDArray maps = asFloat(stacked); NDArray flat = maps.reshape(b * l, n, n)) {
+                    f = network.features(ps, flat, false).reshape(b, l, -1, n);
+                }
+            }
+            requireFinite(f, "maps"); // a NaN or Inf in a map shows in its column's mean (both kinds have one)
+            NDArray p;
+            try (f; NDArray logits = network.logitsInLayerOrder(ps, f.reshape(b * l, f.getShape().get(2), n))) {
+                p = Activation.sigmoid(logits).reshape(b, l, n);
             }
             p.attach(caller);
             return p;
@@ -407,7 +404,12 @@ public final class AttentionDetector implements ColumnDetector, AutoCloseable {
     private static NDArray inScope(NDArray a, NDManager scope) {
         NDArray view = a.reshape(a.getShape());
         view.attach(scope);
-        return view.getDataType() == DataType.FLOAT32 ? view : view.toType(DataType.FLOAT32, false);
+        return asFloat(view);
+    }
+
+    /** {@code a} as float32, in its own manager. */
+    private static NDArray asFloat(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false);
     }
 
     private void requireMaps(NDArray a, String what) {

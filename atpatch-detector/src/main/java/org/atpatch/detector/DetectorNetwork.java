@@ -150,56 +150,150 @@ final class DetectorNetwork extends AbstractBlock {
     NDList fromFeatures(ParameterStore ps, NDArray cols, NDArray layerOneHot, boolean training) {
         var device = cols.getDevice();
         long n = cols.getShape().get(2);
+        int h = arch.hiddenSize();
+        NDArray z = hidden(ps, cols, training);
+        try (NDArray perMap = z.reshape(-1, n, h)) { // a view of z
+            if (layerEmbedding != null) {
+                if (layerOneHot == null) {
+                    throw new IllegalArgumentException("this detector has a layer embedding: pass each map's layer");
+                }
+                // one-hot (B, L) · embedding (L, H): starts from the input side, so nothing lands in the
+                // parameters' manager.
+                perMap.addi(layerOneHot.matMul(ps.getValue(layerEmbedding, device, training)).expandDims(1));
+            }
+            if (positionEmbedding != null) {
+                requirePositionTokens(layerOneHot != null, n);
+                try (NDArray pos = layerOneHot.matMul(ps.getValue(positionEmbedding, device, training));
+                        NDArray perColumn = pos.reshape(-1, n, h)) {
+                    perMap.addi(perColumn);
+                }
+            }
+        }
+        try (NDList rows = head(ps, z, training)) {
+            return new NDList(rows.get(0).reshape(-1, n), rows.get(1).reshape(-1, n, h));
+        }
+    }
+
+    /**
+     * Inference on the maps of every layer of each sample, in order: row {@code s·L + l} holds sample
+     * s's layer l. Gives the same logits as {@link #fromFeatures} with each row's layer one-hot, but
+     * adds the layer (and position) embeddings by broadcasting over the samples instead of a one-hot
+     * product per row, which at batch 256 on the MNIST ViT alone writes and reads a
+     * {@code (B·L, N·H)} array.
+     *
+     * @param cols {@code (B·L, F, N)} from {@link #features}
+     * @return logits {@code (B·L·N, 1)}, row-major over (sample, layer, column)
+     */
+    NDArray logitsInLayerOrder(ParameterStore ps, NDArray cols) {
+        var device = cols.getDevice();
+        long n = cols.getShape().get(2);
+        int layers = arch.layers();
+        int h = arch.hiddenSize();
+        NDArray z = hidden(ps, cols, false);
+        try (NDArray perLayer = z.reshape(-1, layers, n, h)) { // a view of z
+            if (layerEmbedding != null) {
+                try (NDArray e = inScope(ps.getValue(layerEmbedding, device, false).reshape(layers, 1, h), z)) {
+                    perLayer.addi(e);
+                }
+            }
+            if (positionEmbedding != null) {
+                requirePositionTokens(true, n);
+                try (NDArray p = inScope(ps.getValue(positionEmbedding, device, false).reshape(layers, n, h), z)) {
+                    perLayer.addi(p);
+                }
+            }
+        }
+        try (NDList out = head(ps, z, false)) {
+            NDArray logits = out.get(0);
+            out.remove(0);
+            return logits;
+        }
+    }
+
+    /** A view of a parameter moved into {@code like}'s manager, so that nothing is left in the parameters'. */
+    private static NDArray inScope(NDArray parameterView, NDArray like) {
+        parameterView.attach(like.getManager());
+        return parameterView;
+    }
+
+    private void requirePositionTokens(boolean layersGiven, long n) {
+        if (!layersGiven || n != arch.tokens()) {
+            throw new IllegalArgumentException("this detector has a position embedding for N = " + arch.tokens()
+                    + ": pass each map's layer and maps of that N (got N = " + n + ")");
+        }
+    }
+
+    /**
+     * The column convolution, the z-score over the map's columns and the MLP's first linear layer,
+     * before its layer and position embeddings. The per-column layers run on {@code (B·N, ·)} rows,
+     * so that each is one matrix product with its bias added inside it (on a 3-D input PyTorch adds
+     * the bias as a pass of its own).
+     *
+     * @param cols {@code (B, F, N)}
+     * @return {@code (B·N, hidden)}, row-major over (map, column)
+     */
+    private NDArray hidden(ParameterStore ps, NDArray cols, boolean training) {
+        var device = cols.getDevice();
+        long f = cols.getShape().get(1);
+        long n = cols.getShape().get(2);
+        // Intermediates are closed as soon as the next step has read them (see statistics); autograd
+        // keeps what the backward pass needs on its own.
         // Kernel-3 convolution along the columns, written as a linear map of each column's features
         // beside its left and right neighbours' (zero beyond the edges). DJL/PyTorch's conv1d on CPU
         // can return non-deterministic values (occasionally NaN) with two threads, while this form is
         // plain matrix arithmetic.
-        NDArray perColumn = cols.transpose(0, 2, 1); // (B, N, 2·C1 + 2)
-        NDArray padded = perColumn.pad(new Shape(0, 0, 1, 1), 0f); // (B, N + 2, ·)
-        NDArray neighbours = NDArrays.concat(new NDList(
-                padded.get(new NDIndex(":, 0:{}", n)),
-                padded.get(new NDIndex(":, 1:{}", n + 1)),
-                padded.get(new NDIndex(":, 2:{}", n + 2))), 2);
-        NDArray h = act(Linear.linear(neighbours, ps.getValue(columnWeight, device, training),
-                        ps.getValue(columnBias, device, training))
-                .singletonOrThrow()); // (B, N, C2)
+        NDArray neighbours;
+        try (NDArray padded = cols.transpose(0, 2, 1).pad(new Shape(0, 0, 1, 1), 0f); // (B, N + 2, F)
+                NDList shifted = new NDList(
+                        padded.get(new NDIndex(":, 0:{}", n)),
+                        padded.get(new NDIndex(":, 1:{}", n + 1)),
+                        padded.get(new NDIndex(":, 2:{}", n + 2)))) {
+            neighbours = NDArrays.concat(shifted, 2); // (B, N, 3·F)
+        }
+        NDArray h;
+        try (neighbours; NDArray rows = neighbours.reshape(-1, 3 * f);
+                NDArray pre = Linear.linear(rows, ps.getValue(columnWeight, device, training),
+                        ps.getValue(columnBias, device, training)).singletonOrThrow();
+                NDArray activated = act(pre)) {
+            h = activated.reshape(-1, n, arch.columnChannels()); // (B, N, C2)
+        }
         // Each column beside how far it stands out from the map's other columns, as a z-score over the
         // columns of its map: (B, N, 2·C2). Over-attention is a column that stands out.
-        NDArray centred = h.sub(h.mean(new int[] {1}, true));
-        // The floor keeps the division tame when a feature barely varies across the columns: a much
-        // smaller floor lets such features amplify noise until training diverges.
-        NDArray spread = centred.square().mean(new int[] {1}, true).add(SPREAD_FLOOR).sqrt();
-        h = h.concat(centred.div(spread), 2);
-        NDArray z = Linear.linear(h, ps.getValue(mlp1Weight, device, training),
-                        ps.getValue(mlp1Bias, device, training))
-                .singletonOrThrow();
-        if (layerEmbedding != null) {
-            if (layerOneHot == null) {
-                throw new IllegalArgumentException("this detector has a layer embedding: pass each map's layer");
+        try (h; NDArray centred = h.sub(h.mean(new int[] {1}, true))) {
+            // The floor keeps the division tame when a feature barely varies across the columns: a much
+            // smaller floor lets such features amplify noise until training diverges.
+            NDArray spread;
+            try (NDArray square = centred.square()) {
+                spread = square.mean(new int[] {1}, true).add(SPREAD_FLOOR).sqrt();
             }
-            // one-hot (B, L) · embedding (L, H): starts from the input side, so nothing lands in the
-            // parameters' manager.
-            z = z.add(layerOneHot.matMul(ps.getValue(layerEmbedding, device, training)).expandDims(1));
-        }
-        if (positionEmbedding != null) {
-            if (layerOneHot == null || n != arch.tokens()) {
-                throw new IllegalArgumentException("this detector has a position embedding for N = " + arch.tokens()
-                        + ": pass each map's layer and maps of that N (got N = " + n + ")");
+            try (NDArray standardised = centred.div(spread); NDArray both = h.concat(standardised, 2);
+                    NDArray rows = both.reshape(-1, 2L * arch.columnChannels())) {
+                return Linear.linear(rows, ps.getValue(mlp1Weight, device, training), ps.getValue(mlp1Bias, device, training))
+                        .singletonOrThrow();
             }
-            NDArray pos = layerOneHot.matMul(ps.getValue(positionEmbedding, device, training));
-            z = z.add(pos.reshape(-1, n, arch.hiddenSize()));
         }
-        z = act(z);
+    }
+
+    /**
+     * The MLP's activation and second layer (the column embedding), then the read-out; closes {@code z}.
+     *
+     * @param z {@code (B·N, hidden)}, the first layer's output with its embeddings added
+     * @return logits {@code (B·N, 1)} and column embeddings {@code (B·N, hidden)}
+     */
+    private NDList head(ParameterStore ps, NDArray z, boolean training) {
+        var device = z.getDevice();
         // The column embedding f_θ is taken before its activation, so that cosine similarities can be
         // negative and the contrastive term can push the two classes to opposite sides.
-        NDArray embedding = Linear.linear(z, ps.getValue(mlp2Weight, device, training),
-                        ps.getValue(mlp2Bias, device, training))
-                .singletonOrThrow();
-        NDArray logits = Linear.linear(act(embedding), ps.getValue(outWeight, device, training),
-                        ps.getValue(outBias, device, training))
-                .singletonOrThrow()
-                .squeeze(2);
-        return new NDList(logits, embedding);
+        NDArray embedding;
+        try (z; NDArray a = act(z)) {
+            embedding = Linear.linear(a, ps.getValue(mlp2Weight, device, training), ps.getValue(mlp2Bias, device, training))
+                    .singletonOrThrow();
+        }
+        try (NDArray a = act(embedding)) {
+            NDArray logits = Linear.linear(a, ps.getValue(outWeight, device, training), ps.getValue(outBias, device, training))
+                    .singletonOrThrow();
+            return new NDList(logits, embedding);
+        }
     }
 
     /**
@@ -229,18 +323,33 @@ final class DetectorNetwork extends AbstractBlock {
      * @return {@code (B, 9, N)}
      */
     private static NDArray statistics(NDArray maps, long n) {
-        NDArray scaled = maps.mul(n); // (B, N, N), uniform attention reads 1
-        NDArray mean = scaled.mean(new int[] {1});
-        NDArray max = scaled.max(new int[] {1});
-        NDArray spread = scaled.square().mean(new int[] {1}).sub(mean.square()).maximum(0f).sqrt();
-        NDArray cls = scaled.get(new NDIndex(":, 0, :"));
-        NDArray logs = scaled.add(LOG_FLOOR).log();
-        NDArray meanLog = logs.mean(new int[] {1});
-        // The token's own query row: how peaked its attention is, and its (N-scaled) negative entropy.
-        NDArray rowMax = scaled.max(new int[] {2});
-        NDArray rowSharpness = scaled.mul(logs).mean(new int[] {2});
-        return NDArrays.stack(new NDList(mean, max, spread, cls, meanLog, mean.add(LOG_FLOOR).log(),
-                max.add(LOG_FLOOR).log(), rowMax.add(LOG_FLOOR).log(), rowSharpness), 1);
+        // Each map-sized intermediate is closed as soon as it is reduced, so that at most three exist at
+        // once and the allocator hands the same memory back: on a CPU, fresh pages for a map-sized array
+        // cost more than the arithmetic on it. The maps carry no gradient, so the product is taken in place.
+        NDArray cls = maps.get(new NDIndex(":, 0")).mul(n); // a copy, so that nothing holds on to scaled
+        try (NDArray scaled = maps.mul(n)) { // (B, N, N), uniform attention reads 1
+            NDArray mean = scaled.mean(new int[] {1});
+            NDArray max = scaled.max(new int[] {1});
+            NDArray meanSquare;
+            try (NDArray square = scaled.square()) {
+                meanSquare = square.mean(new int[] {1});
+            }
+            NDArray spread = meanSquare.sub(mean.square()).maximum(0f).sqrt();
+            // The token's own query row: how peaked its attention is, and its (N-scaled) negative entropy.
+            NDArray rowMax = scaled.max(new int[] {2});
+            NDArray logs;
+            try (NDArray shifted = scaled.add(LOG_FLOOR)) {
+                logs = shifted.log();
+            }
+            NDArray meanLog;
+            NDArray rowSharpness;
+            try (logs) {
+                meanLog = logs.mean(new int[] {1});
+                rowSharpness = logs.muli(scaled).mean(new int[] {2});
+            }
+            return NDArrays.stack(new NDList(mean, max, spread, cls, meanLog, mean.add(LOG_FLOOR).log(),
+                    max.add(LOG_FLOOR).log(), rowMax.add(LOG_FLOOR).log(), rowSharpness), 1);
+        }
     }
 
     /**

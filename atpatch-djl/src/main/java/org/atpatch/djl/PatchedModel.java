@@ -635,7 +635,17 @@ public final class PatchedModel implements AutoCloseable {
     /** Pass 1: the unpatched forward with detection on every layer, and the flags decided on the host. */
     private Pass1 detect(PatchState s, NDArray x, boolean report) {
         Detection detection = new Detection(x.getShape().get(0));
-        NDArray logits = forward(x, detection);
+        NDArray logits;
+        // The forward's own arrays (every layer's per-head maps among them) are freed before the detector
+        // runs, so that its arrays reuse their memory: only the logits and the head means outlive the
+        // forward's scope. On a CPU at batch 256 fresh memory costs more than the arithmetic done in it.
+        NDManager outer = x.getManager();
+        try (NDManager forwardScope = outer.newSubManager()) {
+            x.tempAttach(forwardScope);
+            logits = forward(x, detection);
+            logits.attach(outer);
+            detection.headMeans.forEach(h -> h.attach(outer));
+        }
         NDArray probs;
         NDArray flags = null;
         PassOneReadout readout;

@@ -92,6 +92,16 @@ class PatchedModelTest {
                 .build();
     }
 
+    /** Arrays one unpatched forward of {@code x} leaves in its manager: a lower bound on what pass 1 makes. */
+    private static int arraysOfOneForward(NDArray x) {
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray copy = x.duplicate();
+            copy.attach(sub);
+            model.getBlock().forward(new ParameterStore(sub, false), new NDList(copy), false);
+            return sub.getManagedArrays().size();
+        }
+    }
+
     private static float[] row(float[] logits, int i) {
         return java.util.Arrays.copyOfRange(logits, i * Fixtures.CLASSES, (i + 1) * Fixtures.CLASSES);
     }
@@ -235,14 +245,7 @@ class PatchedModelTest {
     @Test
     void passOneIsFreedBeforeTheReRun() {
         NDArray x = Fixtures.images(manager, 3, 8);
-        // Arrays one unpatched forward leaves in its manager: a lower bound on what pass 1 makes.
-        int oneForward;
-        try (NDManager sub = manager.newSubManager()) {
-            NDArray copy = x.duplicate();
-            copy.attach(sub);
-            model.getBlock().forward(new ParameterStore(sub, false), new NDList(copy), false);
-            oneForward = sub.getManagedArrays().size();
-        }
+        int oneForward = arraysOfOneForward(x);
         // Arrays the call holds when the re-run's first layer starts, in both the all-flagged and the
         // mixed batch (whose pass-1 logits are kept for the unflagged sample).
         for (int[][] columns : new int[][][] {{{4}, {5}, {6}}, {{4}, {}, {6}}}) {
@@ -269,6 +272,37 @@ class PatchedModelTest {
             assertTrue(held.get(0) < oneForward / 2, "the re-run starts holding " + held.get(0)
                     + " arrays; one forward makes " + oneForward + ": pass 1 was not freed");
         }
+    }
+
+    @Test
+    void passOnesForwardIsFreedBeforeTheDetectorRuns() {
+        NDArray x = Fixtures.images(manager, 3, 9);
+        int oneForward = arraysOfOneForward(x);
+        // What the head means' manager holds when the detector is called: the head means, the logits
+        // and the input, not the forward's per-head maps and hidden states.
+        List<Integer> held = new java.util.ArrayList<>();
+        ColumnDetector script = Fixtures.scripted(new int[][] {{4}, {}, {6}});
+        ColumnDetector watching = new ColumnDetector() {
+            @Override
+            public NDArray detect(NDArray maps, int layer) {
+                return script.detect(maps, layer);
+            }
+
+            @Override
+            public NDArray detectAll(List<NDArray> headMeans) {
+                held.add(headMeans.get(0).getManager().getManagedArrays().size());
+                return ColumnDetector.super.detectAll(headMeans);
+            }
+        };
+        try (PatchedModel pm = PatchedModel.builder().setModel(model).setDetector(watching).setBenignStatistics(benign)
+                .optPatchRule(PatchRules.gamma()).build()) {
+            float[] logits = pm.predict(x).toFloatArray();
+            float[] plain = unpatched(x);
+            assertArrayEquals(row(plain, 1), row(logits, 1), 0f, "the unflagged sample keeps pass 1's logits");
+        }
+        assertEquals(1, held.size());
+        assertTrue(held.get(0) <= Fixtures.DEPTH + 2, "the head means' manager holds " + held.get(0)
+                + " arrays when the detector starts; one forward makes " + oneForward + ": the forward was not freed");
     }
 
     @Test
