@@ -348,7 +348,7 @@ public final class AttentionDetector implements ColumnDetector, AutoCloseable {
                             features.add(network.features(ps, view, false));
                         }
                     }
-                    f = NDArrays.stack(features, 1);
+                    f = NDArrays.stack(features, 1).reshape(b * l, n, -1); // (B·L, N, F), sample-major
                 }
             } else {
                 // Small batches (and the paper's CNN): the maps are stacked and run through one set of
@@ -356,12 +356,12 @@ public final class AttentionDetector implements ColumnDetector, AutoCloseable {
                 NDArray stacked = NDArrays.stack(new NDList(headAveragedPerLayer), 1); // in the caller's manager
                 stacked.attach(scope);
                 try (NDArray maps = asFloat(stacked); NDArray flat = maps.reshape(b * l, n, n)) {
-                    f = network.features(ps, flat, false).reshape(b, l, -1, n);
+                    f = network.features(ps, flat, false); // (B·L, N, F)
                 }
             }
             requireFinite(f, "maps"); // a NaN or Inf in a map shows in its column's mean (both kinds have one)
             NDArray p;
-            try (f; NDArray logits = network.logitsInLayerOrder(ps, f.reshape(b * l, f.getShape().get(2), n))) {
+            try (f; NDArray logits = network.logitsInLayerOrder(ps, f)) {
                 p = Activation.sigmoid(logits).reshape(b, l, n);
             }
             p.attach(caller);

@@ -133,7 +133,7 @@ final class DetectorNetwork extends AbstractBlock {
      * The first stage: per-column features of each map.
      *
      * @param maps head-averaged maps {@code (B, N, N)}
-     * @return {@code (B, F, N)} with F = {@link DetectorArchitecture#columnFeatures()}
+     * @return {@code (B, N, F)} with F = {@link DetectorArchitecture#columnFeatures()}
      */
     NDArray features(ParameterStore ps, NDArray maps, boolean training) {
         long n = maps.getShape().get(1);
@@ -143,13 +143,13 @@ final class DetectorNetwork extends AbstractBlock {
     /**
      * The rest of the network on per-column features.
      *
-     * @param cols {@code (B, F, N)} from {@link #features}
+     * @param cols {@code (B, N, F)} from {@link #features}
      * @param layerOneHot each map's layer one-hot {@code (B, L)}, or null without embeddings
      * @return logits {@code (B, N)} and column embeddings {@code (B, N, hidden)}
      */
     NDList fromFeatures(ParameterStore ps, NDArray cols, NDArray layerOneHot, boolean training) {
         var device = cols.getDevice();
-        long n = cols.getShape().get(2);
+        long n = cols.getShape().get(1);
         int h = arch.hiddenSize();
         NDArray z = hidden(ps, cols, training);
         try (NDArray perMap = z.reshape(-1, n, h)) { // a view of z
@@ -181,12 +181,12 @@ final class DetectorNetwork extends AbstractBlock {
      * product per row, which at batch 256 on the MNIST ViT alone writes and reads a
      * {@code (B·L, N·H)} array.
      *
-     * @param cols {@code (B·L, F, N)} from {@link #features}
+     * @param cols {@code (B·L, N, F)} from {@link #features}
      * @return logits {@code (B·L·N, 1)}, row-major over (sample, layer, column)
      */
     NDArray logitsInLayerOrder(ParameterStore ps, NDArray cols) {
         var device = cols.getDevice();
-        long n = cols.getShape().get(2);
+        long n = cols.getShape().get(1);
         int layers = arch.layers();
         int h = arch.hiddenSize();
         NDArray z = hidden(ps, cols, false);
@@ -229,26 +229,23 @@ final class DetectorNetwork extends AbstractBlock {
      * so that each is one matrix product with its bias added inside it (on a 3-D input PyTorch adds
      * the bias as a pass of its own).
      *
-     * @param cols {@code (B, F, N)}
+     * @param cols {@code (B, N, F)}
      * @return {@code (B·N, hidden)}, row-major over (map, column)
      */
     private NDArray hidden(ParameterStore ps, NDArray cols, boolean training) {
         var device = cols.getDevice();
-        long f = cols.getShape().get(1);
-        long n = cols.getShape().get(2);
+        long n = cols.getShape().get(1);
+        long f = cols.getShape().get(2);
         // Intermediates are closed as soon as the next step has read them (see statistics); autograd
         // keeps what the backward pass needs on its own.
         // Kernel-3 convolution along the columns, written as a linear map of each column's features
         // beside its left and right neighbours' (zero beyond the edges). DJL/PyTorch's conv1d on CPU
         // can return non-deterministic values (occasionally NaN) with two threads, while this form is
         // plain matrix arithmetic.
+        // Each shift is one pad that adds a zero column on one side and drops one on the other.
         NDArray neighbours;
-        try (NDArray padded = cols.transpose(0, 2, 1).pad(new Shape(0, 0, 1, 1), 0f); // (B, N + 2, F)
-                NDList shifted = new NDList(
-                        padded.get(new NDIndex(":, 0:{}", n)),
-                        padded.get(new NDIndex(":, 1:{}", n + 1)),
-                        padded.get(new NDIndex(":, 2:{}", n + 2)))) {
-            neighbours = NDArrays.concat(shifted, 2); // (B, N, 3·F)
+        try (NDArray left = cols.pad(new Shape(0, 0, 1, -1), 0f); NDArray right = cols.pad(new Shape(0, 0, -1, 1), 0f)) {
+            neighbours = NDArrays.concat(new NDList(left, cols, right), 2); // (B, N, 3·F): [left, self, right]
         }
         NDArray h;
         try (neighbours; NDArray rows = neighbours.reshape(-1, 3 * f);
@@ -300,7 +297,7 @@ final class DetectorNetwork extends AbstractBlock {
      * The paper's features: the 3 × 3 convolution over N·A and log(N·A + floor), pooled per column over
      * the query axis (mean and max of its planes, and the mean of the two input planes).
      *
-     * @return {@code (B, 2·convChannels + 2, N)}
+     * @return {@code (B, N, 2·convChannels + 2)}
      */
     private NDArray convolved(ParameterStore ps, NDArray maps, long n, boolean training) {
         var device = maps.getDevice();
@@ -311,7 +308,8 @@ final class DetectorNetwork extends AbstractBlock {
                         new Shape(1, 1), new Shape(1, 1), new Shape(1, 1))
                 .singletonOrThrow();
         x = act(x);
-        return NDArrays.concat(new NDList(x.mean(new int[] {2}), x.max(new int[] {2}), input.mean(new int[] {2})), 1);
+        return NDArrays.concat(new NDList(x.mean(new int[] {2}), x.max(new int[] {2}), input.mean(new int[] {2})), 1)
+                .transpose(0, 2, 1);
     }
 
     /**
@@ -320,14 +318,14 @@ final class DetectorNetwork extends AbstractBlock {
      * mean and max, and the column token's own query row: its peak (log) and its sharpness (the mean of
      * N·A · log(N·A + floor) over the keys).
      *
-     * @return {@code (B, 9, N)}
+     * @return {@code (B, N, 9)}
      */
     private static NDArray statistics(NDArray maps, long n) {
         // Each map-sized intermediate is closed as soon as it is reduced, so that at most three exist at
         // once and the allocator hands the same memory back: on a CPU, fresh pages for a map-sized array
         // cost more than the arithmetic on it. The maps carry no gradient, so the product is taken in place.
-        NDArray cls = maps.get(new NDIndex(":, 0")).mul(n); // a copy, so that nothing holds on to scaled
-        try (NDArray scaled = maps.mul(n)) { // (B, N, N), uniform attention reads 1
+        try (NDArray scaled = maps.mul(n); // (B, N, N), uniform attention reads 1
+                NDArray cls = scaled.get(new NDIndex(":, 0"))) { // a view, closed before scaled
             NDArray mean = scaled.mean(new int[] {1});
             NDArray max = scaled.max(new int[] {1});
             NDArray meanSquare;
@@ -347,8 +345,11 @@ final class DetectorNetwork extends AbstractBlock {
                 meanLog = logs.mean(new int[] {1});
                 rowSharpness = logs.muli(scaled).mean(new int[] {2});
             }
-            return NDArrays.stack(new NDList(mean, max, spread, cls, meanLog, mean.add(LOG_FLOOR).log(),
-                    max.add(LOG_FLOOR).log(), rowMax.add(LOG_FLOOR).log(), rowSharpness), 1);
+            // (B, N, 9): mean, max, spread, CLS row, mean log; log mean, log max, log row max; sharpness.
+            return NDArrays.concat(new NDList(
+                    NDArrays.stack(new NDList(mean, max, spread, cls, meanLog), 2),
+                    NDArrays.stack(new NDList(mean, max, rowMax), 2).add(LOG_FLOOR).log(),
+                    rowSharpness.expandDims(2)), 2);
         }
     }
 
