@@ -30,6 +30,7 @@ import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.reproduce.DetectorOptions;
 import org.atpatch.examples.reproduce.ImageSplits;
+import org.atpatch.examples.reproduce.TargetSearchCache;
 import org.atpatch.examples.scenario.BackdoorVictim;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,6 +104,10 @@ public final class GeneralisationSuite implements Callable<Integer> {
     @Option(names = "--cache", description = "Victim cache (default ${DEFAULT-VALUE}).")
     Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
 
+    @Option(names = "--search-cache", description = "Target-search cache, keyed by the victim's weights, the pool and the"
+            + " search settings (default ${DEFAULT-VALUE}).")
+    Path searchCache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "target-searches");
+
     /**
      * @param args command-line arguments
      */
@@ -168,8 +173,11 @@ public final class GeneralisationSuite implements Callable<Integer> {
     private ScenarioOutcome run(SuiteScenario s, ImageSplits data, String settings) throws IOException {
         try (BackdoorVictim v = new BackdoorVictim("suite-" + s.name(), data.train(), data.eval(),
                 s.attack(data.train().sampleShape()), s.poisonRate(), epochs, s.index(), cache)) {
-            TargetSearch.Result search = TargetSearch.builder().optSeed(s.index()).optNoFlagPolicy(NoFlagPolicy.EMPTY).build()
-                    .search(v.model(), data.pool());
+            // The library's default search at the scenario's seed; loaded when this victim and pool were searched before.
+            TargetSearch.Result search = new TargetSearchCache(searchCache).searchOrLoad(v.model(), data.pool(),
+                    "seed=" + s.index() + "|noFlagPolicy=EMPTY|defaults",
+                    () -> TargetSearch.builder().optSeed(s.index()).optNoFlagPolicy(NoFlagPolicy.EMPTY).build()
+                            .search(v.model(), data.pool())).getKey();
             Map<Integer, Double> shares = new LinkedHashMap<>();
             for (int c : search.scan().candidates()) {
                 shares.put(c, search.firingShare(c));

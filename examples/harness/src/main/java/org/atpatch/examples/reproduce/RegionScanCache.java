@@ -17,6 +17,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.atpatch.core.AtomicFiles;
 import org.atpatch.djl.LabelledData;
@@ -65,20 +66,42 @@ final class RegionScanCache {
     Pair<RegionInversion.Result, Boolean> scanOrLoad(Model model, LabelledData pool, String settings,
             Supplier<RegionInversion.Result> scan) throws IOException {
         String key = key(model, pool, settings);
-        Path file = dir.resolve(key + ".json");
+        return loadOrRun(dir.resolve(key + ".json"), "region scan (" + settings + ")",
+                json -> fromJson(json, key, pool.sampleShape()), r -> toJson(r, key), scan);
+    }
+
+    /** Reads a cache entry's JSON back; throws on anything it cannot trust. */
+    interface Decoder<T> {
+        T decode(String json) throws IOException;
+    }
+
+    /**
+     * The cache's one rule: a readable entry is returned as it is; a missing or unreadable one is
+     * computed and written atomically.
+     *
+     * @param file the entry
+     * @param what what it holds, for the log
+     * @param decoder reads an entry, throwing on a damaged or foreign one
+     * @param encoder writes an entry
+     * @param run computes what the entry holds
+     * @return the value, and whether it came from the cache
+     * @throws IOException when the entry cannot be written
+     */
+    static <T> Pair<T, Boolean> loadOrRun(Path file, String what, Decoder<T> decoder, Function<T, String> encoder,
+            Supplier<T> run) throws IOException {
         if (Files.exists(file)) {
             try {
-                RegionInversion.Result r = fromJson(Files.readString(file, StandardCharsets.UTF_8), key, pool.sampleShape());
-                LOG.info("region scan loaded from cache {} ({})", file, settings);
+                T r = decoder.decode(Files.readString(file, StandardCharsets.UTF_8));
+                LOG.info("{} loaded from cache {}", what, file);
                 return new Pair<>(r, true);
             } catch (IOException | JsonParseException | IllegalArgumentException e) {
-                LOG.warn("cached region scan {} is unreadable ({}); scanning again", file, e.getMessage());
+                LOG.warn("cached {} in {} is unreadable ({}); computing it again", what, file, e.getMessage());
             }
         }
-        RegionInversion.Result r = scan.get();
-        byte[] json = toJson(r, key).getBytes(StandardCharsets.UTF_8);
+        T r = run.get();
+        byte[] json = encoder.apply(r).getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(file, out -> out.write(json));
-        LOG.info("region scan cached as {}", file);
+        LOG.info("{} cached as {}", what, file);
         return new Pair<>(r, false);
     }
 
@@ -174,7 +197,8 @@ final class RegionScanCache {
 
     private record AttemptJson(int region, TriggerJson trigger, boolean fired) {}
 
-    private record TriggerJson(int target, float[] mask, float[] pattern, double maskL1, double attackSuccess,
+    /** An inverted trigger as JSON: its mask and pattern in full, bit for bit. */
+    record TriggerJson(int target, float[] mask, float[] pattern, double maskL1, double attackSuccess,
             boolean reachedThreshold, int steps, double finalCost) {
 
         static TriggerJson of(InvertedTrigger t) {

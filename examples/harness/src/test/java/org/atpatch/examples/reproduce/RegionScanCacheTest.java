@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RegionScanCacheTest {
 
-    private static final Shape IMAGE = new Shape(1, 4, 4);
+    static final Shape IMAGE = new Shape(1, 4, 4);
 
-    private static InvertedTrigger trigger(int target, float seed) {
+    static InvertedTrigger trigger(int target, float seed) {
         float[] mask = new float[16];
         float[] pattern = new float[16];
         for (int i = 0; i < 16; i++) {
@@ -41,7 +41,7 @@ class RegionScanCacheTest {
         return new InvertedTrigger(Trigger.of(target, mask, pattern, IMAGE), 3.25 + seed, 0.875, true, 40, 1e-3);
     }
 
-    private static RegionInversion.Result scan() {
+    static RegionInversion.Result scan() {
         RegionInversion.Region a = new RegionInversion.Region(0, 0, 2, 2);
         RegionInversion.Region b = new RegionInversion.Region(2, 2, 2, 2);
         InvertedTrigger best = trigger(1, 0.5f);
@@ -51,13 +51,13 @@ class RegionScanCacheTest {
         return new RegionInversion.Result(new int[] {0, 1}, List.of(a, b), attempts, List.of(best), 0.5, 123.5);
     }
 
-    private static LabelledData pool(float first) {
+    static LabelledData pool(float first) {
         float[] inputs = new float[2 * 16];
         inputs[0] = first;
         return new LabelledData(inputs, new int[] {0, 1}, IMAGE);
     }
 
-    private static Model model() {
+    static Model model() {
         Model m = Model.newInstance("scan-cache-test");
         Linear block = Linear.builder().setUnits(2).build();
         block.initialize(m.getNDManager(), DataType.FLOAT32, new Shape(1, 16));
