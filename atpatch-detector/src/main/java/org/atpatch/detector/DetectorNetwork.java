@@ -192,26 +192,24 @@ final class DetectorNetwork extends AbstractBlock {
         NDArray z = hidden(ps, cols, false);
         try (NDArray perLayer = z.reshape(-1, layers, n, h)) { // a view of z
             if (layerEmbedding != null) {
-                try (NDArray e = inScope(ps.getValue(layerEmbedding, device, false).reshape(layers, 1, h), z)) {
+                try (NDArray e = attachedLike(ps.getValue(layerEmbedding, device, false).reshape(layers, 1, h), z)) {
                     perLayer.addi(e);
                 }
             }
             if (positionEmbedding != null) {
                 requirePositionTokens(true, n);
-                try (NDArray p = inScope(ps.getValue(positionEmbedding, device, false).reshape(layers, n, h), z)) {
+                try (NDArray p = attachedLike(ps.getValue(positionEmbedding, device, false).reshape(layers, n, h), z)) {
                     perLayer.addi(p);
                 }
             }
         }
-        try (NDList out = head(ps, z, false)) {
-            NDArray logits = out.get(0);
-            out.remove(0);
-            return logits;
-        }
+        NDList out = head(ps, z, false);
+        out.get(1).close(); // the column embeddings, which only training reads
+        return out.get(0);
     }
 
     /** A view of a parameter moved into {@code like}'s manager, so that nothing is left in the parameters'. */
-    private static NDArray inScope(NDArray parameterView, NDArray like) {
+    private static NDArray attachedLike(NDArray parameterView, NDArray like) {
         parameterView.attach(like.getManager());
         return parameterView;
     }

@@ -176,12 +176,26 @@ final class RegionScanCache {
     }
 
     private static int indexOf(List<RegionInversion.Attempt> attempts, InvertedTrigger t) {
-        for (int i = 0; i < attempts.size(); i++) {
-            if (attempts.get(i).trigger() == t) {
+        int i = identityIndex(triggers(attempts), t);
+        if (i < 0) {
+            throw new IllegalArgumentException("a selected trigger is none of the scan's attempts: " + t);
+        }
+        return i;
+    }
+
+    /** @return the scan's attempted triggers, in attempt order */
+    static List<InvertedTrigger> triggers(List<RegionInversion.Attempt> attempts) {
+        return attempts.stream().map(RegionInversion.Attempt::trigger).toList();
+    }
+
+    /** @return the index of the very object {@code t} in {@code list}, or -1 (triggers have no value equality) */
+    static int identityIndex(List<InvertedTrigger> list, InvertedTrigger t) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == t) {
                 return i;
             }
         }
-        throw new IllegalArgumentException("a selected trigger is none of the scan's attempts: " + t);
+        return -1;
     }
 
     private static MessageDigest sha256() {

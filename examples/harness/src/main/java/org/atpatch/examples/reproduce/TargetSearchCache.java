@@ -68,11 +68,16 @@ public final class TargetSearchCache {
 
     static String toJson(TargetSearch.Result r, String key) {
         List<InvertedTrigger> unrestricted = r.inversion().triggers();
+        List<InvertedTrigger> attempted = RegionScanCache.triggers(r.scan().attempts());
         List<int[]> selected = new ArrayList<>();
         for (InvertedTrigger t : r.selected()) {
-            int attempt = indexOf(r.scan().attempts().stream().map(RegionInversion.Attempt::trigger).toList(), t);
-            selected.add(attempt >= 0 ? new int[] {FROM_SCAN, attempt}
-                    : new int[] {FROM_UNRESTRICTED, requireIndex(indexOf(unrestricted, t), t)});
+            int attempt = RegionScanCache.identityIndex(attempted, t);
+            int own = RegionScanCache.identityIndex(unrestricted, t);
+            if (attempt < 0 && own < 0) {
+                throw new IllegalArgumentException("a selected trigger is neither a scan attempt nor an unrestricted trigger: "
+                        + t);
+            }
+            selected.add(attempt >= 0 ? new int[] {FROM_SCAN, attempt} : new int[] {FROM_UNRESTRICTED, own});
         }
         return GSON.toJson(new SearchJson(FORMAT, key,
                 unrestricted.stream().map(RegionScanCache.TriggerJson::of).toList(), r.inversion().threshold(),
@@ -104,7 +109,7 @@ public final class TargetSearchCache {
             if (ref == null || ref.length != 2) {
                 throw new IOException("a selected trigger needs a source and an index");
             }
-            List<InvertedTrigger> from = ref[0] == FROM_SCAN ? scan.attempts().stream().map(RegionInversion.Attempt::trigger).toList()
+            List<InvertedTrigger> from = ref[0] == FROM_SCAN ? RegionScanCache.triggers(scan.attempts())
                     : ref[0] == FROM_UNRESTRICTED ? inversion.triggers() : null;
             if (from == null || ref[1] < 0 || ref[1] >= from.size()) {
                 throw new IOException("a selected trigger names source " + ref[0] + ", index " + ref[1]);
@@ -112,22 +117,6 @@ public final class TargetSearchCache {
             selected.add(from.get(ref[1]));
         }
         return new TargetSearch.Result(inversion, scan, selected, s.seconds());
-    }
-
-    private static int indexOf(List<InvertedTrigger> list, InvertedTrigger t) {
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i) == t) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int requireIndex(int i, InvertedTrigger t) {
-        if (i < 0) {
-            throw new IllegalArgumentException("a selected trigger is neither a scan attempt nor an unrestricted trigger: " + t);
-        }
-        return i;
     }
 
     private record SearchJson(int format, String key, List<RegionScanCache.TriggerJson> unrestricted, double threshold,
