@@ -31,11 +31,12 @@ public interface ColumnDetector {
      * @return {@code (batch, L, N)}
      */
     default NDArray detectAll(List<NDArray> headAveragedPerLayer) {
-        NDList perLayer = new NDList(headAveragedPerLayer.size());
-        for (int l = 0; l < headAveragedPerLayer.size(); l++) {
-            perLayer.add(detect(headAveragedPerLayer.get(l), l));
+        try (NDList perLayer = new NDList(headAveragedPerLayer.size())) {
+            for (int l = 0; l < headAveragedPerLayer.size(); l++) {
+                perLayer.add(detect(headAveragedPerLayer.get(l), l));
+            }
+            return NDArrays.stack(perLayer, 1);
         }
-        return NDArrays.stack(perLayer, 1);
     }
 
     /** @return the N this detector was built for, or -1 if it accepts any */

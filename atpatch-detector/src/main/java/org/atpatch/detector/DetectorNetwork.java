@@ -300,7 +300,7 @@ final class DetectorNetwork extends AbstractBlock {
     private NDArray convolved(ParameterStore ps, NDArray maps, long n, boolean training) {
         var device = maps.getDevice();
         // (B, 2, N, N): N·A and log(N·A + floor); scaled so that the features do not depend on N.
-        NDArray scaled = maps.mul(n).expandDims(1);
+        NDArray scaled = Scalars.times(maps, n).expandDims(1);
         NDArray input = scaled.concat(scaled.add(LOG_FLOOR).log(), 1);
         NDArray x = Conv2d.conv2d(input, ps.getValue(convWeight, device, training), ps.getValue(convBias, device, training),
                         new Shape(1, 1), new Shape(1, 1), new Shape(1, 1))
@@ -321,8 +321,9 @@ final class DetectorNetwork extends AbstractBlock {
     private static NDArray statistics(NDArray maps, long n) {
         // Each map-sized intermediate is closed as soon as it is reduced, so that at most three exist at
         // once and the allocator hands the same memory back: on a CPU, fresh pages for a map-sized array
-        // cost more than the arithmetic on it. The maps carry no gradient, so the product is taken in place.
-        try (NDArray scaled = maps.mul(n); // (B, N, N), uniform attention reads 1
+        // cost more than the arithmetic on it. The product is taken in place (with a gradient through the
+        // maps, autograd keeps the factor's value from before).
+        try (NDArray scaled = Scalars.times(maps, n); // (B, N, N), uniform attention reads 1
                 NDArray cls = scaled.get(new NDIndex(":, 0"))) { // a view, closed before scaled
             NDArray mean = scaled.mean(new int[] {1});
             NDArray max = scaled.max(new int[] {1});
@@ -330,7 +331,7 @@ final class DetectorNetwork extends AbstractBlock {
             try (NDArray square = scaled.square()) {
                 meanSquare = square.mean(new int[] {1});
             }
-            NDArray spread = meanSquare.sub(mean.square()).maximum(0f).sqrt();
+            NDArray spread = Scalars.atLeast(meanSquare.sub(mean.square()), 0).sqrt();
             // The token's own query row: how peaked its attention is, and its (N-scaled) negative entropy.
             NDArray rowMax = scaled.max(new int[] {2});
             NDArray logs;

@@ -27,4 +27,34 @@ final class Scalars {
     static NDArray of(NDArray like, double value) {
         return like.getManager().full(new Shape(), (float) value, DataType.FLOAT32);
     }
+
+    /** @return {@code x · value}, with the factor made by {@link #of} when {@code x} takes part in a gradient */
+    static NDArray times(NDArray x, double value) {
+        if (!x.hasGradient()) {
+            return x.mul((float) value);
+        }
+        try (NDArray s = of(x, value)) {
+            return x.mul(s);
+        }
+    }
+
+    /** @return {@code max(x, value)} elementwise, with the bound made by {@link #of} when {@code x} takes part in a gradient */
+    static NDArray atLeast(NDArray x, double value) {
+        if (!x.hasGradient()) {
+            return x.maximum((float) value);
+        }
+        try (NDArray s = of(x, value)) {
+            return x.maximum(s);
+        }
+    }
+
+    /** @return {@code min(x, value)} elementwise, with the bound made by {@link #of} when {@code x} takes part in a gradient */
+    static NDArray atMost(NDArray x, double value) {
+        if (!x.hasGradient()) {
+            return x.minimum((float) value);
+        }
+        try (NDArray s = of(x, value)) {
+            return x.minimum(s);
+        }
+    }
 }

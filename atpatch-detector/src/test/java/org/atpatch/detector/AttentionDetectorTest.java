@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,6 +143,41 @@ abstract class AttentionDetectorTest {
                             all.get(":, " + l + ", :").toFloatArray(), 1e-5f, "batch " + batch + ", layer " + l);
                 }
             }
+        }
+    }
+
+    @Test
+    void gradientsReachTheMapsThroughDetectAllAndLeaveItsValuesUnchanged() {
+        // An adaptive attacker differentiates the detector's output with respect to the maps.
+        try (NDManager m = manager.newSubManager()) {
+            List<NDArray> perLayer = List.of(maps(m, 0, 3), maps(m, 1, 3));
+            float[] plain = detector.detectAll(perLayer).toFloatArray();
+            float[] grad0;
+            float[] traced;
+            try (GradientCollector gc = m.getEngine().newGradientCollector()) {
+                perLayer.forEach(a -> a.setRequiresGradient(true));
+                NDArray p = detector.detectAll(perLayer);
+                traced = p.toFloatArray();
+                gc.backward(p.sum());
+                grad0 = perLayer.get(0).getGradient().toFloatArray();
+            }
+            assertArrayEquals(plain, traced, 1e-6f, "tracing gradients changed the probabilities");
+            double norm = 0;
+            for (float g : grad0) {
+                assertTrue(Float.isFinite(g), "a gradient is not finite");
+                norm += g * (double) g;
+            }
+            norm = Math.sqrt(norm);
+            assertTrue(norm > 0, "no gradient reached the maps");
+            // Along the gradient, the sum of probabilities changes at the rate the gradient says.
+            double h = 1e-3;
+            NDArray direction = m.create(grad0, perLayer.get(0).getShape()).div((float) norm);
+            NDArray one = perLayer.get(1).stopGradient();
+            double up = detector.detectAll(List.of(perLayer.get(0).stopGradient().add(direction.mul((float) h)), one))
+                    .sum().getFloat();
+            double down = detector.detectAll(List.of(perLayer.get(0).stopGradient().sub(direction.mul((float) h)), one))
+                    .sum().getFloat();
+            assertEquals(norm, (up - down) / (2 * h), 0.05 * norm + 1e-3, "directional derivative");
         }
     }
 

@@ -1106,8 +1106,8 @@ public final class PatchedModel implements AutoCloseable {
 
         /**
          * @param tau the detection threshold τ in (0, 1); default: the τ a trained {@link
-         *     org.atpatch.detector.AttentionDetector} carries (chosen when it was trained), else the
-         *     paper's 0.1
+         *     org.atpatch.detector.AttentionDetector} carries (chosen when it was trained), a {@link
+         *     org.atpatch.detector.DetectorEnsemble}'s common τ, else the paper's 0.1
          * @return this
          */
         public Builder optTau(double tau) {
@@ -1115,12 +1115,15 @@ public final class PatchedModel implements AutoCloseable {
             return this;
         }
 
-        /** The set τ, else the trained detector's own, else 0.1. */
+        /** The set τ, else the trained detector's (or ensemble's) own, else 0.1. */
         private double resolvedTau() {
             if (tau != null) {
                 return tau;
             }
-            return detector instanceof org.atpatch.detector.AttentionDetector trained ? trained.tau() : 0.1;
+            if (detector instanceof org.atpatch.detector.AttentionDetector trained) {
+                return trained.tau();
+            }
+            return detector instanceof org.atpatch.detector.DetectorEnsemble ensemble ? ensemble.tau() : 0.1;
         }
 
         /**

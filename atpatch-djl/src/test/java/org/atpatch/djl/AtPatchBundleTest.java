@@ -166,6 +166,91 @@ class AtPatchBundleTest {
     }
 
     @Test
+    void anEnsembleOfTwoDetectorsPatchesWhatEitherFlagsAtItsOwnTau() {
+        AtPatch statistics = AtPatch.builder().setModel(model).optPatchRule(PatchRules.tokenStateAndGamma())
+                .optQualityGates(QualityGates.disabled())
+                .optDetectorConfig(DetectorConfig.defaults().toBuilder().optEpochs(2).optProgressBar(false)
+                        .optValidationFraction(0.25).optSeed(6).build())
+                .build();
+        try (PatchBundle cnn = atPatch(2).trainBundle(debugSet); PatchBundle stats = statistics.trainBundle(debugSet);
+                NDManager m = manager.newSubManager()) {
+            int size = Fixtures.IMAGE * Fixtures.IMAGE;
+            List<DebuggingSet.Pair> pairs = debugSet.pairs();
+            float[] flat = new float[2 * pairs.size() * size];
+            for (int i = 0; i < pairs.size(); i++) {
+                System.arraycopy(pairs.get(i).clean(), 0, flat, 2 * i * size, size);
+                System.arraycopy(pairs.get(i).anomalous(), 0, flat, (2 * i + 1) * size, size);
+            }
+            NDArray input = m.create(flat, new Shape(2L * pairs.size(), 1, Fixtures.IMAGE, Fixtures.IMAGE));
+            // Each member at a τ where it flags some samples and not others (two-epoch detectors give small
+            // probabilities), so that the two disagree.
+            mixedTau(cnn.detector(), cnn, input);
+            mixedTau(stats.detector(), cnn, input);
+            List<java.util.Set<String>> a = flags(cnn.detector(), cnn, input);
+            List<java.util.Set<String>> b = flags(stats.detector(), cnn, input);
+            List<java.util.Set<String>> both = flags(org.atpatch.detector.DetectorEnsemble.of(cnn.detector(), stats.detector()),
+                    cnn, input);
+            boolean onlyOne = false;
+            for (int i = 0; i < both.size(); i++) {
+                java.util.Set<String> union = new java.util.TreeSet<>(a.get(i));
+                union.addAll(b.get(i));
+                assertEquals(union, both.get(i), "sample " + i);
+                onlyOne |= !a.get(i).equals(b.get(i));
+            }
+            assertTrue(onlyOne, "the members never disagreed, so the union was not tested");
+        }
+    }
+
+    /** Sets τ, by bisection, where the detector raises between a quarter and three quarters of its most flags. */
+    private static void mixedTau(org.atpatch.detector.AttentionDetector detector, PatchBundle bundle, NDArray input) {
+        double lo = 1e-6;
+        double hi = 0.999;
+        detector.setTau(lo);
+        long most = flagCount(detector, bundle, input);
+        for (int step = 0; step < 40; step++) {
+            double tau = Math.sqrt(lo * hi);
+            detector.setTau(tau);
+            long count = flagCount(detector, bundle, input);
+            if (4 * count >= most && 4 * count <= 3 * most && count > 0) {
+                return;
+            }
+            if (4 * count > 3 * most) {
+                lo = tau;
+            } else {
+                hi = tau;
+            }
+        }
+        throw new AssertionError("no τ makes the detector raise part of its flags");
+    }
+
+    private static long flagCount(org.atpatch.detector.AttentionDetector detector, PatchBundle bundle, NDArray input) {
+        return flags(detector, bundle, input).stream().mapToLong(java.util.Set::size).sum();
+    }
+
+    /** Each sample's flagged (layer, column) pairs with this detector at its default τ, Q from {@code bundle}. */
+    private static List<java.util.Set<String>> flags(org.atpatch.detector.ColumnDetector detector, PatchBundle bundle,
+            NDArray input) {
+        try (PatchedModel patched = PatchedModel.builder().setModel(model).setDetector(detector)
+                        .setBenignStatistics(bundle.benign()).optPatchRule(PatchRules.byName(bundle.patchRule())).build();
+                PatchResult result = patched.predictWithReport(input)) {
+            if (detector instanceof org.atpatch.detector.DetectorEnsemble) {
+                assertEquals(org.atpatch.detector.DetectorEnsemble.TAU, patched.tau(), "the ensemble's τ is the default");
+            }
+            List<java.util.Set<String>> out = new ArrayList<>();
+            for (PatchReport r : result.reports()) {
+                java.util.Set<String> s = new java.util.TreeSet<>();
+                for (var layer : r.flags().layers()) {
+                    for (int c : layer.columns()) {
+                        s.add(layer.layer() + ":" + c);
+                    }
+                }
+                out.add(s);
+            }
+            return out;
+        }
+    }
+
+    @Test
     void damagedOrForeignBundlesFailClearly() throws IOException {
         Path file = dir.resolve("b.atpatch");
         try (PatchedModel patched = atPatch(2).train(debugSet)) {

@@ -6,11 +6,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.atpatch.core.AtomicFiles;
@@ -21,17 +19,15 @@ import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchedModel;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
-import org.atpatch.djl.debugset.InversionReport;
-import org.atpatch.djl.debugset.NoFlagPolicy;
 import org.atpatch.djl.debugset.TargetSearch;
-import org.atpatch.djl.debugset.TriggerInversion;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
 import org.atpatch.examples.data.PatchTrigger;
-import org.atpatch.examples.reproduce.DetectorOptions;
 import org.atpatch.examples.reproduce.ImageSplits;
 import org.atpatch.examples.reproduce.ResultTable;
 import org.atpatch.examples.scenario.BackdoorVictim;
+import org.atpatch.examples.scenario.SmallVitOptions;
+import org.atpatch.examples.scenario.TargetIdentification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -65,34 +61,11 @@ public final class OutOfDomain implements Callable<Integer> {
     private static final int POOL = 1000;
     private static final int EVAL = 2000;
 
-    @Option(names = "--train", description = "Training images per victim (default ${DEFAULT-VALUE}).")
-    int train = 20000;
-
-    @Option(names = "--epochs", description = "Victim training epochs (default ${DEFAULT-VALUE}).")
-    int epochs = 10;
-
-    @Option(names = "--poison-rate", description = "Share of the training images poisoned (default ${DEFAULT-VALUE}).")
-    double poisonRate = 0.1;
-
-    @Option(names = "--target", description = "The backdoor's target class (default ${DEFAULT-VALUE}).")
-    int target = 1;
-
-    @Option(names = "--identification", description = "how each victim's debugging set finds its trigger: search"
-            + " (TargetSearch), mad (trigger inversion and the MAD test, the README's path) or search-else-mad (the"
-            + " search, and where it finds nothing, the MAD test of its inversion) (default ${DEFAULT-VALUE}).")
-    String identification = "search-else-mad";
-
-    @Option(names = "--seed", description = "Seed of victims, inversion, debugging sets and detectors (default ${DEFAULT-VALUE}).")
-    long seed = 42;
-
     @Mixin
-    DetectorOptions detector = new DetectorOptions();
+    SmallVitOptions options = new SmallVitOptions();
 
     @Option(names = "--out", description = "Results folder (default ${DEFAULT-VALUE}).")
     Path out = Path.of("docs", "results", "ood");
-
-    @Option(names = "--cache", description = "Victim cache (default ${DEFAULT-VALUE}).")
-    Path cache = Path.of(System.getProperty("user.home"), ".cache", "atpatch", "victims");
 
     /**
      * @param args command-line arguments
@@ -126,43 +99,30 @@ public final class OutOfDomain implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (!List.of("search", "mad", "search-else-mad").contains(identification)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--identification: search, mad or"
-                    + " search-else-mad, got " + identification);
+        String identification;
+        try {
+            identification = options.identification();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
         DataDirectory dir = DataDirectory.fromEnvironment();
         Path bundles = Files.createTempDirectory("atpatch-ood");
         Map<String, BackdoorVictim> victims = new LinkedHashMap<>();
         Map<String, Path> saved = new HashMap<>();
         Map<String, String> found = new HashMap<>();
-        PatchTrigger trigger = new PatchTrigger(24, 24, 4, 1f, true, target);
+        PatchTrigger trigger = options.backdoor();
         try {
             for (String d : DOMAINS) {
-                ImageSplits data = ImageSplits.load(dir, d, train, POOL, EVAL);
-                BackdoorVictim v = new BackdoorVictim("ood-" + d, data.train(), data.eval(), trigger, poisonRate, epochs, seed,
-                        cache);
+                ImageSplits data = ImageSplits.load(dir, d, options.train(), POOL, EVAL);
+                BackdoorVictim v = new BackdoorVictim("ood-" + d, data.train(), data.eval(), trigger, options.poisonRate(),
+                        options.epochs(), options.seed(), options.cache());
                 victims.put(d, v);
-                BackdoorDebuggingSetBuilder builder = BackdoorDebuggingSetBuilder.of(v.model(), data.pool()).optSeed(seed);
-                if (identification.equals("mad")) {
-                    InversionReport inversion = TriggerInversion.builder().optSeed(seed).build().invert(v.model(), data.pool());
-                    found.put(d, "MAD " + Arrays.toString(inversion.flaggedClasses()));
-                    builder.addTriggers(inversion);
-                } else {
-                    boolean fallBack = identification.equals("search-else-mad");
-                    TargetSearch.Result search = TargetSearch.builder().optSeed(seed)
-                            .optNoFlagPolicy(fallBack ? NoFlagPolicy.EMPTY : NoFlagPolicy.FAIL).build().search(v.model(), data.pool());
-                    if (search.backdoorFound()) {
-                        found.put(d, "search " + Arrays.toString(search.targets()));
-                        builder.addTriggers(search);
-                    } else if (search.inversion().flaggedClasses().length > 0) {
-                        found.put(d, "MAD " + Arrays.toString(search.inversion().flaggedClasses()) + " (search: none)");
-                        builder.addTriggers(search.inversion());
-                    } else {
-                        throw new IllegalStateException(d + ": neither the target search nor the MAD test found a target");
-                    }
-                }
+                BackdoorDebuggingSetBuilder builder = BackdoorDebuggingSetBuilder.of(v.model(), data.pool()).optSeed(options.seed());
+                found.put(d, TargetIdentification.addTriggers(v.model(), data.pool(), identification, options.seed(), builder)
+                        .orElseThrow(() -> new IllegalStateException(d + ": neither the target search nor the MAD test found"
+                                + " a target")));
                 DebuggingSet debugSet = builder.build();
-                DetectorConfig config = detector.applyTo(DetectorConfig.builder()).optSeed(seed).build();
+                DetectorConfig config = options.detectorConfig().build();
                 try (PatchBundle bundle = AtPatch.builder().setModel(v.model()).optDetectorConfig(config).build()
                         .trainBundle(debugSet)) {
                     Path file = bundles.resolve(d + ".zip");
@@ -206,12 +166,11 @@ public final class OutOfDomain implements Callable<Integer> {
         Files.createDirectories(out);
         table.writeCsv(out.resolve("ood.csv"));
         String md = "# Out of domain (paper §5.2)\n\nMade by:\n\n```bash\nmvn -B -ntp -q install -DskipTests\n"
-                + "mvn -pl examples/harness exec:exec@ood -Datpatch.data=DIR -Dood.args=\"" + String.format(Locale.ROOT,
-                "--train %d --epochs %d --poison-rate %s --target %d --identification %s --seed %d %s", train, epochs,
-                poisonRate, target, identification, seed, String.join(" ", detector.args())) + "\"\n```\n\n"
-                + "Victims: small ViTs (28 × 28, patch 4, depth 2, width 64) on the first " + train + " training images, "
-                + epochs + " epochs, BadNets 4 × 4 checkerboard at (24, 24) → class " + target + " at poison rate "
-                + poisonRate + "; defender's pool: the first " + POOL + " test images; evaluation: the next " + EVAL
+                + "mvn -pl examples/harness exec:exec@ood -Datpatch.data=DIR -Dood.args=\"" + options.args() + "\"\n```\n\n"
+                + "Victims: small ViTs (28 × 28, patch 4, depth 2, width 64) on the first " + options.train() + " training"
+                + " images, " + options.epochs() + " epochs, BadNets 4 × 4 checkerboard at (24, 24) → class " + options.target()
+                + " at poison rate " + options.poisonRate() + "; defender's pool: the first " + POOL + " test images;"
+                + " evaluation: the next " + EVAL
                 + ". The detector, τ and patch rule come from the victim in the first column, Q and the token states"
                 + " from the victim in the second.\n\n" + table.markdown();
         byte[] text = md.getBytes(StandardCharsets.UTF_8);

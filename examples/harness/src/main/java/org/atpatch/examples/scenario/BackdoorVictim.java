@@ -125,11 +125,45 @@ public final class BackdoorVictim implements AutoCloseable {
      * @return the evaluation
      */
     public Evaluation evaluate(PatchedModel patched) {
+        return evaluate(patched, triggered);
+    }
+
+    /**
+     * {@link #evaluate(PatchedModel)} with another trigger stamped on the same clean non-target
+     * evaluation images (an attacker's re-optimised trigger against the victim's backdoor).
+     *
+     * @param patched the patched model
+     * @param attack the trigger; its target must be this victim's
+     * @return the evaluation
+     * @throws IllegalArgumentException when the attack aims at another class
+     */
+    public Evaluation evaluate(PatchedModel patched, Attack attack) {
+        return evaluate(patched, triggeredBy(attack));
+    }
+
+    /**
+     * @param attack a trigger aimed at this victim's target
+     * @return its attack success rate on the unpatched victim
+     */
+    public double asrBefore(Attack attack) {
+        LabelledData t = triggeredBy(attack);
+        return Metrics.attackSuccessRate(Predictions.classes(model, t, BATCH), t.labels(), trigger.target());
+    }
+
+    private LabelledData triggeredBy(Attack attack) {
+        if (attack.target() != trigger.target()) {
+            throw new IllegalArgumentException("the attack aims at class " + attack.target() + ", the victim's backdoor at "
+                    + trigger.target());
+        }
+        return attack == trigger ? triggered : attack.applyTrigger(cleanNonTarget);
+    }
+
+    private Evaluation evaluate(PatchedModel patched, LabelledData stamped) {
         PatchedCounts clean = PatchedCounts.of(patched, eval, BATCH);
-        double asr = Metrics.attackSuccessRate(Predictions.classes(patched, triggered, BATCH), triggered.labels(),
+        double asr = Metrics.attackSuccessRate(Predictions.classes(patched, stamped, BATCH), stamped.labels(),
                 trigger.target());
         return new Evaluation(clean.accuracy(), asr, clean.patchedShare(), clean.accuracyOnPatched(),
-                PatchedCounts.of(patched, triggered, BATCH).patchedShare());
+                PatchedCounts.of(patched, stamped, BATCH).patchedShare());
     }
 
     /**
