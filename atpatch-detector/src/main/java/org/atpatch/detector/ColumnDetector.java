@@ -24,8 +24,9 @@ public interface ColumnDetector {
     NDArray detect(NDArray headAveraged, int layer);
 
     /**
-     * Column probabilities for every layer at once; the default calls {@link #detect} per layer,
-     * implementations may batch the layers into one call.
+     * Column probabilities for every layer at once; the default calls {@link #detect} per layer, stacks
+     * the results and closes them (so {@link #detect} must return arrays of its own, not its input or
+     * an array it keeps), implementations may batch the layers into one call.
      *
      * @param headAveragedPerLayer layer {@code l}'s maps at index {@code l}, each {@code (batch, N, N)}
      * @return {@code (batch, L, N)}

@@ -24,6 +24,7 @@ import org.atpatch.djl.DebuggingSet;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.PatchBundle;
 import org.atpatch.djl.PatchedModel;
+import org.atpatch.djl.QualityGateException;
 import org.atpatch.djl.debugset.BackdoorDebuggingSetBuilder;
 import org.atpatch.djl.patch.PatchRules;
 import org.atpatch.examples.attack.Attack;
@@ -47,7 +48,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The paper's adaptive attacker (§5.4) and the ensemble it proposes, measured. The victim is the
- * out-of-domain experiment's MNIST ViT (28 × 28, patch 4, depth 2, width 64, BadNets 4 × 4
+ * out-of-domain experiment's MNIST (or, with {@code --dataset fashion-mnist}, Fashion-MNIST) ViT (28 × 28,
+ * patch 4, depth 2, width 64, BadNets 4 × 4
  * checkerboard at (24, 24), cached under the same key). The defender, not told the trigger, builds a
  * debugging set ({@link TargetIdentification}) and trains two bundles on it: the library's default
  * detector (with {@code --detector-*}) and one of a second architecture ({@code --second-architecture});
@@ -76,6 +78,9 @@ public final class AdaptiveAttack implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(AdaptiveAttack.class);
     private static final int POOL = 1000;
     private static final int EVAL = 2000;
+
+    @Option(names = "--dataset", description = "mnist or fashion-mnist (default ${DEFAULT-VALUE}).")
+    String dataset = "mnist";
 
     @Option(names = "--second-architecture", description = "the ensemble's second detector: column-statistics or"
             + " paper-cnn (default ${DEFAULT-VALUE}).")
@@ -134,19 +139,24 @@ public final class AdaptiveAttack implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
+        if (!List.of("mnist", "fashion-mnist").contains(dataset)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--dataset: mnist or fashion-mnist, got " + dataset);
+        }
         long started = System.nanoTime();
-        ImageSplits data = ImageSplits.load(DataDirectory.fromEnvironment(), "mnist", victims.train(), POOL, EVAL);
+        ImageSplits data = ImageSplits.load(DataDirectory.fromEnvironment(), dataset, victims.train(), POOL, EVAL);
         PatchTrigger backdoor = victims.backdoor();
         List<Round> rounds = new ArrayList<>();
-        // The out-of-domain experiment's MNIST victim: the same name and settings hit the same cache entry.
-        try (BackdoorVictim victim = new BackdoorVictim("ood-mnist", data.train(), data.eval(), backdoor, victims.poisonRate(),
+        // The out-of-domain experiment's victim: the same name and settings hit the same cache entry.
+        try (BackdoorVictim victim = new BackdoorVictim("ood-" + dataset, data.train(), data.eval(), backdoor, victims.poisonRate(),
                 victims.epochs(), victims.seed(), victims.cache())) {
             rounds.add(round("The backdoored victim", victim, data,
                     EvasiveTrigger.of(RealTrigger.of(backdoor, data.train().sampleShape()))));
         }
-        if (retrain) {
+        if (retrain && rounds.get(0).againstFirst() == null) {
+            LOG.info("no trigger was fitted against a defence in the first round, so there is no victim to retrain");
+        } else if (retrain) {
             EvasiveTrigger evasive = rounds.get(0).againstFirst();
-            try (BackdoorVictim victim = new BackdoorVictim("adaptive-mnist", data.train(), data.eval(), evasive,
+            try (BackdoorVictim victim = new BackdoorVictim("adaptive-" + dataset, data.train(), data.eval(), evasive,
                     victims.poisonRate(), victims.epochs(), victims.seed(), victims.cache())) {
                 rounds.add(round("A victim trained with the evasive trigger", victim, data, evasive));
             }
@@ -163,12 +173,8 @@ public final class AdaptiveAttack implements Callable<Integer> {
                 victims.seed(), builder);
         if (identified.isEmpty()) {
             // What a user of the library gets: no target, no debugging set, the model left alone.
-            LOG.info("{}: neither the target search nor the MAD test found a target; the model is left alone", title);
-            String section = "## " + title + "\n\nClean accuracy " + percentWithSign(victim.accBefore()) + ", ASR "
-                    + percentWithSign(victim.asrBefore()) + " (" + victim.trigger().name() + " trigger). Neither the target"
-                    + " search nor the MAD test found a target, so no debugging set or bundle is made and the model is"
-                    + " served unpatched: ASR " + percentWithSign(victim.asrBefore()) + ".\n";
-            return new Round(section, null, null, null);
+            return unpatched(title, victim, "Neither the target search nor the MAD test found a target, so no debugging"
+                    + " set or bundle is made");
         }
         String found = identified.get();
         DebuggingSet debugSet = builder.build();
@@ -188,7 +194,19 @@ public final class AdaptiveAttack implements Callable<Integer> {
             } finally {
                 defences.forEach(d -> d.patched().close());
             }
+        } catch (QualityGateException e) {
+            return unpatched(title, victim, "Target identified: " + found + "; the quality gates refused a bundle ("
+                    + e.getMessage() + ")");
         }
+    }
+
+    /** A round where the defender ends with no bundle, so the model is served unpatched. */
+    private static Round unpatched(String title, BackdoorVictim victim, String why) {
+        LOG.info("{}: {}; the model is served unpatched", title, why);
+        String section = "## " + title + "\n\nClean accuracy " + percentWithSign(victim.accBefore()) + ", ASR "
+                + percentWithSign(victim.asrBefore()) + " (" + victim.trigger().name() + " trigger). " + why
+                + ", and the model is served unpatched: ASR " + percentWithSign(victim.asrBefore()) + ".\n";
+        return new Round(section, null, null, null);
     }
 
     private static Defence defence(String name, BackdoorVictim victim, PatchBundle bundle, ColumnDetector detector,
@@ -259,14 +277,14 @@ public final class AdaptiveAttack implements Callable<Integer> {
             rounds.get(r).attacks().writeCsv(out.resolve("adaptive-attack" + suffix + ".csv"));
             rounds.get(r).clean().writeCsv(out.resolve("clean" + suffix + ".csv"));
         }
-        String args = victims.args() + String.format(Locale.ROOT, " --second-architecture %s --attacker-images %d --steps %d"
-                + " --batch %d --learning-rate %s --evasion-weight %s --margin %s --epsilon %s --retrain %s", secondArchitecture,
+        String args = victims.args() + String.format(Locale.ROOT, " --dataset %s --second-architecture %s --attacker-images %d --steps %d"
+                + " --batch %d --learning-rate %s --evasion-weight %s --margin %s --epsilon %s --retrain %s", dataset, secondArchitecture,
                 attackerImages, steps, batch, learningRate, evasionWeight, margin, epsilon, retrain);
         StringBuilder md = new StringBuilder("# Adaptive attacker (paper §5.4)\n\nMade by:\n\n```bash\n"
                 + "mvn -B -ntp -q install -DskipTests\n"
                 + "mvn -pl examples/harness exec:exec@adaptive-attack -Datpatch.data=DIR -Dadaptive.args=\"" + args
                 + "\"\n```\n\n"
-                + "Victims: small ViTs (28 × 28, patch 4, depth 2, width 64) on the first " + victims.train() + " MNIST training"
+                + "Victims: small ViTs (28 × 28, patch 4, depth 2, width 64) on the first " + victims.train() + " " + dataset + " training"
                 + " images, " + victims.epochs() + " epochs, poison rate " + victims.poisonRate() + ", target class "
                 + victims.target() + "; the first is the"
                 + " out-of-domain experiment's (BadNets 4 × 4 checkerboard at (24, 24)). Defender's pool: the first " + POOL
