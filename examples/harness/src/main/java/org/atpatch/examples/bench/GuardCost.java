@@ -18,6 +18,7 @@ import org.atpatch.core.BenignStatistics;
 import org.atpatch.core.ColumnLabels;
 import org.atpatch.detector.AttentionDetector;
 import org.atpatch.detector.ColumnDetector;
+import org.atpatch.detector.DetectorEnsemble;
 import org.atpatch.detector.DetectorArchitecture;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DetectorTrainer;
@@ -54,7 +55,11 @@ import org.atpatch.djl.patch.PatchRules;
  * unpatched time; the table gives the median ratio and its interquartile range.
  *
  * <pre>java ... org.atpatch.examples.bench.GuardCost [--models mnist,vit-ti,vit-s] [--batches 1,32,256]
- *     [--rounds 11] [--ms 400] [--architecture column-statistics|paper-cnn] [--hidden-size 16]</pre>
+ *     [--rounds 11] [--ms 400] [--architecture column-statistics|paper-cnn] [--hidden-size 16]
+ *     [--ensemble paper-cnn]</pre>
+ *
+ * With {@code --ensemble KIND} every row reads the maps with a {@link DetectorEnsemble} of the detector
+ * and a second one of architecture {@code KIND}, trained the same way.
  *
  * Without options the detector is the library's default ({@code DetectorConfig.defaults()}); the two
  * options change its architecture and MLP width and keep its other settings.
@@ -93,8 +98,11 @@ public final class GuardCost {
             settings.optHiddenSize(Integer.parseInt(opt.get("hidden-size")));
         }
         DetectorConfig config = settings.build();
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "detector %s, hidden size %d; %d interleaved rounds of about"
-                + " %.0f ms per row; ai.djl.pytorch.num_threads=%s%n%n", config.architectureKind().label(), config.hiddenSize(), rounds,
+        DetectorConfig second = opt.containsKey("ensemble")
+                ? config.toBuilder().optArchitecture(DetectorArchitecture.Kind.byName(opt.get("ensemble"))).build() : null;
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "detector %s%s, hidden size %d; %d interleaved rounds of"
+                + " about %.0f ms per row; ai.djl.pytorch.num_threads=%s%n%n", config.architectureKind().label(),
+                second == null ? "" : " in an ensemble with " + second.architectureKind().label(), config.hiddenSize(), rounds,
                 roundMs, System.getProperty("ai.djl.pytorch.num_threads")));
         out.append("| model | batch | unpatched (ms) | clean | 10% flagged | all flagged | clean, stub detector | detector alone"
                 + " | head means, then detector | head means alone |\n");
@@ -109,14 +117,15 @@ public final class GuardCost {
                 if (batch > 32 && !name.equals("mnist")) {
                     continue;
                 }
-                out.append(measure(size, batch, config, rounds, roundMs));
+                out.append(measure(size, batch, config, second, rounds, roundMs));
                 System.err.printf(Locale.ROOT, "%s batch %d done%n", name, batch);
             }
         }
         System.out.print(out);
     }
 
-    private static String measure(Size size, int batch, DetectorConfig config, int rounds, double roundMs) {
+    private static String measure(Size size, int batch, DetectorConfig config, DetectorConfig second, int rounds,
+            double roundMs) {
         Engine.getInstance().setRandomSeed(42);
         VisionTransformer vit = VisionTransformer.builder().setImageSize(size.image()).optChannels(size.channels())
                 .setPatchSize(size.patch()).setDepth(size.depth()).setWidth(size.width()).setHeads(size.heads())
@@ -127,7 +136,9 @@ public final class GuardCost {
             model.setBlock(vit);
             vit.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
             try (NDManager m = model.getNDManager().newSubManager();
-                    AttentionDetector detector = oneEpochDetector(model, m, sample, n, size.depth(), config)) {
+                    AttentionDetector trained = oneEpochDetector(model, m, sample, n, size.depth(), config);
+                    AttentionDetector other = second == null ? null : oneEpochDetector(model, m, sample, n, size.depth(), second)) {
+                ColumnDetector detector = other == null ? trained : DetectorEnsemble.of(trained, other);
                 BenignStatistics q = BenignStatistics.empty(size.depth(), size.heads(), n, 0);
                 AttentionRecorder.record(model, m.randomUniform(0, 1, new Shape(8).addAll(sample)), false).accumulateInto(q);
                 NDArray x = m.randomUniform(0, 1, new Shape(batch).addAll(sample));
@@ -255,7 +266,7 @@ public final class GuardCost {
      * The real detector's probabilities computed, then replaced by a script of the same shape: two
      * extra ops per call, so every row pays the real detector's cost.
      */
-    private record Scripted(AttentionDetector real, NDArray script) implements ColumnDetector {
+    private record Scripted(ColumnDetector real, NDArray script) implements ColumnDetector {
 
         @Override
         public NDArray detect(NDArray maps, int layer) {
