@@ -6,7 +6,8 @@ import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.ToIntFunction;
 import org.atpatch.core.Checks;
 
 /**
@@ -92,7 +93,7 @@ public final class DetectorEnsemble implements ColumnDetector {
     }
 
     /** The largest of the members' probabilities, each on the common scale. */
-    private NDArray combine(Function<Integer, NDArray> member) {
+    private NDArray combine(IntFunction<NDArray> member) {
         NDArray result = null;
         for (int i = 0; i < members.size(); i++) {
             NDArray p = member.apply(i);
@@ -129,7 +130,7 @@ public final class DetectorEnsemble implements ColumnDetector {
         }
     }
 
-    private static int agreed(List<ColumnDetector> members, java.util.function.ToIntFunction<ColumnDetector> what,
+    private static int agreed(List<ColumnDetector> members, ToIntFunction<ColumnDetector> what,
             String name) {
         int value = -1;
         for (ColumnDetector d : members) {

@@ -237,27 +237,24 @@ public final class AdaptiveAttack implements Callable<Integer> {
         clean.add("none", "", percentWithSign(victim.accBefore()), "");
         List<String> header = new ArrayList<>(List.of("trigger", "perturbation bound", "ASR, no defence"));
         for (Defence d : defences) {
+            BackdoorVictim.Evaluation e = victim.evaluate(d.patched());
+            clean.add(d.name(), String.format(Locale.ROOT, "%.4f", d.tau()), percentWithSign(e.acc()),
+                    percentWithSign(e.cleanFlagged()));
             header.add("ASR through " + d.name());
             header.add("re-run by " + d.name());
         }
         ResultTable table = new ResultTable(header.toArray(String[]::new));
-        boolean cleanDone = false;
         for (Map.Entry<String, Attack> a : attacks.entrySet()) {
             List<Object> row = new ArrayList<>();
             row.add(a.getKey());
             row.add(a.getValue() instanceof EvasiveTrigger t ? String.format(Locale.ROOT, "%.3f", t.perturbationBound()) : "0");
             row.add(percentWithSign(victim.asrBefore(a.getValue())));
             for (Defence d : defences) {
-                BackdoorVictim.Evaluation e = victim.evaluate(d.patched(), a.getValue());
-                LOG.info("{} through {}: {}", a.getKey(), d.name(), e);
-                row.add(percentWithSign(e.asr()));
-                row.add(percentWithSign(e.triggeredFlagged()));
-                if (!cleanDone) {
-                    clean.add(d.name(), String.format(Locale.ROOT, "%.4f", d.tau()), percentWithSign(e.acc()),
-                            percentWithSign(e.cleanFlagged()));
-                }
+                BackdoorVictim.Triggered t = victim.triggered(d.patched(), a.getValue());
+                LOG.info("{} through {}: {}", a.getKey(), d.name(), t);
+                row.add(percentWithSign(t.asr()));
+                row.add(percentWithSign(t.patchedShare()));
             }
-            cleanDone = true;
             table.add(row.toArray());
         }
         String section = "## " + title + "\n\nClean accuracy " + percentWithSign(victim.accBefore()) + ", ASR "

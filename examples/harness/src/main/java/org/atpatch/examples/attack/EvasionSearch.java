@@ -2,13 +2,11 @@ package org.atpatch.examples.attack;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.training.GradientCollector;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -16,8 +14,6 @@ import org.atpatch.detector.ColumnDetector;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.debugset.FrozenParameterStore;
 import org.atpatch.djl.debugset.HostAdam;
-import org.atpatch.djl.interception.AttentionInterceptor;
-import org.atpatch.djl.interception.Interception;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,20 +152,17 @@ public final class EvasionSearch {
             try (GradientCollector gc = sub.getEngine().newGradientCollector()) {
                 NDArray pattern = Activation.sigmoid(p);
                 NDArray stamped = clean.add(mask.mul(pattern.sub(clean))).add(d.tanh().mul(epsilon)).clip(0f, 1f);
-                NDArray logits;
-                try (Interception.Scope ignored = Interception.open(means)) {
-                    logits = model.getBlock().forward(store, new NDList(stamped), false).singletonOrThrow();
-                }
+                NDArray logits = means.forward(model.getBlock(), store, stamped);
                 NDArray ce = logits.logSoftmax(1).get(":, " + start.target()).neg().mean();
                 NDArray loss = ce;
                 float evasion = 0;
                 float flagged = 0;
                 if (evaded != null) {
-                    NDArray probs = evaded.detectAll(means.maps); // (B, L, N)
+                    NDArray probs = evaded.detectAll(means.maps()); // (B, L, N)
                     NDArray hinge = probs.sub(threshold).maximum(zero).sum(new int[] {1, 2}).mean();
                     loss = ce.add(hinge.mul(lambda));
                     evasion = hinge.getFloat();
-                    flagged = probs.stopGradient().gt((float) tau).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                    flagged = probs.stopGradient().gt((float) tau).toType(DataType.FLOAT32, false)
                             .max(new int[] {2}).max(new int[] {1}).mean().getFloat();
                 }
                 gc.backward(loss);
@@ -183,21 +176,10 @@ public final class EvasionSearch {
                 }
                 System.arraycopy(gp, 0, grad, 0, size);
                 System.arraycopy(gd, 0, grad, size, size);
-                float hits = logits.argMax(1).eq((long) start.target()).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                float hits = logits.argMax(1).eq((long) start.target()).toType(DataType.FLOAT32, false)
                         .mean().getFloat();
                 return new StepReport(ce.getFloat(), evasion, hits, flagged);
             }
-        }
-    }
-
-    /** Every layer's head-averaged map, in forward order, left in the autograd graph. */
-    private static final class HeadMeans implements AttentionInterceptor {
-        final List<NDArray> maps = new ArrayList<>();
-
-        @Override
-        public NDArray onAttention(int layer, NDArray probs) {
-            maps.add(probs.mean(new int[] {1}));
-            return probs;
         }
     }
 }

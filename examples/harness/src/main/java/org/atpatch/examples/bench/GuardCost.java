@@ -25,11 +25,10 @@ import org.atpatch.detector.DetectorTrainer;
 import org.atpatch.detector.DetectorTrainingData;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.djl.PatchedModel;
-import org.atpatch.djl.interception.AttentionInterceptor;
 import org.atpatch.djl.interception.AttentionRecorder;
-import org.atpatch.djl.interception.Interception;
 import org.atpatch.djl.model.VisionTransformer;
 import org.atpatch.djl.patch.PatchRules;
+import org.atpatch.examples.attack.HeadMeans;
 
 /**
  * The guard's price on the whole online path: {@link PatchedModel#predict} with a trained detector
@@ -209,18 +208,9 @@ public final class GuardCost {
 
     /** The forward with each layer's head mean taken: what pass 1 reads before the detector. */
     private static List<NDArray> headMeans(Model model, NDArray x) {
-        List<NDArray> means = new ArrayList<>();
-        AttentionInterceptor mean = new AttentionInterceptor() {
-            @Override
-            public NDArray onAttention(int layer, NDArray probs) {
-                means.add(probs.mean(new int[] {1}));
-                return probs;
-            }
-        };
-        try (Interception.Scope ignored = Interception.open(mean)) {
-            model.getBlock().forward(new ParameterStore(x.getManager(), false), new NDList(x), false);
-        }
-        return means;
+        HeadMeans means = new HeadMeans();
+        means.forward(model.getBlock(), new ParameterStore(x.getManager(), false), x);
+        return means.maps();
     }
 
     /**

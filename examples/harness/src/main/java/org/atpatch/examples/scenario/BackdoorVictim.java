@@ -125,20 +125,26 @@ public final class BackdoorVictim implements AutoCloseable {
      * @return the evaluation
      */
     public Evaluation evaluate(PatchedModel patched) {
-        return evaluate(patched, triggered);
+        PatchedCounts clean = PatchedCounts.of(patched, eval, BATCH);
+        Triggered t = triggered(patched, trigger);
+        return new Evaluation(clean.accuracy(), t.asr(), clean.patchedShare(), clean.accuracyOnPatched(), t.patchedShare());
     }
 
     /**
-     * {@link #evaluate(PatchedModel)} with another trigger stamped on the same clean non-target
-     * evaluation images (an attacker's re-optimised trigger against the victim's backdoor).
+     * The attack success rate through a patched model of a trigger stamped on the clean non-target
+     * evaluation images (the backdoor's own, or an attacker's re-optimised one), and the share of them
+     * it patched.
      *
      * @param patched the patched model
      * @param attack the trigger; its target must be this victim's
-     * @return the evaluation
+     * @return the outcome
      * @throws IllegalArgumentException when the attack aims at another class
      */
-    public Evaluation evaluate(PatchedModel patched, Attack attack) {
-        return evaluate(patched, triggeredBy(attack));
+    public Triggered triggered(PatchedModel patched, Attack attack) {
+        LabelledData stamped = triggeredBy(attack);
+        double asr = Metrics.attackSuccessRate(Predictions.classes(patched, stamped, BATCH), stamped.labels(),
+                trigger.target());
+        return new Triggered(asr, PatchedCounts.of(patched, stamped, BATCH).patchedShare());
     }
 
     /**
@@ -158,13 +164,11 @@ public final class BackdoorVictim implements AutoCloseable {
         return attack == trigger ? triggered : attack.applyTrigger(cleanNonTarget);
     }
 
-    private Evaluation evaluate(PatchedModel patched, LabelledData stamped) {
-        PatchedCounts clean = PatchedCounts.of(patched, eval, BATCH);
-        double asr = Metrics.attackSuccessRate(Predictions.classes(patched, stamped, BATCH), stamped.labels(),
-                trigger.target());
-        return new Evaluation(clean.accuracy(), asr, clean.patchedShare(), clean.accuracyOnPatched(),
-                PatchedCounts.of(patched, stamped, BATCH).patchedShare());
-    }
+    /**
+     * @param asr attack success rate of the triggered inputs (true label not the target)
+     * @param patchedShare share of them that were patched
+     */
+    public record Triggered(double asr, double patchedShare) {}
 
     /**
      * @param acc clean accuracy

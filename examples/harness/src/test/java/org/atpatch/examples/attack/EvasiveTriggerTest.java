@@ -7,20 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.atpatch.detector.ColumnDetector;
 import org.atpatch.djl.LabelledData;
 import org.atpatch.djl.debugset.Trigger;
-import org.atpatch.djl.interception.AttentionInterceptor;
-import org.atpatch.djl.interception.Interception;
 import org.atpatch.djl.model.VisionTransformer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,19 +128,9 @@ class EvasiveTriggerTest {
     private static double meanProbability(EvasiveTrigger t) {
         LabelledData stamped = t.applyTrigger(images);
         try (NDManager m = model.getNDManager().newSubManager()) {
-            List<NDArray> means = new java.util.ArrayList<>();
-            AttentionInterceptor capture = new AttentionInterceptor() {
-                @Override
-                public NDArray onAttention(int layer, NDArray probs) {
-                    means.add(probs.mean(new int[] {1}));
-                    return probs;
-                }
-            };
-            try (Interception.Scope ignored = Interception.open(capture)) {
-                model.getBlock().forward(new ai.djl.training.ParameterStore(m, false),
-                        new NDList(stamped.batch(m, 0, stamped.size())), false);
-            }
-            return NDArrays.stack(new NDList(ATTENTION_DRAWN.detectAll(means))).mean().getFloat();
+            HeadMeans means = new HeadMeans();
+            means.forward(model.getBlock(), new ai.djl.training.ParameterStore(m, false), stamped.batch(m, 0, stamped.size()));
+            return ATTENTION_DRAWN.detectAll(means.maps()).mean().getFloat();
         }
     }
 }
