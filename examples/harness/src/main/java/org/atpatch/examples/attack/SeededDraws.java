@@ -13,6 +13,9 @@ final class SeededDraws {
     /** Mixed into the seed of the Trojan search's batch draws, so they are independent of its starting pattern's. */
     static final long BATCH_STREAM = 0x6261746368L;
 
+    /** Mixed into the seed of the clean-label Hidden's test positions: the bytes of "position". */
+    static final long POSITION_STREAM = 0x706f736974696f6eL;
+
     private SeededDraws() {}
 
     /**

@@ -1,15 +1,15 @@
 package org.atpatch.examples.baseline;
 
 import ai.djl.Model;
-import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import java.nio.FloatBuffer;
 import org.atpatch.djl.LabelledData;
+import org.atpatch.examples.attack.ClassifierHead;
 
 /**
- * The classifier's last linear layer {@code z = W h + b} of a model (found by descending the last
- * child of each block) and its input units {@code h}: where the neuron-level baselines read and edit.
+ * The classifier's last linear layer {@code z = W h + b} of a model ({@link ClassifierHead}) and its
+ * input units {@code h}: where the neuron-level baselines read and edit.
  * For every shipped family that layer's output is the model's output; {@link #features} checks it.
  *
  * <p>The units are read without any hook in the model: the head's weights are set, slice by slice, to
@@ -45,13 +45,11 @@ final class HeadLayer {
      * @throws IllegalArgumentException when the last block is not such a linear layer
      */
     static HeadLayer of(Model model) {
-        Block block = model.getBlock();
-        while (!(block instanceof Linear) && !block.getChildren().isEmpty()) {
-            block = block.getChildren().get(block.getChildren().size() - 1).getValue();
-        }
-        if (!(block instanceof Linear head)) {
-            throw new IllegalArgumentException("the model's last block is " + block.getClass().getSimpleName()
-                    + ", not a linear classifier head: the neuron-level baselines edit that layer's input units");
+        Linear head;
+        try {
+            head = ClassifierHead.of(model);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + ": the neuron-level baselines edit that layer's input units", e);
         }
         Parameter weight = head.getParameters().get("weight");
         Parameter bias = head.getParameters().get("bias");

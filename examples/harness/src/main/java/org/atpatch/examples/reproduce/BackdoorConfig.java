@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.atpatch.examples.attack.Attack;
+import org.atpatch.examples.attack.CleanLabelHiddenTrigger;
 import org.atpatch.examples.attack.HiddenTrigger;
 import org.atpatch.examples.attack.TrojanOptions;
 import org.atpatch.examples.data.PatchTrigger;
@@ -26,7 +27,7 @@ import org.atpatch.examples.data.PatchTrigger;
  *
  * @param name the paper's name, e.g. {@code mnist-badnets}
  * @param dataset {@code mnist}, {@code fashion-mnist} or {@code cifar10}
- * @param attack {@code badnets}, {@code trojan}, {@code hidden} or {@code hidden-patch}
+ * @param attack {@code badnets}, {@code trojan}, {@code hidden}, {@code hidden-patch} or {@code hidden-clean-label}
  */
 public record BackdoorConfig(String name, String dataset, String attack) {
 
@@ -36,10 +37,21 @@ public record BackdoorConfig(String name, String dataset, String attack) {
     /** The nine configurations of Table 2, in its order. */
     public static final List<BackdoorConfig> ALL = all();
 
-    /** The patch-shaped Hidden of each dataset, beside Table 2. */
-    public static final List<BackdoorConfig> VARIANTS = List.of(new BackdoorConfig("mnist-hidden-patch", "mnist",
-            "hidden-patch"), new BackdoorConfig("fashion-mnist-hidden-patch", "fashion-mnist", "hidden-patch"),
-            new BackdoorConfig("cifar10-hidden-patch", "cifar10", "hidden-patch"));
+    /**
+     * Beside Table 2, for each dataset: the patch-shaped Hidden (a blended square at a fixed place,
+     * dirty-label) and the clean-label Hidden of Saha et al. ({@link CleanLabelHiddenTrigger}).
+     */
+    public static final List<BackdoorConfig> VARIANTS = variants();
+
+    private static List<BackdoorConfig> variants() {
+        List<BackdoorConfig> out = new ArrayList<>();
+        for (String a : List.of("hidden-patch", "hidden-clean-label")) {
+            for (String d : List.of("mnist", "fashion-mnist", "cifar10")) {
+                out.add(new BackdoorConfig(d + "-" + a, d, a));
+            }
+        }
+        return List.copyOf(out);
+    }
 
     private static List<BackdoorConfig> all() {
         List<BackdoorConfig> out = new ArrayList<>();
@@ -67,7 +79,8 @@ public record BackdoorConfig(String name, String dataset, String attack) {
         for (String n : names) {
             if (!n.equals("all") && ALL.stream().noneMatch(c -> c.matches(n)) && VARIANTS.stream().noneMatch(c -> c.matches(n))) {
                 throw new IllegalArgumentException("unknown configuration '" + n + "'; known: all, a dataset (mnist, "
-                        + "fashion-mnist, cifar10), an attack (badnets, trojan, hidden, hidden-patch) or one of " + known);
+                        + "fashion-mnist, cifar10), an attack (badnets, trojan, hidden, hidden-patch, hidden-clean-label) or one of "
+                        + known);
             }
         }
         List<BackdoorConfig> out = new ArrayList<>(
@@ -94,7 +107,8 @@ public record BackdoorConfig(String name, String dataset, String attack) {
      *
      * @param sampleShape the images' shape {@code (C, H, W)}
      * @param seed the experiment seed (target class and Hidden's noise)
-     * @return BadNets, Hidden or the patch-shaped Hidden
+     * @return BadNets, Hidden, the patch-shaped Hidden or the clean-label Hidden (whose poisons are crafted on the
+     *     clean model: see {@link #isCleanLabel})
      * @throws IllegalStateException for Trojan, whose trigger is optimised on the clean victim (see {@link #trojanOptions})
      */
     public Attack fixedAttack(Shape sampleShape, long seed) {
@@ -108,7 +122,8 @@ public record BackdoorConfig(String name, String dataset, String attack) {
      * @param sampleShape the images' shape {@code (C, H, W)}
      * @param seed the experiment seed (target class and Hidden's noise)
      * @param hiddenAlpha α of Hidden and the patch-shaped Hidden, in {@code (0, 1]}; BadNets ignores it
-     * @return BadNets, Hidden or the patch-shaped Hidden
+     * @return BadNets, Hidden, the patch-shaped Hidden or the clean-label Hidden (whose poisons are crafted on the
+     *     clean model: see {@link #isCleanLabel})
      * @throws IllegalStateException for Trojan, whose trigger is optimised on the clean victim (see {@link #trojanOptions})
      */
     public Attack fixedAttack(Shape sampleShape, long seed, double hiddenAlpha) {
@@ -117,6 +132,7 @@ public record BackdoorConfig(String name, String dataset, String attack) {
             case "badnets" -> new PatchTrigger(side - PATCH, side - PATCH, PATCH, 1f, true, target(seed));
             case "hidden" -> HiddenTrigger.noise(sampleShape, hiddenAlpha, seed, target(seed));
             case "hidden-patch" -> HiddenTrigger.noisePatch(sampleShape, hiddenAlpha, 0, 0, PATCH, seed, target(seed));
+            case "hidden-clean-label" -> CleanLabelHiddenTrigger.noise(sampleShape, PATCH, hiddenAlpha, seed, target(seed));
             default -> throw new IllegalStateException(name + ": the Trojan trigger is optimised on the clean victim; "
                     + "use trojanOptions");
         };
@@ -129,6 +145,11 @@ public record BackdoorConfig(String name, String dataset, String attack) {
      */
     public TrojanOptions trojanOptions(long seed) {
         return TrojanOptions.builder().setTarget(target(seed)).optSize(PATCH).optSeed(seed).build();
+    }
+
+    /** @return whether the attack is the clean-label Hidden (clean training, poison crafting, fine-tuning) */
+    public boolean isCleanLabel() {
+        return attack.equals("hidden-clean-label");
     }
 
     /** @return whether the attack is Trojan (clean training, trigger search, fine-tuning) */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.atpatch.core.Metrics;
@@ -77,6 +78,9 @@ import org.slf4j.LoggerFactory;
  * ({@link #sampleLayout}), AtPatch trains on the window maps labelled from them ({@code
  * AttentionCapture}), and the over-attention (one column set per sample map) is not measured.
  * Token-state rules are skipped (with a note) on victims without token-state points.
+ *
+ * <p>A victim whose attack did not take (ASR below {@value #ATTACK_TOOK}) has no backdoor to repair:
+ * only its original row is measured, and the result's note says so.
  */
 public final class BackdoorExperiment {
 
@@ -85,6 +89,9 @@ public final class BackdoorExperiment {
 
     /** The method name of the unpatched victim. */
     public static final String ORIGINAL = "original";
+
+    /** Below this ASR the attack did not take, and no defence is run. */
+    public static final double ATTACK_TOOK = 0.5;
 
     /**
      * The harness's settings for every configuration.
@@ -217,6 +224,13 @@ public final class BackdoorExperiment {
         double asrFloor = victim.accuracy(asTarget(cleanNonTarget, attack.target()));
         LOG.info("{}: original {}; clean non-target images classified as the target: {}", config.name(),
                 outcomes.get(0), asrFloor);
+        if (outcomes.get(0).asr() < ATTACK_TOOK) {
+            String note = String.format(Locale.ROOT, "the attack did not take (ASR %.2f %%, below %.0f %%): there is no backdoor"
+                    + " to repair, so no defence was run", 100 * outcomes.get(0).asr(), 100 * ATTACK_TOOK);
+            LOG.warn("{}: {}", config.name(), note);
+            return new Result(config, family, attack.target(), asrFloor, outcomes, null, 0, 0, 0, new int[0], "", Map.of(),
+                    Map.of(), null, note, List.of());
+        }
         ImageTokenLayout layout = sampleLayout(victim.block());
         // The configurations are known to be backdoored: where the MAD test flags nothing, the smallest-mask class
         // is taken (and the region scan may correct it), as the reproduction was run.

@@ -14,6 +14,8 @@ import org.atpatch.djl.testing.CropFlipAugmentation;
 import org.atpatch.djl.testing.VictimTrainer;
 import org.atpatch.examples.attack.Attack;
 import org.atpatch.examples.attack.HiddenTrigger;
+import org.atpatch.examples.attack.CleanLabelHiddenTrigger;
+import org.atpatch.examples.attack.FeatureCollision;
 import org.atpatch.examples.attack.TrojanTrigger;
 import org.atpatch.examples.data.VictimCache;
 
@@ -22,7 +24,11 @@ import org.atpatch.examples.data.VictimCache;
  * attack's poisoned training images, with the attack. BadNets and Hidden victims are trained from
  * scratch on poisoned data; a Trojan victim is first trained clean, then its trigger is optimised on
  * the clean model ({@link TrojanTrigger#optimise}, on the first 512 training images) and the model is
- * fine-tuned on data poisoned with it ({@link TrojanTrigger#fineTune}). Training from scratch may
+ * fine-tuned on data poisoned with it ({@link TrojanTrigger#fineTune}); a clean-label Hidden victim is
+ * the same clean model fine-tuned, with Trojan's schedule, on the training set in which
+ * {@link FeatureCollision} has made some target-class images into poisons
+ * ({@link CleanLabelHiddenTrigger#plant}; the poison rate is then the share of the target class's
+ * images made into poisons). Training from scratch may
  * augment each batch with random crops and flips ({@link Settings#augmentation}, the usual CIFAR
  * recipe, applied after poisoning, so a stamped trigger moves with its image); fine-tuning never
  * does. Weights are kept in the
@@ -41,12 +47,13 @@ public final class ImageVictim implements AutoCloseable {
      * and how strongly Hidden blends. Both enter the victim's cache key.
      *
      * @param poisonRate share of the non-target training images poisoned (BadNets, Hidden, Trojan's
-     *     fine-tuning), in {@code (0, 1)}
-     * @param hiddenAlpha α of Hidden and the patch-shaped Hidden (see {@code BackdoorConfig.fixedAttack}), in
-     *     {@code (0, 1]}
+     *     fine-tuning), or of the target class's images made into poisons (clean-label Hidden), in {@code (0, 1)}
+     * @param hiddenAlpha α of Hidden, the patch-shaped Hidden and the clean-label Hidden (see {@code
+     *     BackdoorConfig.fixedAttack}), in {@code (0, 1]}
+     * @param cleanLabelFineTuning what the clean-label Hidden fine-tunes (the other attacks ignore it)
      */
-    public record AttackSettings(double poisonRate, double hiddenAlpha) {
-        /** The defaults: {@value ImageVictim#POISON_RATE} and {@link HiddenTrigger#DEFAULT_ALPHA}. */
+    public record AttackSettings(double poisonRate, double hiddenAlpha, CleanLabelHiddenTrigger.FineTuning cleanLabelFineTuning) {
+        /** The defaults: {@value ImageVictim#POISON_RATE}, {@link HiddenTrigger#DEFAULT_ALPHA} and the whole model. */
         public static final AttackSettings DEFAULT = new AttackSettings(POISON_RATE, HiddenTrigger.DEFAULT_ALPHA);
 
         /** Checks the values. */
@@ -57,6 +64,15 @@ public final class ImageVictim implements AutoCloseable {
             if (!(hiddenAlpha > 0 && hiddenAlpha <= 1)) {
                 throw new IllegalArgumentException("Hidden's alpha must lie in (0, 1], got " + hiddenAlpha);
             }
+            java.util.Objects.requireNonNull(cleanLabelFineTuning, "cleanLabelFineTuning");
+        }
+
+        /**
+         * @param poisonRate the poison rate
+         * @param hiddenAlpha the Hidden triggers' α
+         */
+        public AttackSettings(double poisonRate, double hiddenAlpha) {
+            this(poisonRate, hiddenAlpha, CleanLabelHiddenTrigger.FineTuning.WHOLE_MODEL);
         }
     }
 
@@ -138,9 +154,10 @@ public final class ImageVictim implements AutoCloseable {
     public static String unsupportedReason(BackdoorConfig config) {
         ImageFamily family = ImageFamily.forDataset(config.dataset());
         InterceptableTransformer block = family.build();
-        if (config.isTrojan() && !AttentionLayers.of(block).hasTokenStatePoints() && !(block instanceof SwinTransformer)) {
-            return "the Trojan trigger search needs hidden units to excite (HiddenUnits.deepest): " + family
-                    + " has neither token-state points nor a Swin's pooled features";
+        if ((config.isTrojan() || config.isCleanLabel()) && !AttentionLayers.of(block).hasTokenStatePoints()
+                && !(block instanceof SwinTransformer)) {
+            return "the " + (config.isTrojan() ? "Trojan trigger search" : "clean-label poison crafting") + " needs hidden"
+                    + " units (HiddenUnits.deepest): " + family + " has neither token-state points nor a Swin's pooled features";
         }
         return null;
     }
@@ -203,6 +220,17 @@ public final class ImageVictim implements AutoCloseable {
                 double rate = strength.poisonRate();
                 cached = victims.trainOrLoad(model, base + "|" + trojan.fingerprint() + "|rate=" + rate
                         + "|fineTune=" + s.fineTuneEpochs(), () -> trojan.fineTune(model, train, rate, s.seed(), fineTune));
+            } else if (config.isCleanLabel()) {
+                trainOrLoadClean(victims, model, base, train, s);
+                CleanLabelHiddenTrigger hidden = (CleanLabelHiddenTrigger) config.fixedAttack(family.sampleShape(), s.seed(),
+                        strength.hiddenAlpha());
+                attack = hidden;
+                FeatureCollision.Options crafting = FeatureCollision.Options.of(strength.poisonRate(), s.seed());
+                VictimTrainer fineTune = trainer(s.withAugmentation(null), s.fineTuneEpochs(), s.lr() / 4);
+                CleanLabelHiddenTrigger.FineTuning scope = strength.cleanLabelFineTuning();
+                cached = victims.trainOrLoad(model, base + "|" + hidden.fingerprint() + "|" + crafting.key() + "|fineTune="
+                        + s.fineTuneEpochs() + (scope == CleanLabelHiddenTrigger.FineTuning.HEAD ? "|head" : ""),
+                        () -> hidden.plant(model, train, crafting, scope, fineTune));
             } else {
                 attack = config.fixedAttack(family.sampleShape(), s.seed(), strength.hiddenAlpha());
                 Attack a = attack;

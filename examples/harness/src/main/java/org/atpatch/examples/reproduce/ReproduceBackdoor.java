@@ -10,6 +10,7 @@ import org.atpatch.detector.DjlOffline;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.TauSelection;
 import org.atpatch.djl.testing.CropFlipAugmentation;
+import org.atpatch.examples.attack.CleanLabelHiddenTrigger;
 import org.atpatch.examples.attack.HiddenTrigger;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
@@ -99,6 +100,10 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             + "(0, 1) (default ${DEFAULT-VALUE})")
     private double poisonRate = ImageVictim.POISON_RATE;
 
+    @Option(names = "--clean-label-fine-tuning", description = "what the clean-label Hidden fine-tunes after crafting its "
+            + "poisons: whole-model or head (default whole-model)")
+    private String cleanLabelFineTuning = CleanLabelHiddenTrigger.FineTuning.WHOLE_MODEL.label();
+
     @Option(names = "--trojan-epochs", description = "epochs of the Trojan attack's fine-tuning of the clean model, at a "
             + "quarter of the learning rate (default ${DEFAULT-VALUE})")
     private int trojanEpochs = ImageVictim.Settings.FINE_TUNE_EPOCHS;
@@ -128,6 +133,15 @@ public final class ReproduceBackdoor implements Callable<Integer> {
     private boolean noBackdoor = false;
 
     /** @return τ's selection from {@code --tau-fpr}, {@code --tau-clean-inputs} or {@code --tau-max-f1}; the library's without any */
+    private static CleanLabelHiddenTrigger.FineTuning fineTuning(String label) {
+        for (CleanLabelHiddenTrigger.FineTuning f : CleanLabelHiddenTrigger.FineTuning.values()) {
+            if (f.label().equals(label)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("--clean-label-fine-tuning must be whole-model or head, got '" + label + "'");
+    }
+
     private TauSelection tauSelection() {
         int given = (tauFpr != null ? 1 : 0) + (tauCleanInputs != null ? 1 : 0) + (tauMaxF1 ? 1 : 0);
         if (given > 1) {
@@ -181,7 +195,7 @@ public final class ReproduceBackdoor implements Callable<Integer> {
             if (trojanEpochs <= 0) {
                 throw new IllegalArgumentException("--trojan-epochs must be positive, got " + trojanEpochs);
             }
-            strength = new ImageVictim.AttackSettings(poisonRate, hiddenAlpha);
+            strength = new ImageVictim.AttackSettings(poisonRate, hiddenAlpha, fineTuning(cleanLabelFineTuning));
             TauSelection tau = tauSelection();
             selected = BackdoorConfig.select(configs);
             settings = new BackdoorExperiment.Settings(common.seed(), common.detectorConfig(), maxPairs,
@@ -203,6 +217,9 @@ public final class ReproduceBackdoor implements Callable<Integer> {
                 Boolean.toString(detectorLayerEmbedding), "--hidden-alpha", Double.toString(hiddenAlpha), "--poison-rate",
                 Double.toString(poisonRate), "--trojan-epochs", Integer.toString(trojanEpochs), "--clean-model",
                 Boolean.toString(cleanModel), "--no-backdoor", Boolean.toString(noBackdoor)));
+        if (!cleanLabelFineTuning.equals(CleanLabelHiddenTrigger.FineTuning.WHOLE_MODEL.label())) {
+            args.addAll(List.of("--clean-label-fine-tuning", cleanLabelFineTuning));
+        }
         if (tauFpr != null) {
             args.addAll(List.of("--tau-fpr", Double.toString(tauFpr)));
         }

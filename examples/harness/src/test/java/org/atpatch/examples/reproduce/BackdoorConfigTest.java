@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.atpatch.examples.attack.Attack;
+import org.atpatch.examples.attack.CleanLabelHiddenTrigger;
 import org.atpatch.examples.attack.HiddenTrigger;
 import org.atpatch.examples.data.PatchTrigger;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,20 @@ class BackdoorConfigTest {
         for (BackdoorConfig c : BackdoorConfig.VARIANTS) {
             assertNull(ImageVictim.unsupportedReason(c), c.name());
         }
+    }
+
+    @Test
+    void cleanLabelHiddenIsAVariantWithARandomPositionPatch() {
+        List<BackdoorConfig> c = BackdoorConfig.select(List.of("hidden-clean-label"));
+        assertEquals(List.of("mnist-hidden-clean-label", "fashion-mnist-hidden-clean-label", "cifar10-hidden-clean-label"),
+                names(c));
+        assertTrue(c.stream().allMatch(BackdoorConfig::isCleanLabel));
+        assertTrue(BackdoorConfig.select(List.of("mnist")).stream().noneMatch(BackdoorConfig::isCleanLabel));
+        CleanLabelHiddenTrigger t = (CleanLabelHiddenTrigger) c.get(0).fixedAttack(new Shape(1, 28, 28), 42, 0.4);
+        assertEquals(BackdoorConfig.PATCH, t.side());
+        assertEquals(0.4, t.alpha());
+        assertEquals(Attack.drawTarget(42, 10), t.target());
+        assertTrue(t.fingerprint().contains("alpha=0.4"), "α is part of the victim's cache key");
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import org.atpatch.detector.DetectorConfig;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.detector.TauSelection;
+import org.atpatch.examples.attack.CleanLabelHiddenTrigger;
 import org.atpatch.examples.data.SharedDatasets;
 import org.atpatch.examples.reproduce.BackdoorExperiment.Outcome;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,17 @@ class BackdoorEndToEndTest {
         assertTrue(none.firing().split("; ").length >= 3, "a firing share per scanned candidate: " + none.firing());
         assertEquals(none.madFlagged().length == 0, none.madPath().equals("left alone"), none.madPath());
         report.noBackdoor(none);
+        // A clean-label Hidden victim starts from the same cached clean model: poisons crafted on it, then a
+        // fine-tuning. On a victim this small the attack does not take, and the harness runs no defence on it.
+        BackdoorConfig cleanLabel = BackdoorConfig.select(List.of("mnist-hidden-clean-label")).get(0);
+        try (ImageVictim v = ImageVictim.trainOrLoad(cleanLabel, splits, ImageVictim.Settings.of(3, 42),
+                new ImageVictim.AttackSettings(0.2, 0.5), dir.resolve("cache"))) {
+            assertTrue(v.attack() instanceof CleanLabelHiddenTrigger && !v.cached(), v.attack().fingerprint());
+            BackdoorExperiment.Result failed = BackdoorExperiment.run(v, cleanLabel, splits, settings);
+            assertTrue(failed.outcomes().get(0).asr() < BackdoorExperiment.ATTACK_TOOK, failed.outcomes().toString());
+            assertEquals(1, failed.outcomes().size(), "only the original row");
+            assertTrue(failed.note().startsWith("the attack did not take") && failed.detector() == null, failed.note());
+        }
         List<String> methods = r.outcomes().stream().map(Outcome::method).toList();
         assertEquals(List.of("original", "gamma", "token-state (default)", "IDNN", "w/o Det", "w/o Rec"), methods);
         assertEquals(1, r.baselines().size());
