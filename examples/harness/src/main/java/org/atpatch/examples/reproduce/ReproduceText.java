@@ -53,7 +53,8 @@ import picocli.CommandLine.Option;
  * TextDebuggingSetBuilder}) and trains AtPatch with the library's defaults. Measured on a seeded
  * subset of the test split: clean accuracy and attack success rate before and after, with Γ, the
  * selected rule and the RQ3 ablations (w/o Det, w/o Rec), the ASR floor (untriggered non-target
- * reviews the victim already puts in the target class), the detector's strict per-sample F1 (the
+ * reviews the victim already puts in the target class), the ASR on the non-target reviews the victim
+ * classifies correctly untriggered (which has no floor), the detector's strict per-sample F1 (the
  * union of a sample's flagged columns over layers must equal the trigger columns; a clean sample
  * must have none), and the time of each phase. Results go to {@code --out}: {@code README.md} and
  * {@code results.json}.
@@ -156,7 +157,13 @@ public final class ReproduceText implements Callable<Integer> {
             double accBefore = accuracy(Predictions.classes(victim, eval, 256), eval.labels());
             double asrBefore = share(Predictions.classes(victim, triggered.data(), 256), trigger.target());
             // The ASR floor: clean non-target reviews the victim already puts in the target class.
-            double floor = share(Predictions.classes(victim, nonTarget, 256), trigger.target());
+            int[] untriggered = Predictions.classes(victim, nonTarget, 256);
+            double floor = share(untriggered, trigger.target());
+            // The same reviews, kept only where the victim classifies them correctly without the trigger: there a
+            // review in the target class is the trigger's doing, so this ASR has no floor.
+            int[] right = IntStream.range(0, nonTarget.size()).filter(i -> untriggered[i] == nonTarget.labels()[i]).toArray();
+            LabelledData toTargetRight = relabelled(triggered.data().subset(right), trigger.target());
+            double asrBeforeRight = share(Predictions.classes(victim, toTargetRight, 256), trigger.target());
             LOG.info("clean model: Acc {} ASR {}; backdoored: Acc {} ASR {} (floor {})", pct(accClean), pct(asrClean),
                     pct(accBefore), pct(asrBefore), pct(floor));
 
@@ -195,14 +202,14 @@ public final class ReproduceText implements Callable<Integer> {
                 Map<String, Object> chosen = null; // the bundle's own rule: AtPatch's numbers
                 for (PatchRule rule : PatchVariants.rules(trainedBundle, List.of())) {
                     variants.add(variant(PatchVariants.label(trainedBundle, rule), PatchVariants.patched(trainedBundle, victim, rule), eval,
-                            toTarget));
+                            toTarget, toTargetRight));
                     chosen = rule.name().equals(trainedBundle.patchRule()) ? variants.get(variants.size() - 1) : chosen;
                 }
                 Engine.getInstance().setRandomSeed((int) seed);
                 variants.add(variant(PatchVariants.WITHOUT_DETECTOR, PatchVariants.withoutDetector(trainedBundle, victim), eval,
-                        toTarget));
+                        toTarget, toTargetRight));
                 variants.add(variant(PatchVariants.WITHOUT_RESCALING, PatchVariants.withoutRescaling(trainedBundle, victim), eval,
-                        toTarget));
+                        toTarget, toTargetRight));
                 variants.forEach(v -> LOG.info("variant {}", v));
                 try (PatchedModel patched = PatchVariants.patched(trainedBundle, victim, PatchVariants.defaultRule(trainedBundle))) {
                     double accAfter = (double) chosen.get("acc");
@@ -222,6 +229,10 @@ public final class ReproduceText implements Callable<Integer> {
                     r.put("asr_floor", floor);
                     r.put("acc_after", accAfter);
                     r.put("asr_after", asrAfter);
+                    r.put("right_untriggered", right.length);
+                    r.put("non_target", nonTarget.size());
+                    r.put("asr_before_right", asrBeforeRight);
+                    r.put("asr_after_right", chosen.get("asr_right"));
                     r.put("detector", Map.of("precision", detection.precision(), "recall", detection.recall(),
                             "f1", detection.f1(), "fpr", detection.fpr(), "counts", detection.toString()));
                     r.put("seconds", Map.of("trigger_search", searchSeconds, "debugging_set", debugSeconds,
@@ -335,6 +346,10 @@ public final class ReproduceText implements Callable<Integer> {
                 ResultTable.percent((double) r.get("asr_after")));
         main.add("ASR floor: clean non-target reviews the backdoored model puts in the target class", "",
                 ResultTable.percent((double) r.get("asr_floor")));
+        String right = " (ASR on the " + r.get("right_untriggered") + " of " + r.get("non_target")
+                + " non-target reviews it classifies correctly untriggered)";
+        main.add("backdoored" + right, "", ResultTable.percent((double) r.get("asr_before_right")));
+        main.add("backdoored + AtPatch" + right, "", ResultTable.percent((double) r.get("asr_after_right")));
         @SuppressWarnings("unchecked")
         Map<String, Object> d = (Map<String, Object>) r.get("detector");
         ResultTable det = new ResultTable("precision", "recall", "F1", "FPR", "counts");
@@ -354,9 +369,11 @@ public final class ReproduceText implements Callable<Integer> {
         sections.put("Accuracy and attack success rate", main);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> variants = (List<Map<String, Object>>) r.get("variants");
-        ResultTable rules = new ResultTable("method", "Acc", "ASR", "clean reviews patched", "triggered reviews patched");
+        ResultTable rules = new ResultTable("method", "Acc", "ASR", "ASR (reviews right untriggered)", "clean reviews patched",
+                "triggered reviews patched");
         for (Map<String, Object> row : variants) {
             rules.add(row.get("method"), ResultTable.percent((double) row.get("acc")), ResultTable.percent((double) row.get("asr")),
+                    ResultTable.percent((double) row.get("asr_right")),
                     ResultTable.percent((double) row.get("clean_patched")),
                     ResultTable.percent((double) row.get("triggered_patched")));
         }
@@ -382,8 +399,12 @@ public final class ReproduceText implements Callable<Integer> {
         ReportFiles.json(out, json);
     }
 
-    /** One patched variant on the clean and the triggered evaluation reviews; closes it. */
-    private static Map<String, Object> variant(String name, PatchedModel patched, LabelledData eval, LabelledData toTarget) {
+    /**
+     * One patched variant on the clean and the triggered evaluation reviews, and on the triggered
+     * reviews the victim classifies correctly without the trigger; closes it.
+     */
+    private static Map<String, Object> variant(String name, PatchedModel patched, LabelledData eval, LabelledData toTarget,
+            LabelledData toTargetRight) {
         try (patched) {
             PatchedCounts clean = PatchedCounts.of(patched, eval, 256);
             PatchedCounts attacked = PatchedCounts.of(patched, toTarget, 256);
@@ -391,6 +412,7 @@ public final class ReproduceText implements Callable<Integer> {
             v.put("method", name);
             v.put("acc", clean.accuracy());
             v.put("asr", attacked.accuracy());
+            v.put("asr_right", PatchedCounts.of(patched, toTargetRight, 256).accuracy());
             v.put("clean_patched", clean.patchedShare());
             v.put("triggered_patched", attacked.patchedShare());
             return v;

@@ -39,6 +39,10 @@ class ReproduceTextTest {
         assertTrue(r.get("asr_floor").getAsDouble() < r.get("asr_before").getAsDouble(), "floor " + r.get("asr_floor"));
         assertTrue(r.get("trigger_in_search").getAsString().endsWith(", flagged"), r.get("trigger_in_search").getAsString());
         assertTrue(r.get("asr_after").getAsDouble() < r.get("asr_before").getAsDouble() / 2, "AtPatch: " + r.get("asr_after"));
+        assertTrue(r.get("asr_before_right").getAsDouble() > 0.9, "on the reviews right untriggered: " + r.get("asr_before_right"));
+        assertTrue(r.get("asr_after_right").getAsDouble() < r.get("asr_before_right").getAsDouble() / 2,
+                "AtPatch on the reviews right untriggered: " + r.get("asr_after_right"));
+        assertTrue(r.get("right_untriggered").getAsInt() < r.get("non_target").getAsInt(), "a subset of the non-target reviews");
         List<String> methods = new ArrayList<>();
         for (JsonElement e : r.getAsJsonArray("variants")) {
             JsonObject v = e.getAsJsonObject();
