@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import java.util.List;
 import java.util.Objects;
+import org.atpatch.djl.LabelledData;
 
 /**
  * A fairness repair decided from the input together with its flips: the model runs on the input's
@@ -20,8 +21,10 @@ import java.util.Objects;
  *   <li>Where every member of the orbit gets the same class, the prediction does not depend on the
  *       protected attributes, and the input gets the model's output for itself, bit for bit.
  *   <li>Where they disagree (a divergent orbit), the input gets the log of the class probabilities
- *       averaged with equal weights over the orbit. Every member of a divergent orbit gets the same
- *       output, so no change of the protected values can move it.
+ *       averaged over the orbit: with equal weights by default, or ({@link #weightedBy}) with each
+ *       combination of protected values weighted by its share of a data set, which is the model's
+ *       prediction with the protected attributes marginalised over that population. Every member of a
+ *       divergent orbit gets the same output, so no change of the protected values can move it.
  * </ul>
  *
  * <p>So the unfairness rate under any single or joint flip is zero by construction, with no
@@ -49,6 +52,17 @@ public final class OrbitAveraging {
     private final boolean[] kept;
     private final float[] combinations; // (orbit, sampleSize), protected values only
     private final int orbit;
+    /** Each orbit member's weight, summing to 1. */
+    private final float[] weights;
+
+    private OrbitAveraging(OrbitAveraging uniform, float[] weights) {
+        this.attributes = uniform.attributes;
+        this.sampleSize = uniform.sampleSize;
+        this.kept = uniform.kept;
+        this.combinations = uniform.combinations;
+        this.orbit = uniform.orbit;
+        this.weights = weights;
+    }
 
     private OrbitAveraging(List<ProtectedAttribute> attributes, int sampleSize) {
         this.attributes = attributes;
@@ -70,6 +84,8 @@ public final class OrbitAveraging {
                 rest /= a.valueCount();
             }
         }
+        this.weights = new float[k];
+        java.util.Arrays.fill(weights, 1f / k);
     }
 
     /**
@@ -81,6 +97,48 @@ public final class OrbitAveraging {
     public static OrbitAveraging of(List<ProtectedAttribute> attributes, int sampleSize) {
         Objects.requireNonNull(attributes, "attributes");
         return new OrbitAveraging(FairnessFlips.of(attributes, sampleSize).attributes(), sampleSize);
+    }
+
+    /**
+     * The same repair with each orbit member (a combination of protected values) weighted by the share
+     * of {@code data}'s rows that hold exactly that combination; combinations no row holds get weight 0.
+     *
+     * @param data rows of {@code sampleSize} values, e.g. the defender's debugging split; at least one
+     * @return the weighted repair
+     * @throws IllegalArgumentException if {@code data} is empty, has another sample size, or a row holds a
+     *     value outside an attribute's value set
+     */
+    public OrbitAveraging weightedBy(LabelledData data) {
+        Objects.requireNonNull(data, "data");
+        if (data.size() == 0 || data.sampleSize() != sampleSize) {
+            throw new IllegalArgumentException("weights need a non-empty data set of " + sampleSize + " values per sample, got "
+                    + data.size() + " samples of " + data.sampleSize());
+        }
+        double[] counts = new double[orbit];
+        float[] x = data.inputs();
+        for (int i = 0; i < data.size(); i++) {
+            int c = 0;
+            for (ProtectedAttribute a : attributes) {
+                float v = x[i * sampleSize + a.index()];
+                int k = a.indexOfValue(v);
+                if (k < 0) {
+                    throw new IllegalArgumentException("sample " + i + " holds " + v + " for " + a.name() + ", which is not one of"
+                            + " its values " + java.util.Arrays.toString(a.values()));
+                }
+                c = c * a.valueCount() + k;
+            }
+            counts[c]++;
+        }
+        float[] w = new float[orbit];
+        for (int c = 0; c < orbit; c++) {
+            w[c] = (float) (counts[c] / data.size());
+        }
+        return new OrbitAveraging(this, w);
+    }
+
+    /** @return each orbit member's weight, in the order the first attribute's value varies slowest; a copy */
+    public float[] weights() {
+        return weights.clone();
     }
 
     /** @return the protected attributes */
@@ -97,7 +155,7 @@ public final class OrbitAveraging {
      * @param model an initialised classifier taking flat samples of {@code sampleSize} values
      * @param input {@code (B, ...)} float32 with {@code sampleSize} values per row, on the model's device
      * @return {@code (B, classes)} in the input's manager: a row's own logits where its orbit agrees,
-     *     the log of the orbit's mean class probabilities where it diverges
+     *     the log of the orbit's (weighted) mean class probabilities where it diverges
      * @throws IllegalArgumentException if the input does not hold {@code sampleSize} values per row
      */
     public NDArray predict(Model model, NDArray input) {
@@ -141,7 +199,8 @@ public final class OrbitAveraging {
                 out = divergent;
             } else {
                 NDArray own = model.getBlock().forward(ps, new NDList(input), false).singletonOrThrow();
-                NDArray averaged = perMember.softmax(2).mean(new int[] {0}).log(); // (B, classes)
+                NDArray w = sub.create(weights, new Shape(orbit, 1, 1));
+                NDArray averaged = perMember.softmax(2).mul(w).sum(new int[] {0}).log(); // (B, classes)
                 out = NDArrays.where(divergent.expandDims(1).broadcast(own.getShape()), averaged.toType(own.getDataType(), false),
                         own);
             }
@@ -152,6 +211,7 @@ public final class OrbitAveraging {
 
     @Override
     public String toString() {
-        return "OrbitAveraging" + attributes.stream().map(ProtectedAttribute::name).toList() + ", orbit " + orbit;
+        return "OrbitAveraging" + attributes.stream().map(ProtectedAttribute::name).toList() + ", orbit " + orbit
+                + ", weights " + java.util.Arrays.toString(weights);
     }
 }

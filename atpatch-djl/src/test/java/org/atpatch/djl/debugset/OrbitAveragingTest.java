@@ -133,6 +133,51 @@ class OrbitAveragingTest {
     }
 
     @Test
+    void weightedOrbitsAverageWithThePopulationSharesAndStayFlipInvariant() {
+        // Population: sex 1 in 3 rows of 4, race 0 twice as often as race 1, race 2 absent.
+        List<float[]> population = new ArrayList<>();
+        int[][] combos = {{0, 0}, {0, 1}, {1, 0}, {1, 0}, {1, 1}, {1, 0}};
+        for (int[] c : combos) {
+            population.add(new float[] {0f, c[0], c[1]});
+        }
+        OrbitAveraging weighted = REPAIR.weightedBy(LabelledData.unlabelled(population, new Shape(F)));
+        assertArrayEquals(new float[] {1 / 6f, 1 / 6f, 0f, 3 / 6f, 1 / 6f, 0f}, weighted.weights(), 1e-7f,
+                "(sex, race) in the order race varies fastest");
+        try (NDManager m = model.getNDManager().newSubManager()) {
+            LabelledData data = LabelledData.unlabelled(rows, new Shape(F));
+            float[] out = weighted.predict(model, data.batch(m, 0, data.size())).toFloatArray();
+            float[] w = weighted.weights();
+            for (int i = 0; i < rows.size(); i++) {
+                double p1 = 0;
+                boolean split = false;
+                boolean first = rows.get(i)[0] > 0;
+                for (int s = 0; s < 2; s++) {
+                    for (int c = 0; c < 3; c++) {
+                        double z = rows.get(i)[0] + 1.5 * s - 0.8 * c;
+                        p1 += w[3 * s + c] / (1 + Math.exp(-z));
+                        split |= (z > 0) != first;
+                    }
+                }
+                if (split) {
+                    assertEquals(Math.log(p1), out[2 * i + 1], 1e-5, "sample " + i);
+                } else {
+                    assertArrayEquals(plain(rows.get(i)), new float[] {out[2 * i], out[2 * i + 1]}, "sample " + i);
+                }
+            }
+            FairnessPredictor repaired = d -> {
+                float[] z = weighted.predict(model, d.batch(m, 0, d.size())).toFloatArray();
+                return java.util.stream.IntStream.range(0, d.size()).map(k -> z[2 * k + 1] > z[2 * k] ? 1 : 0).toArray();
+            };
+            assertEquals(0.0, FairnessFlips.joint(List.of(SEX, RACE), F).unfairness(data, repaired));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> REPAIR.weightedBy(LabelledData.unlabelled(List.<float[]>of(new float[] {0f, 1f, 7f}), new Shape(F))));
+        assertTrue(e.getMessage().contains("race"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> REPAIR.weightedBy(LabelledData.unlabelled(List.<float[]>of(new float[] {0f, 1f}), new Shape(2))));
+    }
+
+    @Test
     void badInputGetsAClearMessage() {
         try (NDManager m = model.getNDManager().newSubManager()) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Beside them, the library's {@link OrbitAveraging}, which needs no detector: where an input's flip
  * orbit is divergent it gets the unpatched model's probabilities averaged over the orbit, otherwise
- * its own output.
+ * its own output; averaged with equal weights ({@code orbit averaging}) and with each combination of
+ * protected values weighted by its share of the debugging split ({@code orbit averaging, weighted}).
  *
  * <p>Per decision: accuracy, UF per attribute and under joint flips, the patched share, and the
  * predictions turned right and wrong against the unpatched model (McNemar's z). Beside them, what the
@@ -63,6 +64,7 @@ public final class FairnessGroupExperiment {
     static final String INVARIANT = "invariant";
     static final String ORACLE = "oracle decision";
     static final String ORBIT = "orbit averaging";
+    static final String ORBIT_WEIGHTED = "orbit averaging, weighted";
 
     /**
      * @param seed seed of the debugging sets and detectors
@@ -167,6 +169,10 @@ public final class FairnessGroupExperiment {
             OrbitAveraging orbit = OrbitAveraging.of(attributes, test.sampleSize());
             outcomes.add(predictorOutcome(ORBIT, FairnessPredictor.of(model, orbit, BATCH), oracle.divergentShare(), attributes,
                     test, before));
+            // Weighted by the defender's own data: the debugging split's shares of the protected combinations.
+            OrbitAveraging weighted = orbit.weightedBy(victim.data().debug());
+            outcomes.add(predictorOutcome(ORBIT_WEIGHTED, FairnessPredictor.of(model, weighted, BATCH), oracle.divergentShare(),
+                    attributes, test, before));
             outcomes.forEach(o -> LOG.info("{}: {}", config.name(), o));
 
             FairnessDebuggingSetBuilder.Result eval = FairnessDebuggingSetBuilder.of(model, test).setAttributes(attributes)

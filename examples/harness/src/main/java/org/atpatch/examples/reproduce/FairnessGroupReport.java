@@ -134,7 +134,8 @@ public final class FairnessGroupReport {
                 sections, "\nThe row \"" + FairnessGroupExperiment.ORBIT + "\" is OrbitAveraging, which needs no detector: an input"
                         + " whose flip orbit is divergent under the unpatched model gets the model's class probabilities averaged over"
                         + " the orbit, any other input its own output. Its \"patched %\" is the share of test inputs whose orbit is"
-                        + " divergent, the inputs it changes.\n");
+                        + " divergent, the inputs it changes. The row \"" + FairnessGroupExperiment.ORBIT_WEIGHTED + "\" averages"
+                        + " with each combination of protected values weighted by its share of the debugging split.\n");
         Map<String, Object> json = new LinkedHashMap<>();
         for (Result r : results) {
             Map<String, Object> c = new LinkedHashMap<>();
