@@ -13,9 +13,9 @@ import org.atpatch.djl.model.SwinTransformer;
 import org.atpatch.djl.testing.CropFlipAugmentation;
 import org.atpatch.djl.testing.VictimTrainer;
 import org.atpatch.examples.attack.Attack;
-import org.atpatch.examples.attack.HiddenTrigger;
 import org.atpatch.examples.attack.CleanLabelHiddenTrigger;
 import org.atpatch.examples.attack.FeatureCollision;
+import org.atpatch.examples.attack.HiddenTrigger;
 import org.atpatch.examples.attack.TrojanTrigger;
 import org.atpatch.examples.data.VictimCache;
 
@@ -43,8 +43,9 @@ public final class ImageVictim implements AutoCloseable {
     public static final double POISON_RATE = 0.1;
 
     /**
-     * The attacker's choices besides the trigger's kind: how much of the training data is poisoned
-     * and how strongly Hidden blends. Both enter the victim's cache key.
+     * The attacker's choices besides the trigger's kind: how much of the training data is poisoned,
+     * how strongly Hidden blends and what the clean-label Hidden fine-tunes. Each enters the victim's
+     * cache key where its attack uses it.
      *
      * @param poisonRate share of the non-target training images poisoned (BadNets, Hidden, Trojan's
      *     fine-tuning), or of the target class's images made into poisons (clean-label Hidden), in {@code (0, 1)}
