@@ -155,7 +155,8 @@ public final class ReproduceText implements Callable<Integer> {
             double accClean = accuracy(Predictions.classes(twin, eval, 256), eval.labels());
             double asrClean = share(Predictions.classes(twin, triggered.data(), 256), trigger.target());
             double accBefore = accuracy(Predictions.classes(victim, eval, 256), eval.labels());
-            double asrBefore = share(Predictions.classes(victim, triggered.data(), 256), trigger.target());
+            int[] onTriggered = Predictions.classes(victim, triggered.data(), 256);
+            double asrBefore = share(onTriggered, trigger.target());
             // The ASR floor: clean non-target reviews the victim already puts in the target class.
             int[] untriggered = Predictions.classes(victim, nonTarget, 256);
             double floor = share(untriggered, trigger.target());
@@ -163,7 +164,7 @@ public final class ReproduceText implements Callable<Integer> {
             // review in the target class is the trigger's doing, so this ASR has no floor.
             int[] right = IntStream.range(0, nonTarget.size()).filter(i -> untriggered[i] == nonTarget.labels()[i]).toArray();
             LabelledData toTargetRight = relabelled(triggered.data().subset(right), trigger.target());
-            double asrBeforeRight = share(Predictions.classes(victim, toTargetRight, 256), trigger.target());
+            double asrBeforeRight = share(IntStream.of(right).map(i -> onTriggered[i]).toArray(), trigger.target());
             LOG.info("clean model: Acc {} ASR {}; backdoored: Acc {} ASR {} (floor {})", pct(accClean), pct(asrClean),
                     pct(accBefore), pct(asrBefore), pct(floor));
 
