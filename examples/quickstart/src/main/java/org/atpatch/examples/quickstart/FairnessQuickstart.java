@@ -47,7 +47,8 @@ import picocli.CommandLine.Option;
  * of the protected values). {@code --flip-invariant} decides what to patch with a {@link
  * FlipInvariantDecision}, the same for an input and all of its flips. {@code --orbit-averaging}
  * repairs with {@link OrbitAveraging} instead of AtPatch (no debugging set, no detector: every
- * input runs on every combination of its protected values). The last output line is
+ * input runs on every combination of its protected values, each weighted by its share of the
+ * defender's debugging split, or equally with {@code --uniform-orbit}). The last output line is
  * {@code RESULT {...}}; its UF is the joint one. Into {@code --out} goes a picture of the attention of a
  * patched row, the same row with its first attribute flipped and an unpatched row, before and after the
  * patch (per-input decisions only).
@@ -72,6 +73,10 @@ public final class FairnessQuickstart implements Callable<Integer> {
     @Option(names = "--orbit-averaging", description = "Repair with OrbitAveraging instead of AtPatch: no debugging set and no "
             + "detector; a row whose prediction some protected value changes gets the mean over all of them.")
     boolean orbitAveraging;
+
+    @Option(names = "--uniform-orbit", description = "With --orbit-averaging: weight every combination of protected values "
+            + "equally instead of by its share of the defender's debugging split.")
+    boolean uniformOrbit;
 
     @Option(names = "--seed", description = "Seed for victim training, the debugging set and the detector (default ${DEFAULT-VALUE}).")
     long seed = 7;
@@ -109,7 +114,8 @@ public final class FairnessQuickstart implements Callable<Integer> {
             LOG.info("victim: accuracy {}, UF {}", pct(accBefore), perAttribute(protectedAttributes, test, unpatched));
             if (orbitAveraging) {
                 // Online, no offline phase: every prediction runs on the row's whole flip orbit.
-                OrbitAveraging repair = OrbitAveraging.of(protectedAttributes, test.sampleSize());
+                OrbitAveraging uniform = OrbitAveraging.of(protectedAttributes, test.sampleSize());
+                OrbitAveraging repair = uniformOrbit ? uniform : uniform.weightedBy(census.debug());
                 FairnessPredictor averaged = FairnessPredictor.of(victim, repair, 256);
                 double accAfter = Metrics.accuracy(averaged.predict(test), test.labels());
                 double ufAfter = flips.unfairness(test, averaged);
