@@ -8,6 +8,7 @@ import java.util.Locale;
 import org.atpatch.detector.DjlOffline;
 import org.atpatch.examples.data.DataDirectory;
 import org.atpatch.examples.data.ExecArgs;
+import org.atpatch.examples.data.LabelBias;
 import org.atpatch.examples.data.TabularDataset;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,6 +49,11 @@ public final class ReproduceFairnessGroups implements java.util.concurrent.Calla
             + "detector on its validation split (default ${DEFAULT-VALUE})")
     private String tau = "max-f1";
 
+    @Option(names = "--label-bias", description = "train the victims on a biased train split: attribute=value:share "
+            + "relabels that share of the train rows with the value and label 1 to 0 (e.g. sex=Female:0.5; LabelBias, "
+            + "seeded by --seed; default none)")
+    private String labelBias;
+
     /**
      * @param args the command line (or one exec:exec property)
      */
@@ -61,8 +67,10 @@ public final class ReproduceFairnessGroups implements java.util.concurrent.Calla
         long t0 = System.nanoTime();
         List<FairnessGroupConfig> selected;
         double t;
+        LabelBias bias;
         try {
             selected = FairnessGroupConfig.select(configs);
+            bias = labelBias == null ? null : LabelBias.parse(labelBias, common.seed());
             t = tau.equals("max-f1") ? Double.NaN : Double.parseDouble(tau);
             if (!Double.isNaN(t) && !(t > 0 && t < 1)) {
                 throw new IllegalArgumentException("--tau must be a number in (0, 1) or max-f1, got '" + tau + "'");
@@ -79,6 +87,9 @@ public final class ReproduceFairnessGroups implements java.util.concurrent.Calla
         if (maxPairsPerAttribute != null) {
             args.addAll(List.of("--max-pairs-per-attribute", maxPairsPerAttribute.toString()));
         }
+        if (labelBias != null) {
+            args.addAll(List.of("--label-bias", labelBias));
+        }
         FairnessGroupReport report = new FairnessGroupReport(out, common.command("reproduce-fairness-groups", args));
         List<FairnessGroupExperiment.Result> results = new ArrayList<>();
         String loaded = null;
@@ -91,7 +102,7 @@ public final class ReproduceFairnessGroups implements java.util.concurrent.Calla
                     }
                     TabularDataset d = TabularVictim.load(dir, c.dataset());
                     victim = TabularVictim.trainOrLoad(d, TabularFamily.forDataset(c.dataset()),
-                            new TabularVictim.Settings(3, 32, 4, victimEpochs, 256, 1e-3f, common.seed()), common.cache());
+                            new TabularVictim.Settings(3, 32, 4, victimEpochs, 256, 1e-3f, common.seed()), common.cache(), bias);
                     loaded = c.dataset();
                 }
                 int perAttribute = maxPairsPerAttribute != null ? maxPairsPerAttribute : maxPairs / c.attributes().size();

@@ -12,6 +12,7 @@ import org.atpatch.examples.data.AdultCensus;
 import org.atpatch.examples.data.BankMarketing;
 import org.atpatch.examples.data.Compas;
 import org.atpatch.examples.data.DataDirectory;
+import org.atpatch.examples.data.LabelBias;
 import org.atpatch.examples.data.TabularDataset;
 import org.atpatch.examples.data.VictimCache;
 
@@ -86,19 +87,36 @@ public final class TabularVictim implements AutoCloseable {
      */
     public static TabularVictim trainOrLoad(TabularDataset data, TabularFamily family, Settings s, Path cache)
             throws IOException {
-        InterceptableTransformer block = family.build(data, s.depth(), s.width(), s.heads());
-        Model model = Model.newInstance(family.name().toLowerCase(java.util.Locale.ROOT) + "-" + data.spec().name());
+        return trainOrLoad(data, family, s, cache, null);
+    }
+
+    /**
+     * Trains (or loads) a victim on a train split with a planted dependence on a protected attribute.
+     *
+     * @param data the dataset, its labels as read
+     * @param family the model family
+     * @param s the training settings
+     * @param cache the victim cache folder
+     * @param bias how the train split's labels are biased first, or null for none; it enters the cache key
+     * @return the trained victim, whose {@link #data()} has the biased train split
+     * @throws IOException when the cache cannot be written
+     */
+    public static TabularVictim trainOrLoad(TabularDataset data, TabularFamily family, Settings s, Path cache,
+            LabelBias bias) throws IOException {
+        TabularDataset trainedOn = bias == null ? data : bias.applyTo(data);
+        InterceptableTransformer block = family.build(trainedOn, s.depth(), s.width(), s.heads());
+        Model model = Model.newInstance(family.name().toLowerCase(java.util.Locale.ROOT) + "-" + trainedOn.spec().name());
         try {
             model.setBlock(block);
             VictimTrainer.initialize(model, block.sampleInputShape(), s.seed());
             VictimTrainer trainer = VictimTrainer.builder().optEpochs(s.epochs()).optBatchSize(s.batch())
                     .optLearningRate(s.lr()).optSeed(s.seed()).optProgress(false).build();
-            String config = block.fingerprint() + "|data=" + VictimCache.hash(data.describe()) + "|epochs=" + s.epochs()
+            String config = block.fingerprint() + "|data=" + VictimCache.hash(trainedOn.describe()) + "|epochs=" + s.epochs()
                     + "|batch=" + s.batch() + "|lr=" + s.lr() + "|seed=" + s.seed() + "|trainer=VictimTrainer defaults"
-                    + VictimTrainer.SEEDED_INIT_KEY;
+                    + VictimTrainer.SEEDED_INIT_KEY + (bias == null ? "" : "|label-bias=" + bias);
             long t0 = System.nanoTime();
-            boolean cached = new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, data.train()));
-            return new TabularVictim(data, family, block, model, cached, (System.nanoTime() - t0) / 1e9);
+            boolean cached = new VictimCache(cache).trainOrLoad(model, config, () -> trainer.fit(model, trainedOn.train()));
+            return new TabularVictim(trainedOn, family, block, model, cached, (System.nanoTime() - t0) / 1e9);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
